@@ -1,0 +1,193 @@
+package dev.mediaorchestrator;
+
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.ReplayCache;
+import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.common.SignedRequests;
+import dev.mediaorchestrator.orchestrator.Dispatcher;
+import dev.mediaorchestrator.orchestrator.JobStore;
+import dev.mediaorchestrator.orchestrator.JobsApi;
+import dev.mediaorchestrator.orchestrator.Mirror;
+import dev.mediaorchestrator.orchestrator.TransferUrls;
+import dev.mediaorchestrator.storage.EmbeddedS3;
+import dev.mediaorchestrator.storage.Storage;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The service: Camel Main with the YAML routes of the configured roles, the beans they call, an
+ * HTTP server (platform-http on Vert.x), and storage (the embedded S3 server unless
+ * {@code R2_S3_ENDPOINT} is set).
+ */
+public final class App implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(App.class);
+    /** Signed JSON bodies larger than this are refused with 413. */
+    public static final int MAX_SIGNED_BODY = 256 * 1024;
+
+    private final Config config;
+    private final Main main;
+    private final EmbeddedS3 embedded;
+    private final Storage storage;
+    private final JobStore jobs;
+
+    private App(Config config, Main main, EmbeddedS3 embedded, Storage storage, JobStore jobs) {
+        this.config = config;
+        this.main = main;
+        this.embedded = embedded;
+        this.storage = storage;
+        this.jobs = jobs;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Config config;
+        try {
+            config = Config.fromEnv(System.getenv());
+        } catch (Config.ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        App app;
+        try {
+            app = start(config);
+        } catch (Config.ConfigException e) {
+            System.err.println("configuration error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+    }
+
+    public static App start(Config config) throws Exception {
+        long t0 = System.nanoTime();
+        String secret = SecretStore.resolve(config);
+        EmbeddedS3 embedded = null;
+        Storage storage;
+        if (config.s3Endpoint == null) {
+            embedded = EmbeddedS3.start(config.embeddedS3Dir, config.embeddedS3Port);
+            storage = new Storage(embedded.endpoint(), embedded.accessKey(), embedded.secretKey(), config.region, config.bucket);
+            embedded.createBucket(config.bucket);
+            LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
+        } else {
+            storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
+        }
+        Clock clock = Clock.systemUTC();
+        Hmac hmac = new Hmac(secret);
+        JobStore jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds));
+        ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
+        ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
+        SignedHttp signedHttp = new SignedHttp(hmac);
+        TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
+
+        Main main = new Main();
+        main.setAppName("media-orchestrator");
+        main.configure().setRoutesIncludePattern(routesPattern(config));
+        main.configure().setJmxEnabled(false);
+        if (config.routesReload) {
+            main.configure().setRoutesReloadEnabled(true);
+            main.configure().setRoutesReloadDirectory(config.routesReloadDir.toAbsolutePath().toString());
+            main.configure().setRoutesReloadPattern("*.yaml");
+            main.configure().setRoutesReloadRestartDuration(false);
+            LOG.info("hot reload of routes from {}", config.routesReloadDir.toAbsolutePath());
+        }
+        main.bind("config", config);
+        main.bind("storage", storage);
+        main.bind("s3Client", storage.client());
+        main.bind("hmac", hmac);
+        main.bind("signedHttp", signedHttp);
+        main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
+        main.bind("jobStore", jobs);
+        main.bind("jobs", jobs.cache());
+        main.bind("replay", replay.cache());
+        main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
+        main.bind("mirror", new Mirror(config, storage));
+        main.bind("transferUrls", urls);
+        main.bind("dispatcher", new Dispatcher(config, jobs, urls, signedHttp, clock));
+
+        VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
+        http.setBindHost(config.host);
+        http.setBindPort(config.port);
+        http.setMaxBodySize(1024L * 1024L);
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void beforeConfigure(BaseMainSupport m) {
+                try {
+                    m.getCamelContext().addService(new VertxPlatformHttpServer(http));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        try {
+            main.start();
+        } catch (Exception e) {
+            storage.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+        LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
+                config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
+        return new App(config, main, embedded, storage, jobs);
+    }
+
+    static String routesPattern(Config config) {
+        String base = config.routesReload ? "file:" + config.routesReloadDir.toAbsolutePath() + "/" : "classpath:routes/";
+        List<String> patterns = new ArrayList<>();
+        patterns.add(base + "common-*.camel.yaml");
+        Map<String, String> byRole = Map.of("orchestrator", "orchestrator-*.camel.yaml",
+                "burner", "burner-*.camel.yaml", "downloader", "downloader-*.camel.yaml");
+        for (String role : config.roles) {
+            patterns.add(base + byRole.get(role));
+        }
+        return String.join(",", patterns);
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public JobStore jobs() {
+        return jobs;
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping Camel failed: {}", e.toString());
+        }
+        storage.close();
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}

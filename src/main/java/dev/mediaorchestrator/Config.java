@@ -1,0 +1,260 @@
+package dev.mediaorchestrator;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Service configuration, read from environment variables (names as in CONTRACT.md, plus a few of
+ * our own documented in README.md). Every malformed value fails with a {@link ConfigException}
+ * whose message starts with the variable's name.
+ */
+public final class Config {
+    public enum TransferMode { DIRECT, FALLBACK }
+
+    public static final Set<String> ALL_ROLES = Set.of("orchestrator", "burner", "downloader");
+
+    public final int port;
+    public final String host;
+    /** May be null: then the service generates a local secret (loopback only), see {@link SecretStore}. */
+    public final String secret;
+    public final long jobTtlSeconds;
+    public final URI nextBaseUrl;
+    public final URI containerBaseUrl;
+    public final URI containerBaseUrlDownloader;
+    public final URI containerBaseUrlRemotion;
+    public final URI orchestratorBaseUrlContainer;
+    public final URI orchestratorBaseUrlNext;
+    /** Null: start the embedded S3 server. */
+    public final URI s3Endpoint;
+    public final String s3AccessKeyId;
+    public final String s3SecretAccessKey;
+    public final String bucket;
+    public final String region;
+    public final long presignTtlSeconds;
+    public final boolean mirrorInputs;
+    public final Path dataDir;
+    public final Path embeddedS3Dir;
+    public final int embeddedS3Port;
+    public final TransferMode transferMode;
+    public final Set<String> roles;
+    public final boolean routesReload;
+    public final Path routesReloadDir;
+    public final long dispatchTimeoutMs;
+
+    private Config(Map<String, String> env) {
+        port = port(env, "PORT", 8787);
+        secret = blankToNull(env.get("JOB_CALLBACK_HMAC_SECRET"));
+        host = str(env, "HOST", secret == null ? "127.0.0.1" : "0.0.0.0");
+        jobTtlSeconds = positiveLong(env, "JOB_TTL_SECONDS", 86400);
+        presignTtlSeconds = positiveLong(env, "PRESIGN_TTL_SECONDS", 600);
+        if (presignTtlSeconds > 7 * 24 * 3600) {
+            throw new ConfigException("PRESIGN_TTL_SECONDS: at most 604800 (7 days, the S3 presign limit), got " + presignTtlSeconds);
+        }
+        mirrorInputs = bool(env, "MIRROR_INPUTS", true);
+        roles = roles(env.get("ROLES"));
+        String ownBase = "http://" + (isWildcard(host) ? "127.0.0.1" : hostForUrl(host)) + ":" + port;
+        nextBaseUrl = url(env, "NEXT_BASE_URL", null);
+        boolean allInOne = roles.contains("orchestrator");
+        containerBaseUrl = url(env, "CONTAINER_BASE_URL",
+                allInOne && roles.contains("burner") ? ownBase + "/runners/burner-ffmpeg" : null);
+        containerBaseUrlDownloader = url(env, "CONTAINER_BASE_URL_DOWNLOADER",
+                allInOne && roles.contains("downloader") && env.get("CONTAINER_BASE_URL") == null
+                        ? ownBase + "/runners/media-downloader" : null);
+        containerBaseUrlRemotion = url(env, "CONTAINER_BASE_URL_REMOTION", null);
+        orchestratorBaseUrlContainer = url(env, "ORCHESTRATOR_BASE_URL_CONTAINER", ownBase);
+        orchestratorBaseUrlNext = url(env, "ORCHESTRATOR_BASE_URL_NEXT", ownBase);
+
+        String endpoint = blankToNull(env.get("R2_S3_ENDPOINT"));
+        s3Endpoint = endpoint == null ? null : s3Endpoint(endpoint);
+        s3AccessKeyId = blankToNull(env.get("R2_ACCESS_KEY_ID"));
+        s3SecretAccessKey = blankToNull(env.get("R2_SECRET_ACCESS_KEY"));
+        if (s3Endpoint != null && s3AccessKeyId == null) {
+            throw new ConfigException("R2_ACCESS_KEY_ID: required when R2_S3_ENDPOINT is set");
+        }
+        if (s3Endpoint != null && s3SecretAccessKey == null) {
+            throw new ConfigException("R2_SECRET_ACCESS_KEY: required when R2_S3_ENDPOINT is set");
+        }
+        bucket = str(env, "R2_BUCKET_NAME", "vidgen-render");
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new ConfigException("R2_BUCKET_NAME: not a valid bucket name: '" + bucket + "'");
+        }
+        region = str(env, "R2_S3_REGION", "auto");
+        dataDir = Path.of(str(env, "DATA_DIR", "./data"));
+        embeddedS3Dir = Path.of(str(env, "S3_EMBEDDED_DIR", dataDir.resolve("bucket").toString()));
+        embeddedS3Port = port(env, "S3_EMBEDDED_PORT", 0);
+        String mode = blankToNull(env.get("TRANSFER_MODE"));
+        if (mode == null) {
+            transferMode = s3Endpoint != null ? TransferMode.DIRECT : TransferMode.FALLBACK;
+        } else {
+            try {
+                transferMode = TransferMode.valueOf(mode.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("TRANSFER_MODE: must be direct or fallback, got '" + mode + "'");
+            }
+        }
+        routesReload = bool(env, "ROUTES_RELOAD", false);
+        routesReloadDir = Path.of(str(env, "ROUTES_RELOAD_DIR", "src/main/resources/routes"));
+        dispatchTimeoutMs = positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);
+    }
+
+    public static Config fromEnv(Map<String, String> env) {
+        return new Config(env);
+    }
+
+    /** The runner base URL for an engine, or null when none is configured. */
+    public URI runnerBaseUrl(String engine) {
+        return switch (engine) {
+            case "burner-ffmpeg" -> containerBaseUrl;
+            case "media-downloader" -> containerBaseUrlDownloader != null ? containerBaseUrlDownloader : containerBaseUrl;
+            case "renderer-remotion" -> containerBaseUrlRemotion != null ? containerBaseUrlRemotion : containerBaseUrl;
+            default -> null;
+        };
+    }
+
+    public boolean isLoopbackBind() {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private static URI s3Endpoint(String value) {
+        String v = value.contains("://") ? value : "https://" + value;
+        return parseUrl("R2_S3_ENDPOINT", v);
+    }
+
+    private static Set<String> roles(String value) {
+        if (blankToNull(value) == null) {
+            return ALL_ROLES;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String r : value.split(",")) {
+            String role = r.trim().toLowerCase(Locale.ROOT);
+            if (role.isEmpty()) {
+                continue;
+            }
+            if (!ALL_ROLES.contains(role)) {
+                throw new ConfigException("ROLES: unknown role '" + role + "' (known: orchestrator, burner, downloader)");
+            }
+            out.add(role);
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException("ROLES: no role given");
+        }
+        return Set.copyOf(out);
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static String str(Map<String, String> env, String name, String def) {
+        String v = blankToNull(env.get(name));
+        return v == null ? def : v;
+    }
+
+    private static int port(Map<String, String> env, String name, int def) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return def;
+        }
+        try {
+            int p = Integer.parseInt(v);
+            if (p < 0 || p > 65535) {
+                throw new NumberFormatException();
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": not a valid port: '" + v + "'");
+        }
+    }
+
+    private static long positiveLong(Map<String, String> env, String name, long def) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return def;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n <= 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + ": expected a positive whole number, got '" + v + "'");
+        }
+    }
+
+    private static boolean bool(Map<String, String> env, String name, boolean def) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return def;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new ConfigException(name + ": expected true or false, got '" + v + "'");
+        };
+    }
+
+    private static URI url(Map<String, String> env, String name, String def) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return def == null ? null : URI.create(def);
+        }
+        return parseUrl(name, v);
+    }
+
+    private static URI parseUrl(String name, String v) {
+        try {
+            URI u = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new ConfigException(name + ": expected an http(s) URL, got '" + v + "'");
+            }
+            if (u.getHost() == null || u.getHost().isEmpty()) {
+                throw new ConfigException(name + ": URL has no host: '" + v + "'");
+            }
+            if (u.getRawQuery() != null || u.getRawFragment() != null) {
+                throw new ConfigException(name + ": URL must not have a query or fragment: '" + v + "'");
+            }
+            return u;
+        } catch (URISyntaxException e) {
+            throw new ConfigException(name + ": not a valid URL: '" + v + "'");
+        }
+    }
+
+    /** A configuration error; its message names the variable. */
+    public static final class ConfigException extends RuntimeException {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Never includes secrets.
+        return "Config{port=" + port + ", host=" + host + ", roles=" + roles + ", bucket=" + bucket
+                + ", s3=" + (s3Endpoint == null ? "embedded" : s3Endpoint) + ", transfer=" + transferMode
+                + ", next=" + nextBaseUrl + "}";
+    }
+
+    public static Set<String> parseRolesArg(String csv) {
+        return roles(csv);
+    }
+
+    static String joinRoles(Set<String> roles) {
+        return String.join(",", Arrays.stream(roles.toArray(new String[0])).sorted().toList());
+    }
+}

@@ -1,0 +1,149 @@
+package dev.mediaorchestrator.orchestrator;
+
+import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.common.ReplayCache;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.SynchronizationAdapter;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The steps of the {@code /jobs} routes that are not routing: replay and idempotency admission,
+ * validation, recording, and the response documents.
+ *
+ * <p>Admission: a request claims its signature, nonce (10-minute {@link ReplayCache}) and
+ * {@code Idempotency-Key} (kept for {@code JOB_TTL_SECONDS}) with a pending response. A copy of an
+ * accepted request gets the original response again and creates nothing; a copy that arrives
+ * while the original is still being processed waits for it. When the original fails (400, 502),
+ * its claims are released so that the client may retry.
+ */
+public final class JobsApi {
+    private static final String PENDING = "jobsPendingResponse";
+    private static final String CLAIM_KEYS = "jobsClaimKeys";
+
+    private final JobStore jobs;
+    private final ReplayCache replay;
+    private final ReplayCache idempotency;
+    private final Clock clock;
+
+    public JobsApi(JobStore jobs, ReplayCache replay, ReplayCache idempotency, Clock clock) {
+        this.jobs = jobs;
+        this.replay = replay;
+        this.idempotency = idempotency;
+        this.clock = clock;
+    }
+
+    /**
+     * Claims the request. Sets exchange property {@code replayResponse} to the original response
+     * when this is a replay.
+     */
+    public void admit(Exchange exchange) {
+        String signature = exchange.getProperty("signature", String.class);
+        String nonce = exchange.getProperty("nonce", String.class);
+        String idemKey = exchange.getMessage().getHeader("Idempotency-Key", String.class);
+        List<String> replayKeys = Arrays.asList(signature == null ? null : "jobs-sig:" + signature,
+                nonce == null ? null : "jobs-nonce:" + nonce);
+        List<String> idemKeys = Arrays.asList(idemKey == null || idemKey.isBlank() ? null : "jobs-idem:" + idemKey.trim());
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        Object existing = idempotency.claim(idemKeys, mine);
+        if (existing == null) {
+            existing = replay.claim(replayKeys, mine);
+            if (existing != null) {
+                idempotency.release(idemKeys, mine);
+            }
+        }
+        if (existing != null) {
+            exchange.setProperty("replayResponse", await(existing));
+            return;
+        }
+        exchange.setProperty(PENDING, mine);
+        List<String> all = new ArrayList<>(replayKeys);
+        all.addAll(idemKeys);
+        exchange.setProperty(CLAIM_KEYS, all);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                if (mine.isDone()) {
+                    return;
+                }
+                replay.release(replayKeys, mine);
+                idempotency.release(idemKeys, mine);
+                Exception cause = done.getException() != null ? done.getException()
+                        : done.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+                mine.completeExceptionally(cause instanceof HttpError ? cause : new HttpError(503, "original request failed, retry"));
+            }
+        });
+    }
+
+    private static String await(Object existing) {
+        if (!(existing instanceof CompletableFuture<?> f)) {
+            throw new IllegalStateException("unexpected replay entry");
+        }
+        try {
+            return (String) f.get(5, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HttpError h) {
+                throw h;
+            }
+            throw new HttpError(503, "original request failed, retry");
+        } catch (TimeoutException e) {
+            throw new HttpError(503, "original request still in progress, retry");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpError(503, "interrupted");
+        }
+    }
+
+    public JobRequest validate(Map<String, Object> body) {
+        return JobRequest.from(body);
+    }
+
+    /** Records a new queued job; sets exchange property {@code jobId}. */
+    public Job record(JobRequest request, Exchange exchange) {
+        Job job = new Job(JobStore.newJobId(), request.mediaId(), request.engine(), request.options(),
+                clock.millis(), UUID.randomUUID().toString());
+        jobs.put(job);
+        exchange.setProperty("jobId", job.jobId);
+        return job;
+    }
+
+    /** The 202 response; also completes the request's claims so that replays get the same answer. */
+    @SuppressWarnings("unchecked")
+    public String accepted(Exchange exchange) {
+        String jobId = exchange.getProperty("jobId", String.class);
+        Job job = jobs.get(jobId).orElseThrow();
+        String status;
+        synchronized (job) {
+            status = job.status;
+        }
+        String response = Json.write(Map.of("jobId", jobId, "status", status));
+        CompletableFuture<String> pending = exchange.getProperty(PENDING, CompletableFuture.class);
+        if (pending != null) {
+            pending.complete(response);
+        }
+        return response;
+    }
+
+    /** The job document as JSON; the body is the Job read from the cache. */
+    public String document(Job job) {
+        return Json.write(job.document());
+    }
+
+    public void notFound() {
+        throw new HttpError(404, "not found");
+    }
+
+    public void jobIdRequired() {
+        throw new HttpError(400, "jobId required");
+    }
+}

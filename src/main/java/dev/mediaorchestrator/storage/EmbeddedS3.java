@@ -1,0 +1,110 @@
+package dev.mediaorchestrator.storage;
+
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Properties;
+
+/**
+ * An S3 server in this process: S3Proxy over a directory (jclouds "filesystem" provider), bound to
+ * 127.0.0.1 with credentials made up at start. The service then talks to it through the same S3
+ * client code as to R2 or MinIO.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+    private final S3Proxy proxy;
+    private final BlobStoreContext context;
+    private final String accessKey;
+    private final String secretKey;
+
+    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, String accessKey, String secretKey) {
+        this.proxy = proxy;
+        this.context = context;
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+    }
+
+    /** Starts the server over {@code dir} on 127.0.0.1:{@code port} (0 picks a free port). */
+    public static EmbeddedS3 start(Path dir, int port) {
+        try {
+            Files.createDirectories(dir);
+            Properties props = new Properties();
+            props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+            BlobStoreContext context = ContextBuilder.newBuilder("filesystem")
+                    .credentials("local", "local")
+                    .overrides(props)
+                    .build(BlobStoreContext.class);
+            String accessKey = "local-" + random(8);
+            String secretKey = random(24);
+            S3Proxy proxy = S3Proxy.builder()
+                    .blobStore(context.getBlobStore())
+                    .endpoint(URI.create("http://127.0.0.1:" + port))
+                    .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+                    .ignoreUnknownHeaders(true)
+                    .build();
+            proxy.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!"STARTED".equals(proxy.getState())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("embedded S3 server did not start: " + proxy.getState());
+                }
+                Thread.sleep(10);
+            }
+            return new EmbeddedS3(proxy, context, accessKey, secretKey);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create embedded S3 directory " + dir + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting embedded S3", e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("embedded S3 server failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates a bucket in the store behind the server (no S3 location constraint involved). */
+    public void createBucket(String bucket) {
+        context.getBlobStore().createContainerInLocation(null, bucket);
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + proxy.getPort());
+    }
+
+    public int port() {
+        return proxy.getPort();
+    }
+
+    public String accessKey() {
+        return accessKey;
+    }
+
+    public String secretKey() {
+        return secretKey;
+    }
+
+    @Override
+    public void close() {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            // stopping is best effort
+        } finally {
+            context.close();
+        }
+    }
+
+    private static String random(int bytes) {
+        byte[] b = new byte[bytes];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.mediaorchestrator.storage;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one storage component: an S3 client and presigner set up for R2, MinIO and the embedded
+ * server alike (path-style addressing, checksums only when required, region from config).
+ * Uploads of unknown length are streamed in fixed-size parts, so memory stays bounded by one part
+ * whatever the object's size; a failed upload leaves no object behind.
+ */
+public final class Storage implements AutoCloseable {
+    /** Part size for streamed uploads; R2 wants equal parts, S3 at least 5 MiB except the last. */
+    public static final int PART_SIZE = 8 * 1024 * 1024;
+
+    private final S3Client client;
+    private final S3Presigner presigner;
+    private final String bucket;
+    private final URI endpoint;
+
+    public Storage(URI endpoint, String accessKey, String secretKey, String region, String bucket) {
+        this.endpoint = endpoint;
+        this.bucket = bucket;
+        StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
+        Region r = Region.of(region);
+        this.client = S3Client.builder()
+                .endpointOverride(endpoint)
+                .region(r)
+                .credentialsProvider(credentials)
+                .forcePathStyle(true)
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
+                        .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
+                .build();
+        this.presigner = S3Presigner.builder()
+                .endpointOverride(endpoint)
+                .region(r)
+                .credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .build();
+    }
+
+    public S3Client client() {
+        return client;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** Checks the bucket answers (readiness). */
+    public void checkBucket() {
+        client.headBucket(b -> b.bucket(bucket));
+    }
+
+    public Optional<ObjectInfo> head(String key) {
+        try {
+            HeadObjectResponse r = client.headObject(b -> b.bucket(bucket).key(key));
+            return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    public boolean exists(String key) {
+        return head(key).isPresent();
+    }
+
+    /**
+     * Streams {@code in} of unknown length into {@code key}. Objects up to one part go up in one
+     * PUT; larger ones as a multipart upload that is aborted if reading or uploading fails, so a
+     * failed source never leaves a partial object. The stream is read, not closed.
+     */
+    public ObjectInfo put(String key, InputStream in, String contentType) throws IOException {
+        byte[] buffer = new byte[PART_SIZE];
+        int n = readFully(in, buffer);
+        if (n < PART_SIZE) {
+            client.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
+                    RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n));
+            return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
+        }
+        String uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            int partNumber = 1;
+            int len = n;
+            while (len > 0) {
+                int pn = partNumber;
+                int size = len;
+                String etag = client.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) size),
+                        RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, size), size)).eTag();
+                parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
+                partNumber++;
+                len = size == PART_SIZE ? readFully(in, buffer) : 0;
+            }
+            client.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+        } catch (IOException | RuntimeException e) {
+            abortQuietly(key, uploadId, e);
+            throw e;
+        }
+        return head(key).orElseThrow(() -> new IOException("object missing after upload: " + key));
+    }
+
+    /** Opens the object, or the inclusive byte range {@code [start, end]} of it when start is not null. */
+    public ResponseInputStream<GetObjectResponse> get(String key, Long start, Long end) {
+        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(bucket).key(key);
+        if (start != null) {
+            b.range("bytes=" + start + "-" + (end == null ? "" : end));
+        }
+        return client.getObject(b.build());
+    }
+
+    public void delete(String key) {
+        client.deleteObject(b -> b.bucket(bucket).key(key));
+    }
+
+    /** A presigned GET of one object. */
+    public URI presignGet(String key, Duration ttl) {
+        return toUri(presigner.presignGetObject(p -> p.signatureDuration(ttl)
+                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
+    }
+
+    /** A presigned PUT of one object; the upload must send exactly this Content-Type. */
+    public URI presignPut(String key, String contentType, Duration ttl) {
+        return toUri(presigner.presignPutObject(p -> p.signatureDuration(ttl)
+                .putObjectRequest(o -> o.bucket(bucket).key(key).contentType(contentType))).url().toString());
+    }
+
+    private static URI toUri(String s) {
+        return URI.create(s);
+    }
+
+    private void abortQuietly(String key, String uploadId, Exception cause) {
+        try {
+            client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build());
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static int readFully(InputStream in, byte[] buffer) throws IOException {
+        int off = 0;
+        while (off < buffer.length) {
+            int r = in.read(buffer, off, buffer.length - off);
+            if (r < 0) {
+                break;
+            }
+            off += r;
+        }
+        return off;
+    }
+
+    @Override
+    public void close() {
+        presigner.close();
+        client.close();
+    }
+
+    /** What a HEAD tells about an object. */
+    public record ObjectInfo(String key, long size, String etag, String contentType, Instant lastModified) {
+    }
+}

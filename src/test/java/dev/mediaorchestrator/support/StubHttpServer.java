@@ -1,0 +1,108 @@
+package dev.mediaorchestrator.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+
+/**
+ * A real local HTTP server for tests (standing in for the Next app or a runner): handlers per path
+ * prefix, and a record of every request (method, path, headers, body).
+ */
+public final class StubHttpServer implements AutoCloseable {
+    private final HttpServer server;
+    private final Map<String, HttpHandler> handlers = new ConcurrentHashMap<>();
+    public final List<Recorded> requests = new CopyOnWriteArrayList<>();
+
+    public StubHttpServer() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI base() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Handles requests whose path starts with {@code prefix}; the longest matching prefix wins. */
+    public StubHttpServer on(String prefix, HttpHandler handler) {
+        handlers.put(prefix, handler);
+        return this;
+    }
+
+    /** Requests whose path starts with {@code prefix}. */
+    public List<Recorded> requests(String prefix) {
+        return requests.stream().filter(r -> r.path().startsWith(prefix)).toList();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String best = null;
+        for (String p : handlers.keySet()) {
+            if (path.startsWith(p) && (best == null || p.length() > best.length())) {
+                best = p;
+            }
+        }
+        try {
+            if (best == null) {
+                byte[] body = ex.getRequestBody().readAllBytes();
+                requests.add(new Recorded(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), Map.copyOf(flat(ex)), body));
+                ex.sendResponseHeaders(404, -1);
+            } else {
+                handlers.get(best).handle(ex);
+            }
+        } finally {
+            ex.close();
+        }
+    }
+
+    static Map<String, String> flat(HttpExchange ex) {
+        Map<String, String> m = new ConcurrentHashMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+        return m;
+    }
+
+    /** Reads and records the body of a request; handlers call it to see the body. */
+    public Recorded record(HttpExchange ex) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        Recorded r = new Recorded(ex.getRequestMethod(), ex.getRequestURI().getPath(), ex.getRequestURI().getRawQuery(), Map.copyOf(flat(ex)), body);
+        requests.add(r);
+        return r;
+    }
+
+    public static void respond(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+        if (contentType != null) {
+            ex.getResponseHeaders().set("content-type", contentType);
+        }
+        ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            ex.getResponseBody().write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    public record Recorded(String method, String path, String query, Map<String, String> headers, byte[] body) {
+        public String bodyText() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}
