@@ -60,8 +60,10 @@ public final class RunningApp implements AutoCloseable {
     public HttpResponse<String> postRaw(String path, byte[] body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
                 .timeout(Duration.ofSeconds(60))
-                .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (!headers.containsKey("content-type")) {
+            b.header("content-type", "application/json");
+        }
         if (!headers.containsKey("x-signature")) {
             b.header("x-signature", hmac.sign(body));
         }
