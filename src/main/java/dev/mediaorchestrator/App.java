@@ -79,13 +79,12 @@ public final class App implements AutoCloseable {
     public static App start(Config config) throws Exception {
         long t0 = System.nanoTime();
         String secret = SecretStore.resolve(config);
-        EmbeddedS3 embedded = null;
+        EmbeddedS3.Starting embeddedStart = null;
         Storage storage;
         if (config.s3Endpoint == null) {
-            embedded = EmbeddedS3.start(config.embeddedS3Dir, config.embeddedS3Port);
-            storage = new Storage(embedded.endpoint(), embedded.accessKey(), embedded.secretKey(), config.region, config.bucket);
-            embedded.createBucket(config.bucket);
-            LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
+            // started in the background while Camel starts; awaited before the service is declared up
+            embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port);
+            storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
         } else {
             storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
         }
@@ -136,18 +135,33 @@ public final class App implements AutoCloseable {
                 }
             }
         });
+        EmbeddedS3 embedded = null;
         try {
             main.start();
+            if (embeddedStart != null) {
+                embedded = embeddedStart.await();
+                embedded.createBucket(config.bucket);
+                LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
+            }
         } catch (Exception e) {
+            stopQuietly(main);
             storage.close();
-            if (embedded != null) {
-                embedded.close();
+            if (embeddedStart != null) {
+                embeddedStart.future().thenAccept(EmbeddedS3::close);
             }
             throw e;
         }
         LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
                 config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
         return new App(config, main, embedded, storage, jobs);
+    }
+
+    private static void stopQuietly(Main main) {
+        try {
+            main.stop();
+        } catch (Exception ignored) {
+            // already failing
+        }
     }
 
     static String routesPattern(Config config) {

@@ -6,12 +6,16 @@ import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * An S3 server in this process: S3Proxy over a directory (jclouds "filesystem" provider), bound to
@@ -31,8 +35,25 @@ public final class EmbeddedS3 implements AutoCloseable {
         this.secretKey = secretKey;
     }
 
-    /** Starts the server over {@code dir} on 127.0.0.1:{@code port} (0 picks a free port). */
+    /** Starts the server over {@code dir} on 127.0.0.1:{@code port} (0 picks a free port) and waits for it. */
     public static EmbeddedS3 start(Path dir, int port) {
+        return starting(dir, port).await();
+    }
+
+    /**
+     * Starts the server in the background (jclouds and Jetty take a second or so to start, which
+     * the service overlaps with its own start). The endpoint and credentials are known at once.
+     */
+    public static Starting starting(Path dir, int port) {
+        int chosen = port != 0 ? port : freePort();
+        String accessKey = "local-" + random(8);
+        String secretKey = random(24);
+        CompletableFuture<EmbeddedS3> future = CompletableFuture.supplyAsync(
+                () -> startNow(dir, chosen, accessKey, secretKey), r -> new Thread(r, "embedded-s3-start").start());
+        return new Starting(URI.create("http://127.0.0.1:" + chosen), accessKey, secretKey, future);
+    }
+
+    private static EmbeddedS3 startNow(Path dir, int port, String accessKey, String secretKey) {
         try {
             Files.createDirectories(dir);
             Properties props = new Properties();
@@ -41,8 +62,6 @@ public final class EmbeddedS3 implements AutoCloseable {
                     .credentials("local", "local")
                     .overrides(props)
                     .build(BlobStoreContext.class);
-            String accessKey = "local-" + random(8);
-            String secretKey = random(24);
             S3Proxy proxy = S3Proxy.builder()
                     .blobStore(context.getBlobStore())
                     .endpoint(URI.create("http://127.0.0.1:" + port))
@@ -66,7 +85,26 @@ public final class EmbeddedS3 implements AutoCloseable {
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException("embedded S3 server failed to start: " + e.getMessage(), e);
+            throw new IllegalStateException("embedded S3 server failed to start on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A server being started: where it will answer, and a way to wait for it. */
+    public record Starting(URI endpoint, String accessKey, String secretKey, CompletableFuture<EmbeddedS3> future) {
+        public EmbeddedS3 await() {
+            try {
+                return future.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port for the embedded S3 server", e);
         }
     }
 

@@ -1,0 +1,51 @@
+package dev.mediaorchestrator;
+
+import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.TestServers;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** With ROUTES_RELOAD=true, editing a route file changes the running service. */
+class HotReloadTest {
+    @Test
+    void editingARouteFileIsPickedUpWithoutARestart() throws Exception {
+        Path routes = TestServers.tempDir("mo-routes");
+        try {
+            try (var files = Files.list(Path.of("src/main/resources/routes"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, routes.resolve(f.getFileName()));
+                }
+            }
+            try (RunningApp app = RunningApp.start(Map.of("ROUTES_RELOAD", "true", "ROUTES_RELOAD_DIR", routes.toString()))) {
+                assertEquals(400, app.get("/jobs").statusCode());
+                Path file = routes.resolve("orchestrator-jobs.camel.yaml");
+                String yaml = Files.readString(file);
+                String bare = yaml.substring(yaml.indexOf("id: jobs-get-bare"));
+                String edited = yaml.replace(bare, bare.replace("method: jobIdRequired", "method: notFound"));
+                assertTrue(!edited.equals(yaml));
+                Files.writeString(file, edited);
+                int status = 0;
+                long deadline = System.currentTimeMillis() + 20_000;
+                while (System.currentTimeMillis() < deadline) {
+                    HttpResponse<String> r = app.get("/jobs");
+                    status = r.statusCode();
+                    if (status == 404) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertEquals(404, status, "the edited route answers");
+                assertEquals(400, app.get("/jobs/").statusCode(), "other routes keep working");
+            }
+        } finally {
+            TestServers.deleteRecursively(routes);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.mediaorchestrator;
+
+import dev.mediaorchestrator.support.TestServers;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged jar, run as an operator would run it. (Start-up time is measured by bench/startup.) */
+class JarIT {
+    private static final Path JAR = Path.of("target/media-orchestrator.jar");
+
+    @Test
+    void jarStartsOnTheEmbeddedStoreAndAnswers404ForAnUnknownJob() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        int port = TestServers.freePort();
+        Path log = dir.resolve("out.log");
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString())
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("R2_") || k.equals("JOB_CALLBACK_HMAC_SECRET") || k.equals("ROLES"));
+        pb.environment().put("PORT", String.valueOf(port));
+        Process p = pb.start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> r = null;
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline && p.isAlive()) {
+                try {
+                    r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs/x"))
+                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    break;
+                } catch (IOException notYet) {
+                    Thread.sleep(50);
+                }
+            }
+            assertTrue(r != null, "no answer; log:\n" + Files.readString(log));
+            assertEquals(404, r.statusCode());
+            assertEquals("{\"error\":\"not found\"}", r.body());
+            Path secret = dir.resolve("data/secret");
+            assertTrue(Files.exists(secret), "a local secret was generated");
+            String value = Files.readString(secret).trim();
+            String out = Files.readString(log);
+            assertTrue(out.contains(secret.getFileName().toString()), "the log names the secret's path");
+            assertFalse(out.contains(value), "the log never contains the secret");
+            assertTrue(Files.isDirectory(dir.resolve("data/bucket/vidgen-render")), "embedded bucket under ./data/bucket");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void malformedConfigurationStopsStartupNamingTheVariable() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString())
+                    .directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().put("JOB_TTL_SECONDS", "one day");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), out);
+            assertTrue(out.contains("JOB_TTL_SECONDS: expected a positive whole number, got 'one day'"), out);
+        } finally {
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void refusesToListenOnAllInterfacesWithoutASecret() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString())
+                    .directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().remove("JOB_CALLBACK_HMAC_SECRET");
+            pb.environment().put("HOST", "0.0.0.0");
+            pb.environment().put("PORT", String.valueOf(TestServers.freePort()));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), out);
+            assertTrue(out.contains("JOB_CALLBACK_HMAC_SECRET: required when binding to 0.0.0.0"), out);
+        } finally {
+            TestServers.deleteRecursively(dir);
+        }
+    }
+}
