@@ -4,11 +4,16 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
+import dev.mediaorchestrator.orchestrator.Artifacts;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
+import dev.mediaorchestrator.orchestrator.Lifecycle;
+import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
+import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.Runners;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
@@ -43,7 +48,10 @@ public final class App implements AutoCloseable {
     private final Storage storage;
     private final JobStore jobs;
 
-    private App(Config config, Main main, EmbeddedS3 embedded, Storage storage, JobStore jobs) {
+    private final List<AutoCloseable> closeables;
+
+    private App(Config config, Main main, EmbeddedS3 embedded, Storage storage, JobStore jobs, List<AutoCloseable> closeables) {
+        this.closeables = closeables;
         this.config = config;
         this.main = main;
         this.embedded = embedded;
@@ -77,24 +85,15 @@ public final class App implements AutoCloseable {
     }
 
     public static App start(Config config) throws Exception {
+        return start(config, RunnerConfig.fromEnv(System.getenv()));
+    }
+
+    public static App start(Config config, RunnerConfig runnerConfig) throws Exception {
         long t0 = System.nanoTime();
         String secret = SecretStore.resolve(config);
-        EmbeddedS3.Starting embeddedStart = null;
-        Storage storage;
-        if (config.s3Endpoint == null) {
-            // started in the background while Camel starts; awaited before the service is declared up
-            embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port);
-            storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
-        } else {
-            storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
-        }
         Clock clock = Clock.systemUTC();
         Hmac hmac = new Hmac(secret);
-        JobStore jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds));
-        ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
-        ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
         SignedHttp signedHttp = new SignedHttp(hmac);
-        TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
 
         Main main = new Main();
         main.setAppName("media-orchestrator");
@@ -105,21 +104,53 @@ public final class App implements AutoCloseable {
             main.configure().setRoutesReloadDirectory(config.routesReloadDir.toAbsolutePath().toString());
             main.configure().setRoutesReloadPattern("*.yaml");
             main.configure().setRoutesReloadRestartDuration(false);
+            main.configure().setRoutesReloadRemoveAllRoutes(false);
             LOG.info("hot reload of routes from {}", config.routesReloadDir.toAbsolutePath());
         }
         main.bind("config", config);
-        main.bind("storage", storage);
-        main.bind("s3Client", storage.client());
         main.bind("hmac", hmac);
         main.bind("signedHttp", signedHttp);
-        main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
-        main.bind("jobStore", jobs);
-        main.bind("jobs", jobs.cache());
-        main.bind("replay", replay.cache());
-        main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
-        main.bind("mirror", new Mirror(config, storage));
-        main.bind("transferUrls", urls);
-        main.bind("dispatcher", new Dispatcher(config, jobs, urls, signedHttp, clock));
+
+        List<AutoCloseable> closeables = new ArrayList<>();
+        EmbeddedS3.Starting embeddedStart = null;
+        Storage storage = null;
+        JobStore jobs = null;
+        if (config.roles.contains("orchestrator")) {
+            if (config.s3Endpoint == null) {
+                // started in the background while Camel starts; awaited before the service is declared up
+                embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port);
+                storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
+            } else {
+                storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
+            }
+            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds));
+            ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
+            ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
+            TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
+            main.bind("storage", storage);
+            main.bind("s3Client", storage.client());
+            main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
+            main.bind("jobStore", jobs);
+            main.bind("jobs", jobs.cache());
+            main.bind("replay", replay.cache());
+            main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
+            main.bind("mirror", new Mirror(config, storage));
+            main.bind("transferUrls", urls);
+            Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
+            Lifecycle lifecycle = new Lifecycle(jobs, storage, replay, clock);
+            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock);
+            main.bind("dispatcher", dispatcher);
+            main.bind("lifecycle", lifecycle);
+            main.bind("terminalCallbacks", terminalCallbacks);
+            main.bind("artifacts", new Artifacts(config, jobs, storage, hmac, lifecycle, clock));
+            main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
+            closeables.add(dispatcher);
+            closeables.add(lifecycle);
+            closeables.add(terminalCallbacks);
+        }
+        if (config.roles.contains("burner") || config.roles.contains("downloader")) {
+            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock);
+        }
 
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
         http.setBindHost(config.host);
@@ -145,7 +176,9 @@ public final class App implements AutoCloseable {
             }
         } catch (Exception e) {
             stopQuietly(main);
-            storage.close();
+            if (storage != null) {
+                storage.close();
+            }
             if (embeddedStart != null) {
                 embeddedStart.future().thenAccept(EmbeddedS3::close);
             }
@@ -153,7 +186,7 @@ public final class App implements AutoCloseable {
         }
         LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
                 config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
-        return new App(config, main, embedded, storage, jobs);
+        return new App(config, main, embedded, storage, jobs, closeables);
     }
 
     private static void stopQuietly(Main main) {
@@ -199,7 +232,16 @@ public final class App implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping Camel failed: {}", e.toString());
         }
-        storage.close();
+        for (AutoCloseable c : closeables) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+        if (storage != null) {
+            storage.close();
+        }
         if (embedded != null) {
             embedded.close();
         }

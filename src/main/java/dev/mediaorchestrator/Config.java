@@ -3,7 +3,6 @@ package dev.mediaorchestrator;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -46,49 +45,51 @@ public final class Config {
     public final boolean routesReload;
     public final Path routesReloadDir;
     public final long dispatchTimeoutMs;
+    public final long dispatchDeadlineSeconds;
+    public final long completionPollIntervalMs;
 
     private Config(Map<String, String> env) {
-        port = port(env, "PORT", 8787);
-        secret = blankToNull(env.get("JOB_CALLBACK_HMAC_SECRET"));
-        host = str(env, "HOST", secret == null ? "127.0.0.1" : "0.0.0.0");
-        jobTtlSeconds = positiveLong(env, "JOB_TTL_SECONDS", 86400);
-        presignTtlSeconds = positiveLong(env, "PRESIGN_TTL_SECONDS", 600);
+        port = Env.port(env, "PORT", 8787);
+        secret = Env.blankToNull(env.get("JOB_CALLBACK_HMAC_SECRET"));
+        host = Env.str(env, "HOST", secret == null ? "127.0.0.1" : "0.0.0.0");
+        jobTtlSeconds = Env.positiveLong(env, "JOB_TTL_SECONDS", 86400);
+        presignTtlSeconds = Env.positiveLong(env, "PRESIGN_TTL_SECONDS", 600);
         if (presignTtlSeconds > 7 * 24 * 3600) {
             throw new ConfigException("PRESIGN_TTL_SECONDS: at most 604800 (7 days, the S3 presign limit), got " + presignTtlSeconds);
         }
-        mirrorInputs = bool(env, "MIRROR_INPUTS", true);
+        mirrorInputs = Env.bool(env, "MIRROR_INPUTS", true);
         roles = roles(env.get("ROLES"));
         String ownBase = "http://" + (isWildcard(host) ? "127.0.0.1" : hostForUrl(host)) + ":" + port;
-        nextBaseUrl = url(env, "NEXT_BASE_URL", null);
+        nextBaseUrl = Env.url(env, "NEXT_BASE_URL", null);
         boolean allInOne = roles.contains("orchestrator");
-        containerBaseUrl = url(env, "CONTAINER_BASE_URL",
+        containerBaseUrl = Env.url(env, "CONTAINER_BASE_URL",
                 allInOne && roles.contains("burner") ? ownBase + "/runners/burner-ffmpeg" : null);
-        containerBaseUrlDownloader = url(env, "CONTAINER_BASE_URL_DOWNLOADER",
+        containerBaseUrlDownloader = Env.url(env, "CONTAINER_BASE_URL_DOWNLOADER",
                 allInOne && roles.contains("downloader") && env.get("CONTAINER_BASE_URL") == null
                         ? ownBase + "/runners/media-downloader" : null);
-        containerBaseUrlRemotion = url(env, "CONTAINER_BASE_URL_REMOTION", null);
-        orchestratorBaseUrlContainer = url(env, "ORCHESTRATOR_BASE_URL_CONTAINER", ownBase);
-        orchestratorBaseUrlNext = url(env, "ORCHESTRATOR_BASE_URL_NEXT", ownBase);
+        containerBaseUrlRemotion = Env.url(env, "CONTAINER_BASE_URL_REMOTION", null);
+        orchestratorBaseUrlContainer = Env.url(env, "ORCHESTRATOR_BASE_URL_CONTAINER", ownBase);
+        orchestratorBaseUrlNext = Env.url(env, "ORCHESTRATOR_BASE_URL_NEXT", ownBase);
 
-        String endpoint = blankToNull(env.get("R2_S3_ENDPOINT"));
+        String endpoint = Env.blankToNull(env.get("R2_S3_ENDPOINT"));
         s3Endpoint = endpoint == null ? null : s3Endpoint(endpoint);
-        s3AccessKeyId = blankToNull(env.get("R2_ACCESS_KEY_ID"));
-        s3SecretAccessKey = blankToNull(env.get("R2_SECRET_ACCESS_KEY"));
+        s3AccessKeyId = Env.blankToNull(env.get("R2_ACCESS_KEY_ID"));
+        s3SecretAccessKey = Env.blankToNull(env.get("R2_SECRET_ACCESS_KEY"));
         if (s3Endpoint != null && s3AccessKeyId == null) {
             throw new ConfigException("R2_ACCESS_KEY_ID: required when R2_S3_ENDPOINT is set");
         }
         if (s3Endpoint != null && s3SecretAccessKey == null) {
             throw new ConfigException("R2_SECRET_ACCESS_KEY: required when R2_S3_ENDPOINT is set");
         }
-        bucket = str(env, "R2_BUCKET_NAME", "vidgen-render");
+        bucket = Env.str(env, "R2_BUCKET_NAME", "vidgen-render");
         if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
             throw new ConfigException("R2_BUCKET_NAME: not a valid bucket name: '" + bucket + "'");
         }
-        region = str(env, "R2_S3_REGION", "auto");
-        dataDir = Path.of(str(env, "DATA_DIR", "./data"));
-        embeddedS3Dir = Path.of(str(env, "S3_EMBEDDED_DIR", dataDir.resolve("bucket").toString()));
-        embeddedS3Port = port(env, "S3_EMBEDDED_PORT", 0);
-        String mode = blankToNull(env.get("TRANSFER_MODE"));
+        region = Env.str(env, "R2_S3_REGION", "auto");
+        dataDir = Path.of(Env.str(env, "DATA_DIR", "./data"));
+        embeddedS3Dir = Path.of(Env.str(env, "S3_EMBEDDED_DIR", dataDir.resolve("bucket").toString()));
+        embeddedS3Port = Env.port(env, "S3_EMBEDDED_PORT", 0);
+        String mode = Env.blankToNull(env.get("TRANSFER_MODE"));
         if (mode == null) {
             transferMode = s3Endpoint != null ? TransferMode.DIRECT : TransferMode.FALLBACK;
         } else {
@@ -98,9 +99,11 @@ public final class Config {
                 throw new ConfigException("TRANSFER_MODE: must be direct or fallback, got '" + mode + "'");
             }
         }
-        routesReload = bool(env, "ROUTES_RELOAD", false);
-        routesReloadDir = Path.of(str(env, "ROUTES_RELOAD_DIR", "src/main/resources/routes"));
-        dispatchTimeoutMs = positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);
+        routesReload = Env.bool(env, "ROUTES_RELOAD", false);
+        routesReloadDir = Path.of(Env.str(env, "ROUTES_RELOAD_DIR", "src/main/resources/routes"));
+        dispatchTimeoutMs = Env.positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);
+        dispatchDeadlineSeconds = Env.positiveLong(env, "DISPATCH_DEADLINE_SECONDS", 600);
+        completionPollIntervalMs = Env.positiveLong(env, "COMPLETION_POLL_INTERVAL_MS", 2000);
     }
 
     public static Config fromEnv(Map<String, String> env) {
@@ -131,11 +134,11 @@ public final class Config {
 
     private static URI s3Endpoint(String value) {
         String v = value.contains("://") ? value : "https://" + value;
-        return parseUrl("R2_S3_ENDPOINT", v);
+        return Env.parseUrl("R2_S3_ENDPOINT", v);
     }
 
     private static Set<String> roles(String value) {
-        if (blankToNull(value) == null) {
+        if (Env.blankToNull(value) == null) {
             return ALL_ROLES;
         }
         Set<String> out = new LinkedHashSet<>();
@@ -155,86 +158,6 @@ public final class Config {
         return Set.copyOf(out);
     }
 
-    private static String blankToNull(String v) {
-        return v == null || v.isBlank() ? null : v.trim();
-    }
-
-    private static String str(Map<String, String> env, String name, String def) {
-        String v = blankToNull(env.get(name));
-        return v == null ? def : v;
-    }
-
-    private static int port(Map<String, String> env, String name, int def) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return def;
-        }
-        try {
-            int p = Integer.parseInt(v);
-            if (p < 0 || p > 65535) {
-                throw new NumberFormatException();
-            }
-            return p;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": not a valid port: '" + v + "'");
-        }
-    }
-
-    private static long positiveLong(Map<String, String> env, String name, long def) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return def;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n <= 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(name + ": expected a positive whole number, got '" + v + "'");
-        }
-    }
-
-    private static boolean bool(Map<String, String> env, String name, boolean def) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return def;
-        }
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes", "on" -> true;
-            case "false", "0", "no", "off" -> false;
-            default -> throw new ConfigException(name + ": expected true or false, got '" + v + "'");
-        };
-    }
-
-    private static URI url(Map<String, String> env, String name, String def) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return def == null ? null : URI.create(def);
-        }
-        return parseUrl(name, v);
-    }
-
-    private static URI parseUrl(String name, String v) {
-        try {
-            URI u = new URI(v.endsWith("/") ? v.substring(0, v.length() - 1) : v);
-            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                throw new ConfigException(name + ": expected an http(s) URL, got '" + v + "'");
-            }
-            if (u.getHost() == null || u.getHost().isEmpty()) {
-                throw new ConfigException(name + ": URL has no host: '" + v + "'");
-            }
-            if (u.getRawQuery() != null || u.getRawFragment() != null) {
-                throw new ConfigException(name + ": URL must not have a query or fragment: '" + v + "'");
-            }
-            return u;
-        } catch (URISyntaxException e) {
-            throw new ConfigException(name + ": not a valid URL: '" + v + "'");
-        }
-    }
-
     /** A configuration error; its message names the variable. */
     public static final class ConfigException extends RuntimeException {
         public ConfigException(String message) {
@@ -248,13 +171,5 @@ public final class Config {
         return "Config{port=" + port + ", host=" + host + ", roles=" + roles + ", bucket=" + bucket
                 + ", s3=" + (s3Endpoint == null ? "embedded" : s3Endpoint) + ", transfer=" + transferMode
                 + ", next=" + nextBaseUrl + "}";
-    }
-
-    public static Set<String> parseRolesArg(String csv) {
-        return roles(csv);
-    }
-
-    static String joinRoles(Set<String> roles) {
-        return String.join(",", Arrays.stream(roles.toArray(new String[0])).sorted().toList());
     }
 }

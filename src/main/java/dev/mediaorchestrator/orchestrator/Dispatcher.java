@@ -11,20 +11,32 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Sends a job to its runner: {@code POST {runner}/render} with the engine's payload, signed. Each
  * attempt presigns fresh URLs and a fresh {@code ts} and keeps the job's dispatch nonce. A runner
  * that cannot be reached or refuses leaves the job {@code queued} with the reason in its document.
  */
-public final class Dispatcher {
+public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    static final long FIRST_RETRY_MS = 1000;
+    static final long MAX_RETRY_MS = 60_000;
 
     private final Config config;
     private final JobStore jobs;
     private final TransferUrls urls;
     private final SignedHttp http;
     private final Clock clock;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "dispatch-retry");
+        t.setDaemon(true);
+        return t;
+    });
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
         this.config = config;
@@ -72,9 +84,50 @@ public final class Dispatcher {
             j.attempts++;
             j.dispatchError = reason;
             j.lastDispatchAt = clock.millis();
+            j.nextDispatchAt = j.lastDispatchAt + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(16, j.attempts - 1));
         });
         LOG.warn("dispatch of job {} failed: {}; the job stays queued", jobId, reason);
         return false;
+    }
+
+    /**
+     * The dispatch retry timer: dispatches again every queued job that no runner has accepted,
+     * with backoff; past {@code DISPATCH_DEADLINE_SECONDS} the job fails (and its terminal
+     * callback follows).
+     */
+    public void retryDue() {
+        long now = clock.millis();
+        for (Job job : jobs.cache().asMap().values()) {
+            if (job.isTerminal() || job.dispatched || job.attempts == 0 || job.nextDispatchAt > now) {
+                continue;
+            }
+            if (now - job.createdAt > config.dispatchDeadlineSeconds * 1000) {
+                boolean failed;
+                synchronized (job) {
+                    failed = JobTransitions.terminate(job, "failed", "no runner accepted the job within "
+                            + config.dispatchDeadlineSeconds + " s (" + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
+                }
+                if (failed) {
+                    jobs.update(job.jobId, j -> { });
+                    LOG.warn("job {} failed: {}", job.jobId, job.error);
+                }
+                continue;
+            }
+            if (inFlight.add(job.jobId)) {
+                senders.submit(() -> {
+                    try {
+                        dispatch(job.jobId);
+                    } finally {
+                        inFlight.remove(job.jobId);
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        senders.shutdownNow();
     }
 
     /** The runner payload of CONTRACT.md (Runner endpoints) for the job's engine. */

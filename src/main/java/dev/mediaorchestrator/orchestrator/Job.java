@@ -33,6 +33,12 @@ public final class Job {
     public boolean dispatched;
     public String dispatchError;
     public Long lastDispatchAt;
+    /** When the next dispatch attempt is due (while not dispatched). */
+    public long nextDispatchAt;
+    /** The runner said {@code completed}; the job completes once its outputs are in the bucket. */
+    public boolean runnerCompleted;
+    /** The terminal callback to the app. */
+    public final CallbackState callback = new CallbackState();
 
     public Job(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
         this.jobId = jobId;
@@ -79,6 +85,22 @@ public final class Job {
         dispatch.put("lastAttemptAt", lastDispatchAt);
         dispatch.put("lastError", dispatchError);
         d.put("dispatch", dispatch);
+        if (isTerminal()) {
+            Map<String, Object> cb = new LinkedHashMap<>();
+            cb.put("delivered", callback.delivered);
+            cb.put("attempts", callback.attempts);
+            cb.put("lastError", callback.lastError);
+            d.put("callback", cb);
+        }
         return d;
+    }
+
+    /** Delivery state of the terminal callback: one nonce for every attempt. */
+    public static final class CallbackState {
+        public String nonce;
+        public boolean delivered;
+        public int attempts;
+        public String lastError;
+        public long nextAttemptAt;
     }
 }

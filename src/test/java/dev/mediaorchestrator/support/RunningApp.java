@@ -45,7 +45,7 @@ public final class RunningApp implements AutoCloseable {
         all.put("ROLES", "orchestrator");
         all.putAll(env);
         try {
-            App app = App.start(Config.fromEnv(all));
+            App app = App.start(Config.fromEnv(all), dev.mediaorchestrator.runner.RunnerConfig.fromEnv(all));
             return new RunningApp(app, URI.create("http://127.0.0.1:" + port), dataDir);
         } catch (Exception e) {
             TestServers.deleteRecursively(dataDir);

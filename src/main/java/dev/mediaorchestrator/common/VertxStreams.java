@@ -1,0 +1,159 @@
+package dev.mediaorchestrator.common;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Streaming between Vert.x and blocking code on Camel's worker threads, with back-pressure both
+ * ways, so that no request or response body is ever held whole in memory.
+ */
+public final class VertxStreams {
+    private static final int CHUNK = 64 * 1024;
+
+    private VertxStreams() {
+    }
+
+    /** A request body as an InputStream: the request is paused while more than 1 MiB waits unread. */
+    public static InputStream body(HttpServerRequest request) {
+        return new RequestInputStream(request);
+    }
+
+    /**
+     * Writes a complete response from a worker thread: status, headers, exactly {@code length}
+     * bytes of {@code in} (none for HEAD), then ends it. Waits while Vert.x's write queue is full.
+     */
+    public static void respond(HttpServerResponse response, int status, Map<String, String> headers,
+                               InputStream in, long length, boolean head) throws IOException {
+        response.setStatusCode(status);
+        headers.forEach(response::putHeader);
+        response.putHeader("Content-Length", String.valueOf(length));
+        if (head || in == null || length == 0) {
+            response.end();
+            return;
+        }
+        byte[] buf = new byte[CHUNK];
+        long left = length;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                break;
+            }
+            if (response.closed()) {
+                throw new IOException("client went away");
+            }
+            awaitDrain(response);
+            response.write(Buffer.buffer(n == buf.length ? buf.clone() : java.util.Arrays.copyOf(buf, n)));
+            left -= n;
+        }
+        if (left > 0) {
+            response.reset(); // the source ended early: do not pretend the body is complete
+            throw new IOException("source ended " + left + " bytes early");
+        }
+        response.end();
+    }
+
+    private static void awaitDrain(HttpServerResponse response) throws IOException {
+        while (response.writeQueueFull()) {
+            CountDownLatch drained = new CountDownLatch(1);
+            response.drainHandler(v -> drained.countDown());
+            if (!response.writeQueueFull()) {
+                break;
+            }
+            try {
+                if (!drained.await(60, TimeUnit.SECONDS) && response.writeQueueFull()) {
+                    throw new IOException("client stopped reading");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            if (response.closed()) {
+                throw new IOException("client went away");
+            }
+        }
+    }
+
+    private static final class RequestInputStream extends InputStream {
+        private static final Object END = new Object();
+        private static final long HIGH = 1024 * 1024;
+        private static final long LOW = 256 * 1024;
+
+        private final HttpServerRequest request;
+        private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+        private final AtomicLong queued = new AtomicLong();
+        private volatile boolean paused;
+        private Buffer current;
+        private int pos;
+        private boolean ended;
+
+        RequestInputStream(HttpServerRequest request) {
+            this.request = request;
+            request.handler(b -> {
+                queue.add(b);
+                if (queued.addAndGet(b.length()) > HIGH && !paused) {
+                    paused = true;
+                    request.pause();
+                }
+            });
+            request.endHandler(v -> queue.add(END));
+            request.exceptionHandler(queue::add);
+            request.resume();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            while (current == null || pos >= current.length()) {
+                if (ended) {
+                    return -1;
+                }
+                Object next;
+                try {
+                    next = queue.poll(120, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+                if (next == null) {
+                    throw new IOException("request body stalled");
+                }
+                if (next == END) {
+                    ended = true;
+                    return -1;
+                }
+                if (next instanceof Throwable t) {
+                    throw new IOException("request body failed: " + t.getMessage(), t);
+                }
+                current = (Buffer) next;
+                pos = 0;
+                if (queued.addAndGet(-current.length()) < LOW && paused) {
+                    paused = false;
+                    request.resume();
+                }
+            }
+            int n = Math.min(len, current.length() - pos);
+            current.getBytes(pos, pos + n, b, off);
+            pos += n;
+            return n;
+        }
+    }
+}

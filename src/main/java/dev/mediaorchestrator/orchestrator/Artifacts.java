@@ -1,0 +1,161 @@
+package dev.mediaorchestrator.orchestrator;
+
+import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.common.ByteRange;
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.common.VertxStreams;
+import dev.mediaorchestrator.storage.Storage;
+import io.vertx.core.http.HttpServerRequest;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Streams objects between HTTP and the bucket: {@code GET|HEAD /artifacts/{jobId}} and the
+ * fallback transfers {@code GET /inputs/{mediaId}/{kind}} and {@code PUT|POST /upload/{jobId}}.
+ * The routes run these with platform-http's body handler off, so the body is the Vert.x request
+ * and nothing is buffered whole; responses (with Range) are written straight to Vert.x.
+ */
+public final class Artifacts {
+    private static final Logger LOG = LoggerFactory.getLogger(Artifacts.class);
+
+    private final Config config;
+    private final JobStore jobs;
+    private final Storage storage;
+    private final Hmac hmac;
+    private final Lifecycle lifecycle;
+    private final Clock clock;
+
+    public Artifacts(Config config, JobStore jobs, Storage storage, Hmac hmac, Lifecycle lifecycle, Clock clock) {
+        this.config = config;
+        this.jobs = jobs;
+        this.storage = storage;
+        this.hmac = hmac;
+        this.lifecycle = lifecycle;
+        this.clock = clock;
+    }
+
+    /** {@code GET|HEAD /artifacts/{jobId}[?kind=video|audio|metadata]}. */
+    public void artifact(Exchange exchange) throws IOException {
+        Message m = exchange.getMessage();
+        Job job = jobs.get(m.getHeader("jobId", String.class)).orElseThrow(() -> new HttpError(404, "not found"));
+        Engine.OutputKind kind = outputKind(m.getHeader("kind", String.class));
+        if (!job.engine.outputs.contains(kind)) {
+            throw new HttpError(404, "not found");
+        }
+        serve(exchange, job.outputKey(kind), kind.contentType);
+    }
+
+    /** {@code GET|HEAD /inputs/{mediaId}/{kind}?exp=&sig=} (fallback mode). */
+    public void input(Exchange exchange) throws IOException {
+        Message m = exchange.getMessage();
+        String mediaId = m.getHeader("mediaId", String.class);
+        String kindId = m.getHeader("kind", String.class);
+        Engine.InputKind kind = Engine.InputKind.of(kindId).orElse(null);
+        if (mediaId == null || !JobRequest.MEDIA_ID.matcher(mediaId).matches() || kind == null) {
+            throw new HttpError(404, "not found");
+        }
+        checkUrlSignature("GET", "/inputs/" + mediaId + "/" + kind.id, kind.id, m);
+        serve(exchange, kind.key(mediaId), kind.contentType);
+    }
+
+    /** {@code PUT|POST /upload/{jobId}?kind=&exp=&sig=} (fallback mode): streams the body into the job's key. */
+    public String upload(Exchange exchange) throws IOException {
+        Message m = exchange.getMessage();
+        String jobId = m.getHeader("jobId", String.class);
+        String kindId = m.getHeader("kind", String.class) == null ? "video" : m.getHeader("kind", String.class);
+        checkUrlSignature("PUT", "/upload/" + jobId, kindId, m);
+        Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        Engine.OutputKind kind = Engine.OutputKind.of(kindId).filter(job.engine.outputs::contains)
+                .orElseThrow(() -> HttpError.badRequest("kind is not an output of " + job.engine.id));
+        if (job.isTerminal()) {
+            throw new HttpError(409, "job is " + job.status);
+        }
+        if (!(m.getBody() instanceof HttpServerRequest request)) {
+            throw new IllegalStateException("upload route must run without the body handler");
+        }
+        String key = job.outputKey(kind);
+        Storage.ObjectInfo info;
+        try (InputStream in = VertxStreams.body(request)) {
+            info = storage.put(key, in, kind.contentType);
+        } catch (IOException e) {
+            throw new HttpError(400, "upload failed: " + e.getMessage());
+        }
+        LOG.info("upload {} for job {} ({} bytes)", kind.id, jobId, info.size());
+        lifecycle.checkOutputs(job);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("ok", true);
+        r.put("outputKey", key);
+        r.put("outputUrl", "/artifacts/" + jobId + (kind == Engine.OutputKind.VIDEO ? "" : "?kind=" + kind.id));
+        return Json.write(r);
+    }
+
+    private void checkUrlSignature(String method, String path, String kind, Message m) {
+        String exp = m.getHeader("exp", String.class);
+        String sig = m.getHeader("sig", String.class);
+        long expires;
+        try {
+            expires = Long.parseLong(exp);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new HttpError(403, "forbidden");
+        }
+        if (expires < clock.instant().getEpochSecond() || !hmac.verifyUrl(method, path, kind, expires, sig)) {
+            throw new HttpError(403, "forbidden");
+        }
+    }
+
+    private static Engine.OutputKind outputKind(String kind) {
+        if (kind == null || kind.isEmpty()) {
+            return Engine.OutputKind.VIDEO;
+        }
+        return Engine.OutputKind.of(kind).orElseThrow(() -> HttpError.badRequest("kind must be video, audio or metadata"));
+    }
+
+    private void serve(Exchange exchange, String key, String contentType) throws IOException {
+        if (!(exchange.getMessage().getBody() instanceof HttpServerRequest request)) {
+            throw new IllegalStateException("artifact routes must run without the body handler");
+        }
+        Storage.ObjectInfo info = storage.head(key).orElseThrow(() -> new HttpError(404, "not found"));
+        boolean head = "HEAD".equals(request.method().name());
+        ByteRange range = ByteRange.parse(request.getHeader("Range"), info.size());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Accept-Ranges", "bytes");
+        headers.put("Content-Type", info.contentType() != null ? info.contentType() : contentType);
+        if (info.etag() != null) {
+            headers.put("ETag", info.etag().startsWith("\"") ? info.etag() : "\"" + info.etag() + "\"");
+        }
+        if (range.kind() == ByteRange.Kind.UNSATISFIABLE) {
+            headers.put("Content-Range", range.contentRange(info.size()));
+            headers.put("Content-Type", "application/json");
+            byte[] body = "{\"error\":\"range not satisfiable\"}".getBytes();
+            VertxStreams.respond(request.response(), 416, headers, new java.io.ByteArrayInputStream(body), body.length, head);
+            return;
+        }
+        if (head || info.size() == 0) {
+            if (range.kind() == ByteRange.Kind.PARTIAL) {
+                headers.put("Content-Range", range.contentRange(info.size()));
+            }
+            VertxStreams.respond(request.response(), range.kind() == ByteRange.Kind.PARTIAL ? 206 : 200, headers, null,
+                    info.size() == 0 ? 0 : range.length(), true);
+            return;
+        }
+        boolean partial = range.kind() == ByteRange.Kind.PARTIAL;
+        if (partial) {
+            headers.put("Content-Range", range.contentRange(info.size()));
+        }
+        try (InputStream in = storage.get(key, partial ? range.start() : null, partial ? range.end() : null)) {
+            VertxStreams.respond(request.response(), partial ? 206 : 200, headers, in, range.length(), false);
+        } catch (IOException e) {
+            LOG.debug("artifact {} not fully sent: {}", key, e.getMessage());
+        }
+    }
+}

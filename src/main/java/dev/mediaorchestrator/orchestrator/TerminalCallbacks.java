@@ -1,0 +1,155 @@
+package dev.mediaorchestrator.orchestrator;
+
+import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.common.SignedHttp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
+ * when it becomes terminal, retried until the app answers 2xx (1 s, doubling, at most 5 min apart,
+ * for as long as the job lives — at least an hour with the default TTL), always with the same
+ * nonce; presigned URLs are made fresh for each attempt.
+ */
+public final class TerminalCallbacks implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TerminalCallbacks.class);
+    static final long FIRST_RETRY_MS = 1000;
+    static final long MAX_RETRY_MS = 300_000;
+
+    private final Config config;
+    private final JobStore jobs;
+    private final TransferUrls urls;
+    private final SignedHttp http;
+    private final Clock clock;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "cf-callback");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
+        this.config = config;
+        this.jobs = jobs;
+        this.urls = urls;
+        this.http = http;
+        this.clock = clock;
+    }
+
+    /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
+    public void deliverDue() {
+        long now = clock.millis();
+        for (Job job : jobs.cache().asMap().values()) {
+            if (!job.isTerminal() || job.callback.delivered || job.callback.nextAttemptAt > now || !inFlight.add(job.jobId)) {
+                continue;
+            }
+            senders.submit(() -> {
+                try {
+                    attempt(job);
+                } finally {
+                    inFlight.remove(job.jobId);
+                }
+            });
+        }
+    }
+
+    void attempt(Job job) {
+        Map<String, Object> payload;
+        synchronized (job) {
+            if (job.callback.delivered) {
+                return;
+            }
+            if (job.callback.nonce == null) {
+                job.callback.nonce = UUID.randomUUID().toString();
+            }
+            payload = payload(job);
+        }
+        String error;
+        if (config.nextBaseUrl == null) {
+            error = "NEXT_BASE_URL is not set";
+        } else {
+            try {
+                SignedHttp.Response r = http.post(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload, Duration.ofSeconds(30));
+                if (r.ok()) {
+                    jobs.update(job.jobId, j -> {
+                        j.callback.delivered = true;
+                        j.callback.attempts++;
+                        j.callback.lastError = null;
+                    });
+                    LOG.info("[cf-callback] delivered {} ({}, attempt {})", job.jobId, job.status, job.callback.attempts);
+                    return;
+                }
+                error = "app answered " + r.status();
+            } catch (IOException e) {
+                error = "app unreachable: " + e.getClass().getSimpleName();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                error = "interrupted";
+            }
+        }
+        String reason = error;
+        jobs.update(job.jobId, j -> {
+            j.callback.attempts++;
+            j.callback.lastError = reason;
+            long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(20, j.callback.attempts - 1));
+            j.callback.nextAttemptAt = clock.millis() + delay;
+        });
+        LOG.warn("[cf-callback] failed {} (attempt {}): {}; retrying", job.jobId, job.callback.attempts, reason);
+    }
+
+    /** The contract's terminal callback body for the job's engine. */
+    Map<String, Object> payload(Job job) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("jobId", job.jobId);
+        p.put("mediaId", job.mediaId);
+        p.put("engine", job.engine.id);
+        p.put("status", job.status);
+        p.put("ts", clock.millis());
+        p.put("nonce", job.callback.nonce);
+        p.put("durationMs", job.durationMs);
+        p.put("attempts", job.attempts);
+        if (job.error != null) {
+            p.put("error", job.error);
+        }
+        if ("completed".equals(job.status)) {
+            if (job.engine == Engine.DOWNLOADER) {
+                Map<String, Object> outputs = new LinkedHashMap<>();
+                for (Engine.OutputKind kind : job.engine.outputs) {
+                    outputs.put(kind.id, Map.of("key", job.outputKey(kind), "url", outputUrl(job, kind)));
+                }
+                p.put("outputs", outputs);
+                if (job.metadata != null) {
+                    p.put("metadata", job.metadata);
+                }
+            } else {
+                p.put("outputKey", job.outputKey(Engine.OutputKind.VIDEO));
+                p.put("outputUrl", outputUrl(job, Engine.OutputKind.VIDEO));
+            }
+        }
+        return p;
+    }
+
+    private String outputUrl(Job job, Engine.OutputKind kind) {
+        if (config.transferMode == Config.TransferMode.DIRECT) {
+            return urls.outputGet(job, kind).toString();
+        }
+        return config.orchestratorBaseUrlNext + "/artifacts/" + job.jobId + (kind == Engine.OutputKind.VIDEO ? "" : "?kind=" + kind.id);
+    }
+
+    @Override
+    public void close() {
+        senders.shutdownNow();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.mediaorchestrator.runner;
+
+import org.apache.camel.component.exec.ExecCommand;
+import org.apache.camel.component.exec.ExecCommandExecutor;
+import org.apache.camel.component.exec.ExecException;
+import org.apache.camel.component.exec.ExecResult;
+
+import java.io.ByteArrayInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The camel-exec command executor of the runners. Unlike the default one, it sends the process's
+ * stdout and stderr to files in the working directory ({@code <tool>.stdout}, {@code <tool>.stderr})
+ * as they are written, so that progress can be read while the tool runs; the result carries the
+ * last {@value #TAIL_BYTES} bytes of each. Running processes are registered by working directory,
+ * so a job's processes can be stopped (timeout, cancel), always with their child processes.
+ */
+public final class JobProcessExecutor implements ExecCommandExecutor {
+    public static final int TAIL_BYTES = 64 * 1024;
+
+    private final Map<String, Process> running = new ConcurrentHashMap<>();
+
+    @Override
+    public ExecResult execute(ExecCommand command) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(command.getExecutable());
+        cmd.addAll(command.getArgs());
+        File dir = new File(command.getWorkingDir() == null ? "." : command.getWorkingDir());
+        String tool = Path.of(command.getExecutable()).getFileName().toString();
+        Path out = dir.toPath().resolve(tool + ".stdout");
+        Path err = dir.toPath().resolve(tool + ".stderr");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir)
+                .redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new ExecException(tool + " could not be started (" + command.getExecutable() + " not found or not executable)",
+                    null, null, -1, e);
+        }
+        String key = dir.getAbsolutePath();
+        running.put(key, p);
+        try {
+            long timeout = command.getTimeout();
+            boolean finished = timeout > 0 ? p.waitFor(timeout, TimeUnit.MILLISECONDS) : waitFor(p);
+            if (!finished) {
+                kill(p);
+                throw new ExecException(tool + " timed out after " + timeout / 1000 + " s", null, null, -1);
+            }
+        } catch (InterruptedException e) {
+            kill(p);
+            Thread.currentThread().interrupt();
+            throw new ExecException(tool + " interrupted", null, null, -1, e);
+        } finally {
+            running.remove(key, p);
+        }
+        return new ExecResult(command, new ByteArrayInputStream(tail(out)), new ByteArrayInputStream(tail(err)), p.exitValue());
+    }
+
+    private static boolean waitFor(Process p) throws InterruptedException {
+        p.waitFor();
+        return true;
+    }
+
+    /** Stops the process running in {@code workDir}, if any, with its children. */
+    public boolean stop(Path workDir) {
+        Process p = running.get(workDir.toFile().getAbsolutePath());
+        if (p == null) {
+            return false;
+        }
+        kill(p);
+        return true;
+    }
+
+    private static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The last {@value #TAIL_BYTES} bytes of a file (empty if it does not exist). */
+    public static byte[] tail(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return new byte[0];
+        }
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            long len = f.length();
+            int n = (int) Math.min(len, TAIL_BYTES);
+            byte[] b = new byte[n];
+            f.seek(len - n);
+            f.readFully(b);
+            return b;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.mediaorchestrator.runner;
+
+import dev.mediaorchestrator.Env;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Settings of the runner roles (burner, downloader), from the same environment as the orchestrator's. */
+public final class RunnerConfig {
+    public final boolean requireSignature;
+    public final int maxConcurrency;
+    public final Path workDir;
+    public final String ffmpegBin;
+    public final String ffprobeBin;
+    public final String ytDlpBin;
+    public final String mihomoBin;
+    public final int mihomoPort;
+    public final int mihomoSocksPort;
+    public final String clashMode;
+    public final String clashSubscriptionUrl;
+    public final String clashRawConfig;
+    public final long burnerTimeoutSeconds;
+    public final long downloaderTimeoutSeconds;
+    public final int retryAfterSeconds;
+
+    private RunnerConfig(Map<String, String> env) {
+        requireSignature = Env.bool(env, "RUNNER_REQUIRE_SIGNATURE", true);
+        int byCores = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        maxConcurrency = (int) Env.positiveLong(env, "RUNNER_MAX_CONCURRENCY", byCores);
+        workDir = Path.of(Env.str(env, "RUNNER_WORK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "media-orchestrator-jobs").toString()));
+        ffmpegBin = Env.str(env, "FFMPEG_BIN", "ffmpeg");
+        ffprobeBin = Env.str(env, "FFPROBE_BIN", "ffprobe");
+        ytDlpBin = Env.str(env, "YTDLP_BIN", "yt-dlp");
+        mihomoBin = Env.str(env, "MIHOMO_BIN", "mihomo");
+        mihomoPort = Env.port(env, "MIHOMO_PORT", 7890);
+        mihomoSocksPort = Env.port(env, "MIHOMO_SOCKS_PORT", 7891);
+        clashMode = Env.str(env, "CLASH_MODE", "Rule");
+        clashSubscriptionUrl = Env.str(env, "CLASH_SUBSCRIPTION_URL", null);
+        clashRawConfig = Env.str(env, "CLASH_RAW_CONFIG", null);
+        burnerTimeoutSeconds = Env.positiveLong(env, "RUNNER_BURNER_TIMEOUT_SECONDS", 7200);
+        downloaderTimeoutSeconds = Env.positiveLong(env, "RUNNER_DOWNLOADER_TIMEOUT_SECONDS", 3600);
+        retryAfterSeconds = (int) Env.positiveLong(env, "RUNNER_RETRY_AFTER_SECONDS", 10);
+    }
+
+    public static RunnerConfig fromEnv(Map<String, String> env) {
+        return new RunnerConfig(env);
+    }
+}

@@ -1,0 +1,232 @@
+package dev.mediaorchestrator.runner;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Json;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
+
+/**
+ * The jobs of one runner (one engine): admission with a concurrency limit ({@code 429 busy} with
+ * {@code Retry-After} beyond it), the local status view, phase changes with their callbacks,
+ * periodic progress callbacks (at least every 10 % or 5 s), and clean-up of each job's temp
+ * directory whatever happened. Shared by the burner and the downloader.
+ */
+public final class RunnerJobs {
+    private static final Logger LOG = LoggerFactory.getLogger(RunnerJobs.class);
+    static final double PROGRESS_STEP = 0.1;
+    static final long PROGRESS_INTERVAL_MS = 5000;
+
+    private final String engine;
+    private final RunnerConfig config;
+    private final RunnerCallbacks callbacks;
+    private final JobProcessExecutor processes;
+    private final Clock clock;
+    private final Semaphore slots;
+    private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
+    private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
+
+    public RunnerJobs(String engine, RunnerConfig config, RunnerCallbacks callbacks, JobProcessExecutor processes, Clock clock) {
+        this.engine = engine;
+        this.config = config;
+        this.callbacks = callbacks;
+        this.processes = processes;
+        this.clock = clock;
+        this.slots = new Semaphore(config.maxConcurrency);
+    }
+
+    public String engine() {
+        return engine;
+    }
+
+    public int activeCount() {
+        return active.size();
+    }
+
+    public int maxConcurrency() {
+        return config.maxConcurrency;
+    }
+
+    /**
+     * Admits a {@code /render} payload: 400 when a field is missing, the same answer again for a
+     * job it already has (property {@code duplicate}), 429 when it runs its maximum. Sets exchange
+     * property {@code runnerJob}.
+     */
+    public RunnerJob accept(Map<String, Object> payload, List<String> requiredUrls, Exchange exchange) {
+        String jobId = payload.get("jobId") instanceof String s && !s.isBlank() ? s : null;
+        if (jobId == null) {
+            throw HttpError.badRequest("jobId is required");
+        }
+        if (!(payload.get("callbackUrl") instanceof String cb) || !isHttpUrl(cb)) {
+            throw HttpError.badRequest("callbackUrl is required (an http(s) URL)");
+        }
+        for (String field : requiredUrls) {
+            if (!(payload.get(field) instanceof String u) || !isHttpUrl(u)) {
+                throw HttpError.badRequest(field + " is required (an http(s) URL)");
+            }
+        }
+        RunnerJob known = active.get(jobId);
+        if (known == null) {
+            known = finished.getIfPresent(jobId);
+        }
+        if (known != null) {
+            exchange.setProperty("duplicate", true);
+            exchange.setProperty("runnerJob", known);
+            return known;
+        }
+        if (!slots.tryAcquire()) {
+            exchange.getMessage().setHeader("Retry-After", String.valueOf(config.retryAfterSeconds));
+            throw new HttpError(429, "busy");
+        }
+        RunnerJob job = new RunnerJob(jobId, engine, payload, cb, clock.millis());
+        if (active.putIfAbsent(jobId, job) != null) {
+            slots.release();
+            exchange.setProperty("duplicate", true);
+            exchange.setProperty("runnerJob", active.get(jobId));
+            return active.get(jobId);
+        }
+        exchange.setProperty("runnerJob", job);
+        return job;
+    }
+
+    public String acceptedResponse(RunnerJob job) {
+        return Json.write(Map.of("jobId", job.jobId));
+    }
+
+    /** Creates the job's temp directory. */
+    public Path workDir(RunnerJob job) {
+        try {
+            Files.createDirectories(config.workDir);
+            job.workDir = Files.createTempDirectory(config.workDir, engine + "-" + job.jobId + "-");
+            return job.workDir;
+        } catch (IOException e) {
+            throw new RunnerFailure("cannot create a work directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves the job to a phase and reports it. Progress never goes backwards. */
+    public void phase(RunnerJob job, String status, String phase, double progress) {
+        job.status = status;
+        job.phase = phase;
+        job.progress = Math.max(job.progress, progress);
+        job.updatedAt = clock.millis();
+        report(job, Map.of());
+    }
+
+    /** Progress inside a phase (from the running tool); reported by {@link #reportProgress()}. */
+    public void progress(RunnerJob job, double progress) {
+        if (progress > job.progress) {
+            job.progress = progress;
+            job.updatedAt = clock.millis();
+        }
+    }
+
+    public void completed(RunnerJob job, Map<String, Object> extra) {
+        job.liveProgress = null;
+        job.status = "completed";
+        job.phase = "completed";
+        job.progress = 1.0;
+        job.updatedAt = clock.millis();
+        report(job, extra);
+    }
+
+    public void failed(RunnerJob job, Exception e) {
+        job.liveProgress = null;
+        String error = e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
+                ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        job.error = error == null || error.isBlank() ? "failed" : error;
+        job.status = "failed";
+        job.phase = "failed";
+        job.updatedAt = clock.millis();
+        LOG.warn("job {} failed: {}", job.jobId, job.error);
+        report(job, Map.of());
+    }
+
+    private void report(RunnerJob job, Map<String, Object> extra) {
+        job.reportedProgress = job.progress;
+        job.reportedAt = clock.millis();
+        callbacks.send(job, extra);
+    }
+
+    /**
+     * Called by the runner's progress timer: reads live progress of running tools and sends a
+     * callback for each job whose progress moved by {@value #PROGRESS_STEP} or more, or every
+     * 5 s while it runs.
+     */
+    public void reportProgress() {
+        long now = clock.millis();
+        for (RunnerJob job : active.values()) {
+            var live = job.liveProgress;
+            if (live == null || job.isTerminal()) {
+                continue;
+            }
+            progress(job, live.getAsDouble());
+            if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
+                report(job, Map.of());
+            }
+        }
+    }
+
+    /** Last step of every job: stops its processes, removes its temp files, frees its slot. */
+    public void finish(RunnerJob job) {
+        job.liveProgress = null;
+        if (job.workDir != null) {
+            processes.stop(job.workDir);
+            deleteRecursively(job.workDir);
+        }
+        if (active.remove(job.jobId, job)) {
+            finished.put(job.jobId, job);
+            slots.release();
+        }
+    }
+
+    /** {@code GET /status/{jobId}}. */
+    public String status(String jobId) {
+        RunnerJob job = jobId == null ? null : active.get(jobId);
+        if (job == null && jobId != null) {
+            job = finished.getIfPresent(jobId);
+        }
+        if (job == null) {
+            throw new HttpError(404, "not found");
+        }
+        return Json.write(job.document());
+    }
+
+    private static boolean isHttpUrl(String s) {
+        try {
+            URI u = URI.create(s);
+            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.warn("cannot delete {}: {}", p, e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warn("cannot clean up {}: {}", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mediaorchestrator.runner;
+
+import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.common.SignedRequests;
+import org.apache.camel.main.Main;
+
+import java.time.Clock;
+
+/**
+ * Wires the runner roles into the service: the shared runner beans, and per engine its jobs and
+ * steps beans and the properties its route file uses ({@code runner.<role>.path} etc.).
+ *
+ * <p>Paths: a process whose only role is one runner serves it at the root ({@code POST /render});
+ * otherwise each runner is served under {@code /runners/{engine}} (CONTRACT.md, Parts).
+ */
+public final class Runners {
+    /** Signed {@code /render} bodies larger than this are refused with 413. */
+    public static final int MAX_RENDER_BODY = 256 * 1024;
+
+    private Runners() {
+    }
+
+    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock) {
+        JobProcessExecutor processes = new JobProcessExecutor();
+        RunnerCallbacks callbacks = new RunnerCallbacks(signedHttp, clock, 1000);
+        Transfers transfers = new Transfers();
+        main.bind("runnerConfig", rc);
+        main.bind("jobProcessExecutor", processes);
+        main.bind("runnerSignedRequests", new SignedRequests(hmac, clock, MAX_RENDER_BODY, rc.requireSignature));
+        main.bind("transfers", transfers);
+        boolean alone = config.roles.size() == 1;
+        main.addInitialProperty("runner.maxConcurrency", String.valueOf(rc.maxConcurrency));
+        main.addInitialProperty("runner.ffmpeg", rc.ffmpegBin);
+        main.addInitialProperty("runner.ffprobe", rc.ffprobeBin);
+        main.addInitialProperty("runner.ytdlp", rc.ytDlpBin);
+        main.addInitialProperty("runner.burner.timeoutMs", String.valueOf(rc.burnerTimeoutSeconds * 1000));
+        main.addInitialProperty("runner.downloader.timeoutMs", String.valueOf(rc.downloaderTimeoutSeconds * 1000));
+        if (config.roles.contains("burner")) {
+            main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
+            RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
+            main.bind("burnerJobs", jobs);
+        }
+        if (config.roles.contains("downloader")) {
+            main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
+            RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
+            main.bind("downloaderJobs", jobs);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.mediaorchestrator.runner;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+
+/**
+ * Moves a job's files: inputs streamed from their URLs (presigned S3 or orchestrator-signed, the
+ * same code for both) to disk, outputs streamed from disk with {@code PUT} and their Content-Type.
+ * Nothing is held in memory whole. URLs are never put in error messages (they carry signatures).
+ */
+public final class Transfers {
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    /** Downloads {@code url} to {@code target}; {@code what} names the input in errors. */
+    public long download(String what, String url, Path target) {
+        HttpRequest req = HttpRequest.newBuilder(uri(what, url)).timeout(Duration.ofHours(1)).GET().build();
+        try {
+            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) {
+                    throw new RunnerFailure("download of " + what + " failed: HTTP " + r.statusCode());
+                }
+                return Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new RunnerFailure("download of " + what + " failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFailure("download of " + what + " interrupted", e);
+        }
+    }
+
+    /** Uploads {@code file} with {@code PUT} and {@code contentType}; {@code what} names the output in errors. */
+    public void upload(String what, Path file, String url, String contentType) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(uri(what, url)).timeout(Duration.ofHours(1))
+                    .header("content-type", contentType)
+                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 != 2) {
+                throw new RunnerFailure("upload of " + what + " failed: HTTP " + r.statusCode());
+            }
+        } catch (IOException e) {
+            throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFailure("upload of " + what + " interrupted", e);
+        }
+    }
+
+    private static URI uri(String what, String url) {
+        try {
+            URI u = URI.create(url);
+            if (u.getHost() == null) {
+                throw new IllegalArgumentException();
+            }
+            return u;
+        } catch (IllegalArgumentException e) {
+            throw new RunnerFailure("the URL for " + what + " is not valid");
+        }
+    }
+}
