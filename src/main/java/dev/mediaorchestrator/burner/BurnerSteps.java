@@ -1,0 +1,142 @@
+package dev.mediaorchestrator.burner;
+
+import dev.mediaorchestrator.runner.FileTail;
+import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.RunnerFailure;
+import dev.mediaorchestrator.runner.RunnerJob;
+import dev.mediaorchestrator.runner.RunnerJobs;
+import dev.mediaorchestrator.runner.Transfers;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.exec.ExecBinding;
+import org.apache.camel.component.exec.ExecResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The steps of the burner's job route ({@code burner-runner.camel.yaml}): inputs, probe, VTT→ASS,
+ * one ffmpeg run (launched by camel-exec), upload, and the callbacks between them.
+ */
+public final class BurnerSteps {
+    private static final Logger LOG = LoggerFactory.getLogger(BurnerSteps.class);
+    static final String INPUT = "input.mp4";
+    static final String VTT = "subtitles.vtt";
+    static final String ASS = "subtitles.ass";
+    static final String OUTPUT = "output.mp4";
+    static final String PROGRESS = "ffmpeg.progress";
+
+    private final RunnerJobs jobs;
+    private final Transfers transfers;
+    private final RunnerConfig config;
+    private final FfmpegCommand ffmpeg;
+
+    public BurnerSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, FfmpegCommand ffmpeg) {
+        this.jobs = jobs;
+        this.transfers = transfers;
+        this.config = config;
+        this.ffmpeg = ffmpeg;
+    }
+
+    /** {@code /render} payload fields a burner job cannot do without. */
+    public static final List<String> REQUIRED_URLS = List.of("inputVideoUrl", "inputVttUrl", "outputPutUrl");
+
+    /** Work dir, {@code preparing} callback, inputs streamed to disk. */
+    public void prepare(RunnerJob job) {
+        subtitleConfig(job); // a bad subtitleConfig fails the job before any download
+        Path dir = jobs.workDir(job);
+        jobs.phase(job, "preparing", "preparing", 0.05);
+        transfers.download("input video", job.string("inputVideoUrl"), dir.resolve(INPUT));
+        transfers.download("subtitles", job.string("inputVttUrl"), dir.resolve(VTT));
+        LOG.info("inputs ready (job {})", job.jobId);
+    }
+
+    /** Arguments for camel-exec's ffprobe run. */
+    public void probeCommand(RunnerJob job, Exchange exchange) {
+        exec(exchange, job, FfprobeInfo.command(config.ffprobeBin, job.workDir.resolve(INPUT)));
+    }
+
+    /** Reads the probe, writes the ASS file, and sets up the ffmpeg run and its live progress. */
+    public void probed(RunnerJob job, ExecResult result, Exchange exchange) throws IOException {
+        if (result.getExitValue() != 0) {
+            throw new RunnerFailure("the input video cannot be read: " + stderr(result, "ffprobe failed"));
+        }
+        FfprobeInfo info;
+        try {
+            info = FfprobeInfo.parse(Files.readString(job.workDir.resolve("ffprobe.stdout")));
+        } catch (IllegalArgumentException e) {
+            throw new RunnerFailure("the input video cannot be read: " + e.getMessage());
+        }
+        SubtitleConfig sc = subtitleConfig(job);
+        String vtt = Files.readString(job.workDir.resolve(VTT), StandardCharsets.UTF_8);
+        Files.writeString(job.workDir.resolve(ASS), new VttToAss(sc).convert(vtt, info.width(), info.height()), StandardCharsets.UTF_8);
+        Path progressFile = job.workDir.resolve(PROGRESS);
+        exec(exchange, job, ffmpeg.build(new FfmpegCommand.BurnRequest(job.workDir.resolve(INPUT), job.workDir.resolve(ASS),
+                job.workDir.resolve(OUTPUT), progressFile, info, sc)));
+        FfmpegProgress parser = new FfmpegProgress();
+        FfmpegProgress.Mapper mapper = new FfmpegProgress.Mapper(info.durationSeconds());
+        FileTail tail = new FileTail(progressFile);
+        double[] last = {FfmpegProgress.Mapper.START};
+        job.liveProgress = () -> {
+            for (String line : tail.newLines()) {
+                parser.accept(line).ifPresent(s -> last[0] = mapper.progress(s));
+            }
+            return last[0];
+        };
+        jobs.phase(job, "running", "running", FfmpegProgress.Mapper.START);
+    }
+
+    /** After the ffmpeg run: its exit status decides. */
+    public void rendered(RunnerJob job, ExecResult result) {
+        job.liveProgress = null;
+        if (result.getExitValue() != 0) {
+            throw new RunnerFailure("ffmpeg failed: " + stderr(result, "exit code " + result.getExitValue()));
+        }
+        if (!Files.exists(job.workDir.resolve(OUTPUT))) {
+            throw new RunnerFailure("ffmpeg produced no output");
+        }
+        jobs.progress(job, FfmpegProgress.Mapper.END);
+        LOG.info("ffmpeg done (job {})", job.jobId);
+    }
+
+    public void upload(RunnerJob job) {
+        jobs.phase(job, "uploading", "uploading", 0.95);
+        transfers.upload("video", job.workDir.resolve(OUTPUT), job.string("outputPutUrl"), "video/mp4");
+    }
+
+    public void completed(RunnerJob job) {
+        String key = job.string("outputVideoKey");
+        jobs.completed(job, key == null ? Map.of() : Map.of("outputKey", key, "outputs", Map.of("video", Map.of("key", key))));
+        LOG.info("job {} completed", job.jobId);
+    }
+
+    private static SubtitleConfig subtitleConfig(RunnerJob job) {
+        try {
+            return SubtitleConfig.fromEngineOptions(job.engineOptions());
+        } catch (IllegalArgumentException e) {
+            throw new RunnerFailure("invalid engineOptions: " + e.getMessage());
+        }
+    }
+
+    private static void exec(Exchange exchange, RunnerJob job, List<String> command) {
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_EXECUTABLE, command.get(0));
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_ARGS, command.subList(1, command.size()));
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_WORKING_DIR, job.workDir.toString());
+    }
+
+    private static String stderr(ExecResult result, String fallback) {
+        try (InputStream in = result.getStderr()) {
+            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String last = FfmpegErrors.lastLines(text, FfmpegErrors.DEFAULT_MAX_LINES);
+            return last == null || last.isBlank() ? fallback : last;
+        } catch (IOException e) {
+            return fallback;
+        }
+    }
+}
