@@ -45,7 +45,9 @@ public final class BurnerSteps {
     }
 
     /** {@code /render} payload fields a burner job cannot do without. */
-    public static final List<String> REQUIRED_URLS = List.of("inputVideoUrl", "inputVttUrl", "outputPutUrl");
+    public List<String> requiredUrls() {
+        return List.of("inputVideoUrl", "inputVttUrl", "outputPutUrl");
+    }
 
     /** Work dir, {@code preparing} callback, inputs streamed to disk. */
     public void prepare(RunnerJob job) {

@@ -1,6 +1,8 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.burner.BurnerSteps;
+import dev.mediaorchestrator.burner.FfmpegCommand;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
@@ -41,6 +43,7 @@ public final class Runners {
             main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
             main.bind("burnerJobs", jobs);
+            main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
         }
         if (config.roles.contains("downloader")) {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
