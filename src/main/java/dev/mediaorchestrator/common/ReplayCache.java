@@ -34,11 +34,11 @@ public final class ReplayCache {
         ConcurrentMap<String, Object> map = cache.asMap();
         List<String> taken = new ArrayList<>();
         for (String key : keys) {
-            if (key == null) {
+            if (key == null || taken.contains(key)) {
                 continue;
             }
             Object existing = map.putIfAbsent(key, value);
-            if (existing != null && existing != value) {
+            if (existing != null) {
                 for (String k : taken) {
                     map.remove(k, value);
                 }

@@ -1,0 +1,154 @@
+package dev.mediaorchestrator.lifecycle;
+
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.StubHttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static dev.mediaorchestrator.support.RunningApp.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** POST /callbacks/container: replay-safe, forward-only, final once terminal, 404/401/400. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RunnerCallbacksTest {
+    private AppStandIn next;
+    private StubHttpServer runner;
+    private RunningApp app;
+
+    @BeforeAll
+    void start() throws Exception {
+        next = new AppStandIn(new dev.mediaorchestrator.common.Hmac(RunningApp.SECRET));
+        runner = new StubHttpServer();
+        runner.on("/render", ex -> {
+            runner.record(ex);
+            StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
+        });
+        app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
+                "COMPLETION_POLL_INTERVAL_MS", "60000"));
+    }
+
+    @AfterAll
+    void stop() {
+        app.close();
+        runner.close();
+        next.close();
+    }
+
+    private String job(String mediaId) throws Exception {
+        HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", mediaId, "engine", "media-downloader",
+                "options", Map.of("url", "https://example.com/x"), "ts", System.currentTimeMillis()));
+        assertEquals(202, r.statusCode(), r.body());
+        return (String) json(r).get("jobId");
+    }
+
+    private static Map<String, Object> cb(String jobId, String status, String phase, double progress) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jobId", jobId);
+        m.put("status", status);
+        m.put("phase", phase);
+        m.put("progress", progress);
+        m.put("ts", System.currentTimeMillis());
+        m.put("nonce", UUID.randomUUID().toString());
+        return m;
+    }
+
+    private Map<String, Object> doc(String jobId) throws Exception {
+        return json(app.get("/jobs/" + jobId));
+    }
+
+    @Test
+    void aReplayChangesNothing() throws Exception {
+        String jobId = job("cbreplay");
+        byte[] body = Json.writeBytes(cb(jobId, "running", "downloading", 0.3));
+        HttpResponse<String> first = app.postRaw("/callbacks/container", body, Map.of());
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(Map.of("ok", true, "status", "running"), json(first));
+        app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.4));
+        HttpResponse<String> replay = app.postRaw("/callbacks/container", body, Map.of());
+        assertEquals(200, replay.statusCode());
+        assertEquals(Map.of("ok", true, "duplicate", true), json(replay));
+        assertEquals(0.4, ((Number) doc(jobId).get("progress")).doubleValue());
+        // the same nonce under a new signature is a replay too
+        Map<String, Object> sameNonce = Json.parseObject(body);
+        sameNonce.put("ts", System.currentTimeMillis() + 1);
+        sameNonce.put("progress", 0.9);
+        assertEquals(Map.of("ok", true, "duplicate", true), json(app.postSigned("/callbacks/container", sameNonce)));
+        assertEquals(0.4, ((Number) doc(jobId).get("progress")).doubleValue());
+    }
+
+    @Test
+    void progressAndStatusOnlyMoveForward() throws Exception {
+        String jobId = job("cbforward");
+        app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.5));
+        app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.3));
+        assertEquals(0.5, ((Number) doc(jobId).get("progress")).doubleValue());
+        app.postSigned("/callbacks/container", cb(jobId, "preparing", "preparing", 0.6));
+        Map<String, Object> d = doc(jobId);
+        assertEquals("running", d.get("status"), "status does not go back");
+        assertEquals(0.6, ((Number) d.get("progress")).doubleValue(), "but progress may still rise");
+    }
+
+    @Test
+    void completedWaitsForTheOutputsAndAfterThatNothingChanges() throws Exception {
+        String jobId = job("cbfinal");
+        Map<String, Object> done = cb(jobId, "completed", "completed", 1.0);
+        done.put("metadata", Map.of("title", "T"));
+        app.postSigned("/callbacks/container", done);
+        assertEquals("queued", doc(jobId).get("status"), "not completed on the runner's word alone");
+        for (String f : new String[]{"video.mp4", "audio.mp3", "metadata.json"}) {
+            app.app.storage().put("downloads/cbfinal/" + jobId + "/" + f, new ByteArrayInputStream(f.getBytes()), "application/octet-stream");
+        }
+        assertEquals("completed", doc(jobId).get("status"), "completed once the outputs are there");
+        assertEquals(Map.of("title", "T"), doc(jobId).get("metadata"));
+        HttpResponse<String> late = app.postSigned("/callbacks/container", cb(jobId, "failed", "failed", 0.1));
+        assertEquals(200, late.statusCode());
+        Map<String, Object> d = doc(jobId);
+        assertEquals("completed", d.get("status"));
+        assertEquals(null, d.get("error"));
+    }
+
+    @Test
+    void failedIsTerminalWithTheRunnersError() throws Exception {
+        String jobId = job("cbfail");
+        Map<String, Object> failed = cb(jobId, "failed", "failed", 0.2);
+        failed.put("error", "yt-dlp: HTTP Error 404");
+        app.postSigned("/callbacks/container", failed);
+        Map<String, Object> d = doc(jobId);
+        assertEquals("failed", d.get("status"));
+        assertEquals("yt-dlp: HTTP Error 404", d.get("error"));
+        app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.5));
+        assertEquals("failed", doc(jobId).get("status"));
+    }
+
+    @Test
+    void unknownJobBadSignatureAndMissingFields() throws Exception {
+        HttpResponse<String> unknown = app.postSigned("/callbacks/container", cb("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "running", "x", 0.1));
+        assertEquals(404, unknown.statusCode());
+        assertEquals("not found", json(unknown).get("error"));
+        byte[] body = Json.writeBytes(cb("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "running", "x", 0.1));
+        assertEquals(401, app.postRaw("/callbacks/container", body, Map.of("x-signature", "ab".repeat(32))).statusCode());
+        Map<String, Object> noStatus = cb("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "running", "x", 0.1);
+        noStatus.remove("status");
+        HttpResponse<String> r = app.postSigned("/callbacks/container", noStatus);
+        assertEquals(400, r.statusCode());
+        assertEquals("status is required", json(r).get("error"));
+        Map<String, Object> noJob = cb("x", "running", "x", 0.1);
+        noJob.remove("jobId");
+        assertEquals("jobId is required", json(app.postSigned("/callbacks/container", noJob)).get("error"));
+        Map<String, Object> stale = cb("x", "running", "x", 0.1);
+        stale.put("ts", 1);
+        assertEquals(401, app.postSigned("/callbacks/container", stale).statusCode());
+        assertTrue(next.accepted.isEmpty() || next.accepted.stream().noneMatch(m -> "x".equals(m.get("jobId"))));
+    }
+}
