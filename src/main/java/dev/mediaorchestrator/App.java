@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.cli.Cli;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -7,6 +8,7 @@ import dev.mediaorchestrator.common.SignedRequests;
 import dev.mediaorchestrator.orchestrator.Artifacts;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.Lifecycle;
+import dev.mediaorchestrator.orchestrator.LocalApp;
 import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
@@ -60,9 +62,23 @@ public final class App implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && (args[0].equals("submit") || args[0].equals("status"))) {
+            System.exit(new Cli(System.getenv(), System.out).run(args));
+            return;
+        }
+        Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--roles") && i + 1 < args.length) {
+                env.put("ROLES", args[++i]);
+            } else if (!args[i].equals("serve")) {
+                System.err.println("unknown argument: " + args[i] + "\nusage: java -jar media-orchestrator.jar [serve] [--roles orchestrator,burner,downloader]\n" + Cli.usage());
+                System.exit(2);
+                return;
+            }
+        }
         Config config;
         try {
-            config = Config.fromEnv(System.getenv());
+            config = Config.fromEnv(env);
         } catch (Config.ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
@@ -70,7 +86,7 @@ public final class App implements AutoCloseable {
         }
         App app;
         try {
-            app = start(config);
+            app = start(config, RunnerConfig.fromEnv(env));
         } catch (Config.ConfigException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
@@ -144,6 +160,11 @@ public final class App implements AutoCloseable {
             main.bind("terminalCallbacks", terminalCallbacks);
             main.bind("artifacts", new Artifacts(config, jobs, storage, hmac, lifecycle, clock));
             main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
+            if (config.localApp) {
+                main.bind("localApp", new LocalApp(config, replay));
+                LOG.info("local mode: media from {}, callbacks to {}", config.mediaDir.toAbsolutePath(),
+                        config.dataDir.resolve("callbacks.jsonl").toAbsolutePath());
+            }
             closeables.add(dispatcher);
             closeables.add(lifecycle);
             closeables.add(terminalCallbacks);
@@ -205,6 +226,9 @@ public final class App implements AutoCloseable {
                 "burner", "burner-*.camel.yaml", "downloader", "downloader-*.camel.yaml");
         for (String role : config.roles) {
             patterns.add(base + byRole.get(role));
+        }
+        if (config.localApp) {
+            patterns.add(base + "local-app.camel.yaml");
         }
         return String.join(",", patterns);
     }

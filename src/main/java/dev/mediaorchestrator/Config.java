@@ -24,6 +24,13 @@ public final class Config {
     public final String secret;
     public final long jobTtlSeconds;
     public final URI nextBaseUrl;
+    /**
+     * Local mode: no {@code NEXT_BASE_URL}. The orchestrator then stands in for the app itself,
+     * serving {@code /api/media/...} from {@link #mediaDir} and recording terminal callbacks in
+     * {@code DATA_DIR/callbacks.jsonl}, through the same HTTP paths as the real app.
+     */
+    public final boolean localApp;
+    public final Path mediaDir;
     public final URI containerBaseUrl;
     public final URI containerBaseUrlDownloader;
     public final URI containerBaseUrlRemotion;
@@ -60,7 +67,10 @@ public final class Config {
         mirrorInputs = Env.bool(env, "MIRROR_INPUTS", true);
         roles = roles(env.get("ROLES"));
         String ownBase = "http://" + (isWildcard(host) ? "127.0.0.1" : hostForUrl(host)) + ":" + port;
-        nextBaseUrl = Env.url(env, "NEXT_BASE_URL", null);
+        URI next = Env.url(env, "NEXT_BASE_URL", null);
+        localApp = next == null && roles.contains("orchestrator");
+        nextBaseUrl = localApp ? URI.create(ownBase) : next;
+        mediaDir = Path.of(Env.str(env, "MEDIA_DIR", "./media"));
         boolean allInOne = roles.contains("orchestrator");
         containerBaseUrl = Env.url(env, "CONTAINER_BASE_URL",
                 allInOne && roles.contains("burner") ? ownBase + "/runners/burner-ffmpeg" : null);
