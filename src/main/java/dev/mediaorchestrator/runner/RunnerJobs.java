@@ -225,6 +225,16 @@ public final class RunnerJobs {
         return Json.write(job.document());
     }
 
+    /** {@code GET /healthz}: the runner is up, and how busy it is. */
+    public String health() {
+        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("ok", true);
+        h.put("engine", engine);
+        h.put("active", active.size());
+        h.put("maxConcurrency", config.maxConcurrency);
+        return Json.write(h);
+    }
+
     private static boolean isHttpUrl(String s) {
         try {
             URI u = URI.create(s);
