@@ -85,13 +85,15 @@ public final class BurnerSteps {
         FfmpegProgress.Mapper mapper = new FfmpegProgress.Mapper(info.durationSeconds());
         FileTail tail = new FileTail(progressFile);
         double[] last = {FfmpegProgress.Mapper.START};
+        // the running callback first: live progress set before it would let the timer report
+        // 0.2 with the status still "preparing"
+        jobs.phase(job, "running", "running", FfmpegProgress.Mapper.START);
         job.liveProgress = () -> {
             for (String line : tail.newLines()) {
                 parser.accept(line).ifPresent(s -> last[0] = mapper.progress(s));
             }
             return last[0];
         };
-        jobs.phase(job, "running", "running", FfmpegProgress.Mapper.START);
     }
 
     /** After the ffmpeg run: its exit status decides. */

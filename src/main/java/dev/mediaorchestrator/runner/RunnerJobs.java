@@ -121,11 +121,13 @@ public final class RunnerJobs {
 
     /** Moves the job to a phase and reports it. Progress never goes backwards. */
     public void phase(RunnerJob job, String status, String phase, double progress) {
-        job.status = status;
-        job.phase = phase;
-        job.progress = Math.max(job.progress, progress);
-        job.updatedAt = clock.millis();
-        report(job, Map.of());
+        synchronized (job) {
+            job.status = status;
+            job.phase = phase;
+            job.progress = Math.max(job.progress, progress);
+            job.updatedAt = clock.millis();
+            report(job, Map.of());
+        }
     }
 
     /** Progress inside a phase (from the running tool); reported by {@link #reportProgress()}. */
@@ -137,26 +139,35 @@ public final class RunnerJobs {
     }
 
     public void completed(RunnerJob job, Map<String, Object> extra) {
-        job.liveProgress = null;
-        job.status = "completed";
-        job.phase = "completed";
-        job.progress = 1.0;
-        job.updatedAt = clock.millis();
-        report(job, extra);
+        synchronized (job) {
+            job.liveProgress = null;
+            job.status = "completed";
+            job.phase = "completed";
+            job.progress = 1.0;
+            job.updatedAt = clock.millis();
+            report(job, extra);
+        }
     }
 
     public void failed(RunnerJob job, Exception e) {
-        job.liveProgress = null;
         String error = e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        job.error = error == null || error.isBlank() ? "failed" : error;
-        job.status = "failed";
-        job.phase = "failed";
-        job.updatedAt = clock.millis();
-        LOG.warn("job {} failed: {}", job.jobId, job.error);
-        report(job, Map.of());
+        synchronized (job) {
+            job.liveProgress = null;
+            job.error = error == null || error.isBlank() ? "failed" : error;
+            job.status = "failed";
+            job.phase = "failed";
+            job.updatedAt = clock.millis();
+            LOG.warn("job {} failed: {}", job.jobId, job.error);
+            report(job, Map.of());
+        }
     }
 
+    /**
+     * Sends the job's state. Callers hold the job's lock, so a job's callbacks are built from one
+     * consistent state and sent one after the other, in the order of its phases: the progress
+     * timer and the job's own thread never send for the same job at the same time.
+     */
     private void report(RunnerJob job, Map<String, Object> extra) {
         job.reportedProgress = job.progress;
         job.reportedAt = clock.millis();
@@ -171,13 +182,20 @@ public final class RunnerJobs {
     public void reportProgress() {
         long now = clock.millis();
         for (RunnerJob job : active.values()) {
-            var live = job.liveProgress;
-            if (live == null || job.isTerminal()) {
-                continue;
+            if (job.liveProgress == null || job.isTerminal()) {
+                continue; // not running a tool; never wait for the lock of a job sending its terminal callback
             }
-            progress(job, live.getAsDouble());
-            if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
-                report(job, Map.of());
+            synchronized (job) {
+                // checked again under the lock: once the job's thread has moved on (liveProgress
+                // cleared, next phase sent), no late progress callback of the previous phase follows
+                var live = job.liveProgress;
+                if (live == null || job.isTerminal()) {
+                    continue;
+                }
+                progress(job, live.getAsDouble());
+                if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
+                    report(job, Map.of());
+                }
             }
         }
     }
@@ -205,6 +223,16 @@ public final class RunnerJobs {
             throw new HttpError(404, "not found");
         }
         return Json.write(job.document());
+    }
+
+    /** {@code GET /healthz}: the runner is up, and how busy it is. */
+    public String health() {
+        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("ok", true);
+        h.put("engine", engine);
+        h.put("active", active.size());
+        h.put("maxConcurrency", config.maxConcurrency);
+        return Json.write(h);
     }
 
     private static boolean isHttpUrl(String s) {
