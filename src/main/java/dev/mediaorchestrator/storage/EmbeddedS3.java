@@ -2,8 +2,9 @@ package dev.mediaorchestrator.storage;
 
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.options.CreateContainerOptions;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,19 +19,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * An S3 server in this process: S3Proxy over a directory (jclouds "filesystem" provider), bound to
+ * An S3 server in this process: S3Proxy over a directory (its "filesystem" store), bound to
  * 127.0.0.1 with credentials made up at start. The service then talks to it through the same S3
  * client code as to R2 or MinIO.
  */
 public final class EmbeddedS3 implements AutoCloseable {
     private final S3Proxy proxy;
-    private final BlobStoreContext context;
+    private final BlobStore store;
     private final String accessKey;
     private final String secretKey;
 
-    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, String accessKey, String secretKey) {
+    private EmbeddedS3(S3Proxy proxy, BlobStore store, String accessKey, String secretKey) {
         this.proxy = proxy;
-        this.context = context;
+        this.store = store;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
     }
@@ -41,7 +42,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     /**
-     * Starts the server in the background (jclouds and Jetty take a second or so to start, which
+     * Starts the server in the background (it takes a moment to start, which
      * the service overlaps with its own start). The endpoint and credentials are known at once.
      */
     public static Starting starting(Path dir, int port) {
@@ -58,12 +59,9 @@ public final class EmbeddedS3 implements AutoCloseable {
             Files.createDirectories(dir);
             Properties props = new Properties();
             props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
-            BlobStoreContext context = ContextBuilder.newBuilder("filesystem")
-                    .credentials("local", "local")
-                    .overrides(props)
-                    .build(BlobStoreContext.class);
+            BlobStore store = BlobStores.create("filesystem", props);
             S3Proxy proxy = S3Proxy.builder()
-                    .blobStore(context.getBlobStore())
+                    .blobStore(store)
                     .endpoint(URI.create("http://127.0.0.1:" + port))
                     .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                     .ignoreUnknownHeaders(true)
@@ -76,7 +74,7 @@ public final class EmbeddedS3 implements AutoCloseable {
                 }
                 Thread.sleep(10);
             }
-            return new EmbeddedS3(proxy, context, accessKey, secretKey);
+            return new EmbeddedS3(proxy, store, accessKey, secretKey);
         } catch (IOException e) {
             throw new IllegalStateException("cannot create embedded S3 directory " + dir + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -110,7 +108,7 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /** Creates a bucket in the store behind the server (no S3 location constraint involved). */
     public void createBucket(String bucket) {
-        context.getBlobStore().createContainerInLocation(null, bucket);
+        store.createContainer(bucket, CreateContainerOptions.NONE);
     }
 
     public URI endpoint() {
@@ -136,7 +134,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         } catch (Exception e) {
             // stopping is best effort
         } finally {
-            context.close();
+            store.close();
         }
     }
 
