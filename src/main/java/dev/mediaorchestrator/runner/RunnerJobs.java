@@ -121,11 +121,13 @@ public final class RunnerJobs {
 
     /** Moves the job to a phase and reports it. Progress never goes backwards. */
     public void phase(RunnerJob job, String status, String phase, double progress) {
-        job.status = status;
-        job.phase = phase;
-        job.progress = Math.max(job.progress, progress);
-        job.updatedAt = clock.millis();
-        report(job, Map.of());
+        synchronized (job) {
+            job.status = status;
+            job.phase = phase;
+            job.progress = Math.max(job.progress, progress);
+            job.updatedAt = clock.millis();
+            report(job, Map.of());
+        }
     }
 
     /** Progress inside a phase (from the running tool); reported by {@link #reportProgress()}. */
@@ -138,25 +140,34 @@ public final class RunnerJobs {
 
     public void completed(RunnerJob job, Map<String, Object> extra) {
         job.liveProgress = null;
-        job.status = "completed";
-        job.phase = "completed";
-        job.progress = 1.0;
-        job.updatedAt = clock.millis();
-        report(job, extra);
+        synchronized (job) {
+            job.status = "completed";
+            job.phase = "completed";
+            job.progress = 1.0;
+            job.updatedAt = clock.millis();
+            report(job, extra);
+        }
     }
 
     public void failed(RunnerJob job, Exception e) {
         job.liveProgress = null;
         String error = e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        job.error = error == null || error.isBlank() ? "failed" : error;
-        job.status = "failed";
-        job.phase = "failed";
-        job.updatedAt = clock.millis();
-        LOG.warn("job {} failed: {}", job.jobId, job.error);
-        report(job, Map.of());
+        synchronized (job) {
+            job.error = error == null || error.isBlank() ? "failed" : error;
+            job.status = "failed";
+            job.phase = "failed";
+            job.updatedAt = clock.millis();
+            LOG.warn("job {} failed: {}", job.jobId, job.error);
+            report(job, Map.of());
+        }
     }
 
+    /**
+     * Sends the job's state. Callers hold the job's monitor, so one job's callbacks leave one at a
+     * time, in the order of its state changes: a progress callback of the timer thread cannot still
+     * be in flight when the job thread sends the next phase (which could then be applied first).
+     */
     private void report(RunnerJob job, Map<String, Object> extra) {
         job.reportedProgress = job.progress;
         job.reportedAt = clock.millis();
@@ -175,9 +186,15 @@ public final class RunnerJobs {
             if (live == null || job.isTerminal()) {
                 continue;
             }
-            progress(job, live.getAsDouble());
-            if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
-                report(job, Map.of());
+            double p = live.getAsDouble();
+            synchronized (job) {
+                if (job.liveProgress != live || job.isTerminal()) {
+                    continue; // the tool finished meanwhile and the job moved on: this reading is stale
+                }
+                progress(job, p);
+                if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
+                    report(job, Map.of());
+                }
             }
         }
     }
