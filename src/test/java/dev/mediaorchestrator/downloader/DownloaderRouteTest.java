@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -152,6 +153,46 @@ class DownloaderRouteTest {
             assertEquals(401, unsigned.statusCode());
             assertEquals(404, rig.app.get("/status/job_unknown").statusCode());
             assertTrue(rig.callbacks.requests.isEmpty(), "no job was started");
+        }
+    }
+
+    @Test
+    void aJobBeyondTheConcurrencyLimitIs429BusyAndARepeatIsTheSameJob() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (Rig rig = new Rig(Map.of("RUNNER_MAX_CONCURRENCY", "1"));
+             StubHttpServer slowSite = new StubHttpServer()) {
+            slowSite.on("/slow", ex -> {
+                slowSite.record(ex);
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                StubHttpServer.respond(ex, 404, "text/plain", "gone".getBytes(StandardCharsets.UTF_8));
+            });
+            Map<String, Object> first = rig.payload("job_first" + UUID.randomUUID().toString().replace("-", ""),
+                    Map.of("url", slowSite.base() + "/slow"));
+            assertEquals(202, rig.app.postSigned("/render", first).statusCode());
+            Wait.until("yt-dlp is fetching the slow page", JOB_TIMEOUT, () -> !slowSite.requests("/slow").isEmpty());
+
+            HttpResponse<String> busy = rig.app.postSigned("/render", rig.payload("job_second", Map.of("url", rig.pageUrl())));
+            assertEquals(429, busy.statusCode());
+            assertEquals(Map.of("error", "busy"), RunningApp.json(busy));
+            assertTrue(busy.headers().firstValue("retry-after").isPresent(), "Retry-After is sent");
+
+            first.put("ts", System.currentTimeMillis());
+            first.put("nonce", UUID.randomUUID().toString());
+            HttpResponse<String> again = rig.app.postSigned("/render", first);
+            assertEquals(202, again.statusCode(), "a job the runner has is accepted again, not refused as busy");
+            assertEquals(Map.of("jobId", first.get("jobId")), RunningApp.json(again));
+
+            release.countDown();
+            assertEquals("failed", rig.awaitTerminal((String) first.get("jobId")).get("status"));
+            assertEquals(1, slowSite.requests("/slow").size(), "the repeat did not start a second run");
+            assertTrue(rig.callbacks("job_second").isEmpty(), "the refused job never ran");
+            rig.awaitWorkDirEmpty();
+        } finally {
+            release.countDown();
         }
     }
 
