@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.runner;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.component.exec.ExecBinding;
 import org.apache.camel.component.exec.ExecCommand;
 import org.apache.camel.component.exec.ExecCommandExecutor;
 import org.apache.camel.component.exec.ExecException;
@@ -36,7 +38,7 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         cmd.addAll(command.getArgs());
         File dir = new File(command.getWorkingDir() == null ? "." : command.getWorkingDir());
         String tool = Path.of(command.getExecutable()).getFileName().toString();
-        Path out = dir.toPath().resolve(tool + ".stdout");
+        Path out = stdoutFile(dir.toPath(), command.getExecutable());
         Path err = dir.toPath().resolve(tool + ".stderr");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir)
                 .redirectOutput(out.toFile()).redirectError(err.toFile())
@@ -65,6 +67,18 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
             running.remove(key, p);
         }
         return new ExecResult(command, new ByteArrayInputStream(tail(out)), new ByteArrayInputStream(tail(err)), p.exitValue());
+    }
+
+    /** Sets the exchange up for the next {@code exec:} endpoint: {@code command} (executable first) run in {@code workDir}. */
+    public static void setCommand(Exchange exchange, Path workDir, List<String> command) {
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_EXECUTABLE, command.get(0));
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_ARGS, command.subList(1, command.size()));
+        exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_WORKING_DIR, workDir.toString());
+    }
+
+    /** Where the stdout of {@code executable} run in {@code workDir} goes while it runs ({@code <tool>.stdout}). */
+    public static Path stdoutFile(Path workDir, String executable) {
+        return workDir.resolve(Path.of(executable).getFileName() + ".stdout");
     }
 
     private static boolean waitFor(Process p) throws InterruptedException {

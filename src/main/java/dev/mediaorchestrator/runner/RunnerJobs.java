@@ -121,12 +121,17 @@ public final class RunnerJobs {
 
     /** Moves the job to a phase and reports it. Progress never goes backwards. */
     public void phase(RunnerJob job, String status, String phase, double progress) {
+        phase(job, status, phase, progress, Map.of());
+    }
+
+    /** {@link #phase(RunnerJob, String, String, double)} with {@code extra} fields in its callback. */
+    public void phase(RunnerJob job, String status, String phase, double progress, Map<String, Object> extra) {
         synchronized (job) {
             job.status = status;
             job.phase = phase;
             job.progress = Math.max(job.progress, progress);
             job.updatedAt = clock.millis();
-            report(job, Map.of());
+            report(job, extra);
         }
     }
 

@@ -6,7 +6,12 @@ import dev.mediaorchestrator.burner.FfmpegCommand;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
+import dev.mediaorchestrator.downloader.DownloaderSteps;
+import dev.mediaorchestrator.downloader.ProxySettings;
+import org.apache.camel.Service;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 import java.time.Clock;
 
@@ -49,6 +54,37 @@ public final class Runners {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
             main.bind("downloaderJobs", jobs);
+            DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc));
+            main.bind("downloaderSteps", steps);
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void beforeConfigure(BaseMainSupport m) {
+                    try {
+                        // stopped with the context, after its routes: no mihomo outlives the service
+                        m.getCamelContext().addService(new Service() {
+                            @Override
+                            public void start() {
+                            }
+
+                            @Override
+                            public void stop() {
+                                steps.stopAll();
+                            }
+                        });
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+        }
+    }
+
+    /** The downloader's proxy environment; a malformed CLASH_* or MIHOMO_* value fails startup naming the variable. */
+    private static ProxySettings proxySettings(RunnerConfig rc) {
+        try {
+            return new ProxySettings(rc.clashSubscriptionUrl, rc.clashRawConfig, rc.clashMode, rc.mihomoPort, rc.mihomoSocksPort, rc.mihomoBin);
+        } catch (IllegalArgumentException e) {
+            throw new Config.ConfigException(e.getMessage());
         }
     }
 }

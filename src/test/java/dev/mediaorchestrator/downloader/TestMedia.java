@@ -117,6 +117,7 @@ final class TestMedia {
                 String name = file.getFileName().toString();
                 String type = name.endsWith(".mp4") ? "video/mp4"
                         : name.endsWith(".mpd") ? "application/dash+xml"
+                        : name.endsWith(".html") ? "text/html; charset=utf-8"
                         : name.endsWith(".m4s") ? "video/iso.segment" : "application/octet-stream";
                 exchange.getResponseHeaders().set("Content-Type", type);
                 long size = Files.size(file);

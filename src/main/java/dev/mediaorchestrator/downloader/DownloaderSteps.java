@@ -1,0 +1,422 @@
+package dev.mediaorchestrator.downloader;
+
+import dev.mediaorchestrator.runner.FileTail;
+import dev.mediaorchestrator.runner.JobProcessExecutor;
+import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.RunnerFailure;
+import dev.mediaorchestrator.runner.RunnerJob;
+import dev.mediaorchestrator.runner.RunnerJobs;
+import dev.mediaorchestrator.runner.Transfers;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.exec.ExecResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The steps of the downloader's job route ({@code downloader-runner.camel.yaml}): options and proxy
+ * plan (with mihomo when the plan needs it), one yt-dlp run and one ffmpeg mp3 run (both launched by
+ * camel-exec), the three uploads, and the callbacks between them (CONTRACT.md, Downloader rules).
+ *
+ * <p>Phases: {@code preparing} 0.05, {@code fetching_metadata} 0.1 while yt-dlp reads the page,
+ * {@code running/downloading} 0.1→0.6 from the first download line of yt-dlp on, {@code
+ * running/extracting_audio} 0.8, {@code uploading} 0.9 and 0.95, {@code completed} 1.
+ *
+ * <p>Nothing written to logs or callbacks carries the source URL's query or a proxy credential:
+ * logs name the source host only, proxies are shown by {@link ProxyPlan#redacted()}, and tool
+ * errors are scrubbed of the plan's secrets.
+ */
+public final class DownloaderSteps {
+    private static final Logger LOG = LoggerFactory.getLogger(DownloaderSteps.class);
+    static final Duration MIHOMO_START_TIMEOUT = Duration.ofSeconds(30);
+    static final String MIHOMO_DIR = "mihomo";
+    static final String MIHOMO_LOG = "mihomo.log";
+    static final double PREPARING = 0.05;
+    static final double FETCHING_METADATA = 0.1;
+    static final double EXTRACTING_AUDIO = 0.8;
+    static final double UPLOADING = 0.9;
+    static final double UPLOADING_AUDIO = 0.95;
+
+    private final RunnerJobs jobs;
+    private final Transfers transfers;
+    private final RunnerConfig config;
+    private final ProxySettings proxySettings;
+    private final Map<RunnerJob, Download> downloads = new ConcurrentHashMap<>();
+    /** mihomo ports held by running jobs; guarded by {@code this}. */
+    private final Set<Integer> leasedPorts = new HashSet<>();
+
+    public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings) {
+        this.jobs = jobs;
+        this.transfers = transfers;
+        this.config = config;
+        this.proxySettings = proxySettings;
+    }
+
+    /** What one job carries from step to step. */
+    private static final class Download {
+        final DownloadOptions options;
+        final YtDlpProgress progress = new YtDlpProgress();
+        volatile ProxyPlan plan;
+        /** The mihomo ports of this job (its plan's), when it runs mihomo. */
+        volatile ProxySettings mihomoPorts;
+        volatile Process mihomo;
+        FileTail stdout;
+        boolean downloadingReported;
+        Path video;
+        Path audio;
+        Map<String, Object> metadata;
+
+        Download(DownloadOptions options) {
+            this.options = options;
+        }
+    }
+
+    /** {@code /render} payload fields a downloader job cannot do without. */
+    public List<String> requiredUrls() {
+        return List.of("outputVideoPutUrl", "outputAudioPutUrl", "outputMetadataPutUrl");
+    }
+
+    /** Options, work dir, {@code preparing} callback, proxy plan; starts mihomo when the plan needs it. */
+    public void prepare(RunnerJob job) {
+        DownloadOptions options;
+        try {
+            options = DownloadOptions.parse(job.engineOptions());
+        } catch (IllegalArgumentException e) {
+            throw new RunnerFailure("invalid engineOptions: " + e.getMessage());
+        }
+        Download d = new Download(options);
+        downloads.put(job, d);
+        jobs.workDir(job);
+        jobs.phase(job, "preparing", "preparing", PREPARING);
+        d.plan = plan(options, proxySettings);
+        if (d.plan.needsMihomo()) {
+            d.mihomoPorts = leasePorts(job);
+            d.plan = plan(options, d.mihomoPorts);
+        }
+        LOG.info("start download (job {}, host {}, source {}, quality {}, {})", job.jobId, Urls.split(options.url()).host(),
+                options.source(), options.quality(), d.plan.redacted());
+        if (d.plan.needsMihomo()) {
+            startMihomo(job, d);
+        }
+    }
+
+    /** The {@code fetching_metadata} callback, the yt-dlp command for camel-exec, and its live progress. */
+    public void download(RunnerJob job, Exchange exchange) {
+        Download d = state(job);
+        jobs.phase(job, "fetching_metadata", "fetching_metadata", FETCHING_METADATA);
+        List<String> command = YtDlpCommand.builder(d.options, job.workDir)
+                .executable(config.ytDlpBin)
+                .proxy(d.plan)
+                .ffmpegLocation(config.ffmpegBin.contains("/") ? config.ffmpegBin : null)
+                .build();
+        d.stdout = new FileTail(JobProcessExecutor.stdoutFile(job.workDir, config.ytDlpBin));
+        JobProcessExecutor.setCommand(exchange, job.workDir, command);
+        job.liveProgress = () -> readProgress(job, d);
+    }
+
+    /**
+     * Reads the lines yt-dlp wrote since the last call: progress 0.1→0.6, and the move to {@code
+     * running/downloading} at its first download line (called by the progress timer while yt-dlp
+     * runs, and once more after it).
+     */
+    private double readProgress(RunnerJob job, Download d) {
+        synchronized (d) {
+            boolean started = false;
+            for (String line : d.stdout.newLines()) {
+                d.progress.accept(line);
+                started |= line.startsWith("[download]") || line.startsWith(YtDlpProgress.TEMPLATE_TAG);
+            }
+            if (started && !d.downloadingReported) {
+                d.downloadingReported = true;
+                jobs.phase(job, "running", "downloading", d.progress.progress());
+            }
+            return d.progress.progress();
+        }
+    }
+
+    /** After yt-dlp: its exit status decides; reads the metadata and sets up the mp3 extraction. */
+    public void downloaded(RunnerJob job, ExecResult result, Exchange exchange) {
+        Download d = state(job);
+        job.liveProgress = null;
+        readProgress(job, d);
+        if (result.getExitValue() != 0) {
+            throw new RunnerFailure(scrub(d, YtDlpCommand.errorMessage(text(result.getStderr()), result.getExitValue())) + via(d));
+        }
+        Path dir = job.workDir;
+        try {
+            d.video = YtDlpCommand.findVideo(dir).orElseThrow(() -> new RunnerFailure("yt-dlp finished but wrote no video"));
+        } catch (IOException e) {
+            throw new RunnerFailure("cannot list the work directory: " + e.getMessage(), e);
+        }
+        Path info = YtDlpCommand.infoJsonPath(dir);
+        if (!Files.isRegularFile(info)) {
+            throw new RunnerFailure("yt-dlp finished but wrote no info JSON");
+        }
+        try {
+            d.metadata = MetadataMapper.fromInfoFile(info, d.options);
+        } catch (IOException e) {
+            throw new RunnerFailure("the info JSON yt-dlp wrote cannot be read: " + e.getMessage(), e);
+        }
+        synchronized (d) {
+            if (!d.downloadingReported) { // yt-dlp was done before the progress timer saw it
+                d.downloadingReported = true;
+                jobs.phase(job, "running", "downloading", YtDlpProgress.PHASE_END);
+            }
+        }
+        jobs.progress(job, YtDlpProgress.PHASE_END);
+        LOG.info("download done (job {}, {} bytes of video)", job.jobId, size(d.video));
+        d.audio = dir.resolve(Mp3Command.AUDIO_FILE);
+        JobProcessExecutor.setCommand(exchange, dir, Mp3Command.args(config.ffmpegBin, d.video, d.audio));
+        jobs.phase(job, "running", "extracting_audio", EXTRACTING_AUDIO);
+    }
+
+    /** After ffmpeg: its exit status decides. */
+    public void extracted(RunnerJob job, ExecResult result) {
+        Download d = state(job);
+        if (result.getExitValue() != 0) {
+            throw new RunnerFailure("ffmpeg could not extract the audio: " + lastLines(text(result.getStderr()), 3, "exit code " + result.getExitValue()));
+        }
+        if (size(d.audio) <= 0) {
+            throw new RunnerFailure("ffmpeg produced no audio");
+        }
+    }
+
+    /**
+     * metadata.json, the video and the mp3, each streamed with {@code PUT} to its URL. The {@code
+     * uploading} callback already carries the mapped {@code metadata}: the orchestrator completes the
+     * job as soon as it sees the three outputs in the bucket, which can be before the {@code completed}
+     * callback arrives, and its terminal callback must not go out without the metadata.
+     */
+    public void upload(RunnerJob job) {
+        Download d = state(job);
+        jobs.phase(job, "uploading", "uploading", UPLOADING, Map.of("metadata", d.metadata));
+        transfers.upload("metadata", YtDlpCommand.infoJsonPath(job.workDir), job.string("outputMetadataPutUrl"), "application/json");
+        transfers.upload("video", d.video, job.string("outputVideoPutUrl"), "video/mp4");
+        jobs.phase(job, "uploading", "uploading", UPLOADING_AUDIO);
+        transfers.upload("audio", d.audio, job.string("outputAudioPutUrl"), "audio/mpeg");
+    }
+
+    /** The {@code completed} callback with {@code outputs} (the payload's keys) and the mapped {@code metadata}. */
+    public void completed(RunnerJob job) {
+        Download d = state(job);
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        for (String[] kind : new String[][]{{"video", "outputVideoKey", "outputKey"}, {"audio", "outputAudioKey", "outputAudioKey"},
+                {"metadata", "outputMetadataKey", "outputMetadataKey"}}) {
+            String key = job.string(kind[1]);
+            if (key != null) {
+                outputs.put(kind[0], Map.of("key", key));
+                extra.put(kind[2], key);
+            }
+        }
+        extra.put("outputs", outputs);
+        extra.put("metadata", d.metadata);
+        jobs.completed(job, extra);
+        LOG.info("job {} completed", job.jobId);
+    }
+
+    /** Last but one step of every job (before {@link RunnerJobs#finish}): stops its mihomo, if any. */
+    public void cleanup(RunnerJob job) {
+        Download d = downloads.remove(job);
+        if (d != null) {
+            stopMihomo(job.jobId, d);
+        }
+    }
+
+    /** At shutdown: no mihomo outlives the service. */
+    public void stopAll() {
+        downloads.forEach((job, d) -> stopMihomo(job.jobId, d));
+    }
+
+    private Download state(RunnerJob job) {
+        Download d = downloads.get(job);
+        if (d == null) {
+            throw new IllegalStateException("no download state for job " + job.jobId);
+        }
+        return d;
+    }
+
+    private static ProxyPlan plan(DownloadOptions options, ProxySettings settings) {
+        try {
+            return ProxyPlan.resolve(options, settings);
+        } catch (IllegalArgumentException e) {
+            throw new RunnerFailure("invalid proxy: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- mihomo
+
+    private void startMihomo(RunnerJob job, Download d) {
+        Path binary;
+        try {
+            binary = MihomoSupport.requireBinary(proxySettings.mihomoBin());
+        } catch (MihomoSupport.MihomoNotFoundException e) {
+            throw new RunnerFailure(e.getMessage() + " (MIHOMO_BIN); it is needed for " + d.plan.redacted());
+        }
+        Path dir = job.workDir.resolve(MIHOMO_DIR);
+        Path log = dir.resolve(MIHOMO_LOG);
+        int port = d.mihomoPorts.mihomoPort();
+        try {
+            Path configFile = MihomoSupport.writeConfig(dir, d.plan.clashConfigYaml().orElseThrow());
+            d.mihomo = new ProcessBuilder(MihomoSupport.command(binary, dir, configFile)).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(log.toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new RunnerFailure("mihomo could not be started: " + e.getMessage(), e);
+        }
+        Process p = d.mihomo;
+        try {
+            MihomoSupport.waitForPort("127.0.0.1", port, Instant.now().plus(MIHOMO_START_TIMEOUT), p::isAlive);
+        } catch (IllegalStateException e) {
+            String tail = lastLines(readQuietly(log), 3, null);
+            throw new RunnerFailure(e.getMessage() + (tail == null ? "" : ": " + scrub(d, tail)));
+        }
+        LOG.info("mihomo started (job {}, pid {}, 127.0.0.1:{})", job.jobId, p.pid(), port);
+    }
+
+    private void stopMihomo(String jobId, Download d) {
+        Process p = d.mihomo;
+        d.mihomo = null;
+        if (p != null) {
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("mihomo stopped (job {})", jobId);
+        }
+        ProxySettings ports = d.mihomoPorts;
+        d.mihomoPorts = null;
+        if (ports != null) {
+            synchronized (this) {
+                leasedPorts.remove(ports.mihomoPort());
+                leasedPorts.remove(ports.mihomoSocksPort());
+            }
+        }
+    }
+
+    /**
+     * The mihomo ports of one job: {@code MIHOMO_PORT}/{@code MIHOMO_SOCKS_PORT} when no other job
+     * holds them and nothing listens there (else yt-dlp would silently go through another job's or
+     * another program's proxy), otherwise two free loopback ports.
+     */
+    private synchronized ProxySettings leasePorts(RunnerJob job) {
+        int http = proxySettings.mihomoPort();
+        int socks = proxySettings.mihomoSocksPort();
+        if (leasedPorts.contains(http) || leasedPorts.contains(socks) || listening(http) || listening(socks)) {
+            http = freePort();
+            do {
+                socks = freePort();
+            } while (socks == http);
+            LOG.info("MIHOMO_PORT {} or MIHOMO_SOCKS_PORT {} is taken; job {} runs mihomo on 127.0.0.1:{} (socks {})",
+                    proxySettings.mihomoPort(), proxySettings.mihomoSocksPort(), job.jobId, http, socks);
+        }
+        leasedPorts.add(http);
+        leasedPorts.add(socks);
+        return proxySettings.withPorts(http, socks);
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new RunnerFailure("no free port for mihomo: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- texts
+
+    /** Removes the plan's secrets and the source URL's query from a tool's message. */
+    private static String scrub(Download d, String text) {
+        Set<String> secrets = new LinkedHashSet<>(d.plan == null ? Set.of() : d.plan.secrets());
+        Urls.Parts source = Urls.split(d.options.url());
+        int q = source.rest() == null ? -1 : source.rest().indexOf('?');
+        if (q >= 0) {
+            secrets.add(source.rest().substring(q + 1));
+        }
+        if (source.userInfo() != null) {
+            secrets.add(source.userInfo());
+        }
+        return Redactor.scrub(text, secrets);
+    }
+
+    /** Which proxy a failed download went through, without credentials. */
+    private static String via(Download d) {
+        return switch (d.plan.kind()) {
+            case YTDLP_PROXY -> " (via proxy " + Redactor.url(d.plan.ytDlpProxyUrl().orElseThrow()) + ")";
+            case MIHOMO -> " (via mihomo on 127.0.0.1:" + d.mihomoPorts.mihomoPort() + ")";
+            case NONE -> "";
+        };
+    }
+
+    private static String text(InputStream in) {
+        if (in == null) {
+            return "";
+        }
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return new String(JobProcessExecutor.tail(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The last {@code n} non-blank lines joined with " | ", or {@code fallback} when there are none. */
+    static String lastLines(String text, int n, String fallback) {
+        List<String> lines = text == null ? List.of() : text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (lines.isEmpty()) {
+            return fallback;
+        }
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    }
+
+    private static long size(Path file) {
+        try {
+            return file == null ? -1 : Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}
