@@ -39,7 +39,10 @@ class JarIT {
                 try {
                     r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs/x"))
                             .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    break;
+                    if (r.statusCode() != 503) {
+                        break; // 503: listening, routes not added yet
+                    }
+                    Thread.sleep(50);
                 } catch (IOException notYet) {
                     Thread.sleep(50);
                 }
