@@ -148,6 +148,53 @@ public final class Storage implements AutoCloseable {
         return client.getObject(b.build());
     }
 
+    /** A small object (job state) with its ETag, or empty when it does not exist. */
+    public Optional<Versioned> getSmall(String key) {
+        try {
+            var r = client.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a small object. With {@code ifMatch} it only replaces the version with that ETag; with
+     * {@code createOnly} it only creates. Returns the new ETag, or empty when the condition failed
+     * (someone else wrote first).
+     */
+    public Optional<String> putSmall(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
+        try {
+            return Optional.of(client.putObject(b -> {
+                b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
+                if (ifMatch != null) {
+                    b.ifMatch(ifMatch);
+                }
+                if (createOnly) {
+                    b.ifNoneMatch("*");
+                }
+            }, RequestBody.fromBytes(data)).eTag());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Keys under a prefix (all pages). */
+    public List<String> list(String prefix) {
+        List<String> keys = new ArrayList<>();
+        client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                .contents().forEach(o -> keys.add(o.key()));
+        return keys;
+    }
+
     public void delete(String key) {
         client.deleteObject(b -> b.bucket(bucket).key(key));
     }
@@ -192,6 +239,10 @@ public final class Storage implements AutoCloseable {
     public void close() {
         presigner.close();
         client.close();
+    }
+
+    /** A small object's bytes and ETag. */
+    public record Versioned(byte[] data, String etag) {
     }
 
     /** What a HEAD tells about an object. */

@@ -43,6 +43,9 @@ public final class RunningApp implements AutoCloseable {
         all.put("JOB_CALLBACK_HMAC_SECRET", SECRET);
         all.put("DATA_DIR", dataDir.toString());
         all.put("ROLES", "orchestrator");
+        // admission limits are tested on their own; other tests must not trip over them
+        all.put("MAX_ACTIVE_JOBS", "1000");
+        all.put("JOBS_RATE_PER_MINUTE", "100000");
         all.putAll(env);
         try {
             App app = App.start(Config.fromEnv(all), dev.mediaorchestrator.runner.RunnerConfig.fromEnv(all));
