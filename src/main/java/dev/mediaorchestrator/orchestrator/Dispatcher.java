@@ -60,12 +60,13 @@ public final class Dispatcher implements AutoCloseable {
         if (job == null || job.isTerminal() || job.dispatched) {
             return false;
         }
-        Map<Engine, List<Job>> waiting = waitingByEngine();
-        List<Job> queue = waiting.getOrDefault(job.engine, List.of());
-        int free = config.maxActiveJobs - activeCount(job.engine);
-        int position = queue.indexOf(job);
-        if (position < 0 || position >= free || !inFlight.add(jobId)) {
-            return false; // not its turn (or being sent): retryDue() sends it later
+        synchronized (this) { // slot decisions are atomic: two threads never take the last slot twice
+            List<Job> queue = waitingByEngine().getOrDefault(job.engine, List.of());
+            int free = config.maxActiveJobs - activeCount(job.engine);
+            int position = queue.indexOf(job);
+            if (position < 0 || position >= free || !inFlight.add(jobId)) {
+                return false; // not its turn (or being sent): retryDue() sends it later
+            }
         }
         try {
             return attempt(job);
@@ -123,22 +124,22 @@ public final class Dispatcher implements AutoCloseable {
         return false;
     }
 
-    /** Jobs dispatched to a runner and not yet terminal. */
+    /** Jobs dispatched to a runner (or being sent to one) and not yet terminal. */
     int activeCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.cache().asMap().values()) {
-            if (j.engine == engine && j.dispatched && !j.isTerminal()) {
+            if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.contains(j.jobId))) {
                 n++;
             }
         }
         return n;
     }
 
-    /** Per engine, the jobs no runner has accepted yet, oldest first. */
+    /** Per engine, the jobs no runner has accepted yet and none is being sent, oldest first. */
     private Map<Engine, List<Job>> waitingByEngine() {
         Map<Engine, List<Job>> waiting = new EnumMap<>(Engine.class);
         for (Job j : jobs.cache().asMap().values()) {
-            if (!j.isTerminal() && !j.dispatched) {
+            if (!j.isTerminal() && !j.dispatched && !inFlight.contains(j.jobId)) {
                 waiting.computeIfAbsent(j.engine, e -> new ArrayList<>()).add(j);
             }
         }
@@ -152,7 +153,7 @@ public final class Dispatcher implements AutoCloseable {
      * {@code queuePosition} current. A job whose runner stays unavailable past
      * {@code DISPATCH_DEADLINE_SECONDS} from its first failed attempt fails (with its callback).
      */
-    public void retryDue() {
+    public synchronized void retryDue() {
         long now = clock.millis();
         for (Map.Entry<Engine, List<Job>> e : waitingByEngine().entrySet()) {
             int free = config.maxActiveJobs - activeCount(e.getKey());
