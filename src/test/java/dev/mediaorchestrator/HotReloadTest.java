@@ -27,7 +27,18 @@ class HotReloadTest {
                 assertEquals(400, app.get("/jobs").statusCode());
                 Path file = routes.resolve("orchestrator-jobs.camel.yaml");
                 String yaml = Files.readString(file);
-                String edited = yaml.replace("method: jobIdRequired", "method: notFound");
+                String edited = yaml.replace("""
+                        - bean:
+                            ref: jobsApi
+                            method: jobIdRequired
+                """.stripIndent().indent(8), """
+                        - setHeader:
+                            name: CamelHttpResponseCode
+                            constant: 418
+                        - setBody:
+                            constant: '{"error":"edited"}'
+                        - to: direct:respond-json
+                """.stripIndent().indent(8));
                 assertTrue(!edited.equals(yaml));
                 Files.writeString(file, edited);
                 int status = 0;
@@ -35,13 +46,13 @@ class HotReloadTest {
                 while (System.currentTimeMillis() < deadline) {
                     HttpResponse<String> r = app.get("/jobs");
                     status = r.statusCode();
-                    if (status == 404) {
+                    if (status == 418 && r.body().equals("{\"error\":\"edited\"}")) {
                         break;
                     }
                     Thread.sleep(200);
                 }
-                assertEquals(404, status, "the edited route answers");
-                assertEquals(404, app.get("/jobs/").statusCode());
+                assertEquals(418, status, "the edited route answers");
+                assertEquals(418, app.get("/jobs/").statusCode());
                 var post = app.postRaw("/jobs", "{}".getBytes(), Map.of("x-signature", "00"));
                 assertEquals(401, post.statusCode(), post.body() + " " + post.headers().map() + " " +
                         "the other routes of the file keep working");

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import org.slf4j.Logger;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Sends a job to its runner: {@code POST {runner}/render} with the engine's payload, signed. Each
@@ -36,11 +36,7 @@ public final class Dispatcher implements AutoCloseable {
     private final SignedHttp http;
     private final Clock clock;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "dispatch-retry");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService senders = Threads.daemonPool("dispatch-retry", 4);
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
         this.config = config;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -35,11 +35,7 @@ public final class Lifecycle implements AutoCloseable {
     private final Clock clock;
     private final Config config;
     private final Dispatcher dispatcher;
-    private final ExecutorService heads = Executors.newFixedThreadPool(HEAD_PARALLELISM, r -> {
-        Thread t = new Thread(r, "output-check");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService heads = Threads.daemonPool("output-check", HEAD_PARALLELISM);
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, Dispatcher dispatcher, Clock clock) {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -18,7 +19,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
@@ -39,11 +39,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final Storage storage;
     private final String instanceId = UUID.randomUUID().toString();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "cf-callback");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Storage storage) {
         this.storage = storage;
