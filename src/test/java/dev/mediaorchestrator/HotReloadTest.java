@@ -27,18 +27,11 @@ class HotReloadTest {
                 assertEquals(400, app.get("/jobs").statusCode());
                 Path file = routes.resolve("orchestrator-jobs.camel.yaml");
                 String yaml = Files.readString(file);
-                String edited = yaml.replace("""
-                        - bean:
-                            ref: jobsApi
-                            method: jobIdRequired
-                """.stripIndent().indent(8), """
-                        - setHeader:
-                            name: CamelHttpResponseCode
-                            constant: 418
-                        - setBody:
-                            constant: '{"error":"edited"}'
-                        - to: direct:respond-json
-                """.stripIndent().indent(8));
+                String edited = yaml.replace(
+                        "        - bean:\n            ref: jobsApi\n            method: jobIdRequired\n",
+                        "        - setHeader:\n            name: CamelHttpResponseCode\n            constant: 418\n"
+                                + "        - setBody:\n            constant: '{\"error\":\"edited\"}'\n"
+                                + "        - to: direct:respond-json\n");
                 assertTrue(!edited.equals(yaml));
                 Files.writeString(file, edited);
                 int status = 0;
