@@ -148,7 +148,6 @@ public final class App implements AutoCloseable {
             ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
             TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
             main.bind("storage", storage);
-            main.bind("s3Client", storage.client());
             main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
             main.bind("jobStore", jobs);
             main.bind("jobs", jobs.cache());
