@@ -20,7 +20,6 @@ import dev.mediaorchestrator.runner.Runners;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
-import io.vertx.ext.web.Router;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.main.BaseMainSupport;
@@ -181,7 +180,7 @@ public final class App implements AutoCloseable {
         http.setBindHost(config.host);
         http.setBindPort(config.port);
         http.setMaxBodySize(1024L * 1024L);
-        VertxPlatformHttpServer httpServer = new VertxPlatformHttpServer(http);
+        VertxPlatformHttpServer httpServer = new JsonErrorsHttpServer(http);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
@@ -203,7 +202,6 @@ public final class App implements AutoCloseable {
             if (jobs != null) {
                 jobs.recover();
             }
-            jsonErrorsFromVertx(httpServer);
         } catch (Exception e) {
             stopQuietly(main);
             if (storage != null) {
@@ -217,31 +215,6 @@ public final class App implements AutoCloseable {
         LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
                 config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
         return new App(config, main, embedded, storage, jobs, closeables);
-    }
-
-    /**
-     * Errors that Vert.x answers before any route runs (no route for the path, method not allowed,
-     * body over the server's limit) get the same JSON body as every other error. The handlers go
-     * on the server's top router (the routes live in a sub-router mounted on it).
-     */
-    private static void jsonErrorsFromVertx(VertxPlatformHttpServer server) {
-        Router router;
-        try {
-            java.lang.reflect.Field f = VertxPlatformHttpServer.class.getDeclaredField("router");
-            f.setAccessible(true);
-            router = (Router) f.get(server);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot install JSON error pages: {}", e.toString());
-            return;
-        }
-        Map<Integer, String> errors = Map.of(400, "bad request", 404, "not found", 405, "method not allowed",
-                413, "body too large", 415, "unsupported media type", 500, "internal error");
-        errors.forEach((code, text) -> router.errorHandler(code, ctx -> {
-            if (!ctx.response().ended() && !ctx.response().headWritten()) {
-                ctx.response().setStatusCode(code).putHeader("Content-Type", "application/json")
-                        .end("{\"error\":\"" + text + "\"}");
-            }
-        }));
     }
 
     private static void stopQuietly(Main main) {

@@ -53,10 +53,16 @@ public final class SignedRequests {
         return json;
     }
 
+    /**
+     * Only numbers that fit a long: a larger integer (a BigInteger) would be cut to its low 64 bits,
+     * so {@code 2^64 + now} would pass for now. The difference is compared without {@code Math.abs},
+     * which stays negative for {@code Long.MIN_VALUE}.
+     */
     private boolean tsFresh(Object ts) {
-        if (!(ts instanceof Number n) || ts instanceof Double && !Double.isFinite(n.doubleValue())) {
+        if (!(ts instanceof Integer || ts instanceof Long || ts instanceof Double d && Double.isFinite(d))) {
             return false;
         }
-        return Math.abs(clock.millis() - n.longValue()) <= TS_WINDOW_MS;
+        long age = clock.millis() - ((Number) ts).longValue();
+        return age >= -TS_WINDOW_MS && age <= TS_WINDOW_MS;
     }
 }

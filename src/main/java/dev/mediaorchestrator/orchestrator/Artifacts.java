@@ -27,6 +27,12 @@ import java.util.Map;
  */
 public final class Artifacts {
     private static final Logger LOG = LoggerFactory.getLogger(Artifacts.class);
+    /**
+     * The body size limit of {@code /upload}: the largest object one streamed upload can make
+     * (S3 takes at most 10,000 parts of {@link Storage#PART_SIZE}); past it the store would refuse
+     * the upload half-way.
+     */
+    static final long MAX_UPLOAD_BYTES = 10_000L * Storage.PART_SIZE;
 
     private final Config config;
     private final JobStore jobs;
@@ -83,12 +89,18 @@ public final class Artifacts {
         if (!(m.getBody() instanceof HttpServerRequest request)) {
             throw new IllegalStateException("upload route must run without the body handler");
         }
+        if (declaredLength(request) > MAX_UPLOAD_BYTES) {
+            throw tooLarge();
+        }
         String key = job.outputKey(kind);
         Storage.ObjectInfo info;
-        try (InputStream in = VertxStreams.body(request)) {
+        try (InputStream in = new Capped(VertxStreams.body(request))) {
             info = storage.put(key, in, kind.contentType);
+        } catch (Capped.TooLarge e) {
+            throw tooLarge();
         } catch (IOException e) {
-            throw new HttpError(400, "upload failed: " + e.getMessage());
+            LOG.warn("upload {} for job {} failed: {}", kind.id, jobId, e.getMessage());
+            throw new HttpError(400, "upload failed");
         }
         LOG.info("upload {} for job {} ({} bytes)", kind.id, jobId, info.size());
         lifecycle.checkOutputs(job);
@@ -97,6 +109,52 @@ public final class Artifacts {
         r.put("outputKey", key);
         r.put("outputUrl", "/artifacts/" + jobId + (kind == Engine.OutputKind.VIDEO ? "" : "?kind=" + kind.id));
         return Json.write(r);
+    }
+
+    private static long declaredLength(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE; // more digits than a long: too large
+        }
+    }
+
+    private static HttpError tooLarge() {
+        return new HttpError(413, "body too large (limit " + MAX_UPLOAD_BYTES + " bytes)");
+    }
+
+    /** Fails a read past {@link #MAX_UPLOAD_BYTES}; the multipart upload is then aborted and nothing is stored. */
+    private static final class Capped extends java.io.FilterInputStream {
+        static final class TooLarge extends IOException {
+        }
+
+        private long read;
+
+        Capped(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            count(b < 0 ? 0 : 1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            count(Math.max(n, 0));
+            return n;
+        }
+
+        private void count(int n) throws TooLarge {
+            read += n;
+            if (read > MAX_UPLOAD_BYTES) {
+                throw new TooLarge();
+            }
+        }
     }
 
     private void checkUrlSignature(String method, String path, String kind, Message m) {

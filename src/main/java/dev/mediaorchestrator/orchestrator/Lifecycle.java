@@ -56,7 +56,7 @@ public final class Lifecycle implements AutoCloseable {
             throw HttpError.badRequest("status is required");
         }
         if (!JobTransitions.isKnownStatus(status)) {
-            throw HttpError.badRequest("status is unknown: " + status);
+            throw HttpError.badRequest("status is unknown"); // not echoed: the error text stays short and stable
         }
         Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
         String signature = exchange.getProperty("signature", String.class);

@@ -27,6 +27,7 @@ import java.util.Map;
  */
 public final class LocalApp {
     private static final Logger LOG = LoggerFactory.getLogger(LocalApp.class);
+    private static final java.util.Set<String> TERMINAL = java.util.Set.of("completed", "failed", "canceled");
 
     private final Config config;
     private final ReplayCache replay;
@@ -69,6 +70,13 @@ public final class LocalApp {
 
     /** {@code POST /api/render/cf-callback}, after the signature and ts checks. */
     public String callback(Map<String, Object> body, Exchange exchange) throws IOException {
+        // only what the orchestrator sends is recorded: a terminal callback of one of its jobs
+        if (!(body.get("jobId") instanceof String jobId) || !JobStore.isJobId(jobId)) {
+            throw HttpError.badRequest("jobId is required (job_ and 26 base32 characters)");
+        }
+        if (!(body.get("status") instanceof String status) || !TERMINAL.contains(status)) {
+            throw HttpError.badRequest("status must be completed, failed or canceled");
+        }
         String signature = exchange.getProperty("signature", String.class);
         String nonce = exchange.getProperty("nonce", String.class);
         if (replay.claim(Arrays.asList("local-cb-sig:" + signature, nonce == null ? null : "local-cb-nonce:" + nonce), Boolean.TRUE) != null) {

@@ -33,6 +33,8 @@ public final class RunnerJobs {
     static final long PROGRESS_INTERVAL_MS = 5000;
     /** While no tool runs (downloads, uploads), the job's state is re-sent this often so the orchestrator knows it is alive. */
     static final long HEARTBEAT_INTERVAL_MS = 30_000;
+    /** Job ids a runner takes: the orchestrator's {@code job_…}, and any other plain id of the same alphabet as a mediaId. */
+    static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
 
     private final String engine;
     private final RunnerConfig config;
@@ -73,6 +75,10 @@ public final class RunnerJobs {
         String jobId = payload.get("jobId") instanceof String s && !s.isBlank() ? s : null;
         if (jobId == null) {
             throw HttpError.badRequest("jobId is required");
+        }
+        if (!JOB_ID.matcher(jobId).matches()) {
+            // it names the work directory and goes into logs and callbacks: no separators, control characters or megabytes
+            throw HttpError.badRequest("jobId is invalid: must match " + JOB_ID.pattern());
         }
         if (!(payload.get("callbackUrl") instanceof String cb) || !isHttpUrl(cb)) {
             throw HttpError.badRequest("callbackUrl is required (an http(s) URL)");

@@ -44,6 +44,14 @@ public final class StubHttpServer implements AutoCloseable {
         return this;
     }
 
+    /** Records every request under {@code prefix} and answers it with {@code status} and a JSON {@code body}. */
+    public StubHttpServer answer(String prefix, int status, String body) {
+        return on(prefix, ex -> {
+            record(ex);
+            respond(ex, status, "application/json", body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        });
+    }
+
     /** Requests whose path starts with {@code prefix}. */
     public List<Recorded> requests(String prefix) {
         return requests.stream().filter(r -> r.path().startsWith(prefix)).toList();

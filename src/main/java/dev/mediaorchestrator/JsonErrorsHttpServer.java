@@ -1,0 +1,99 @@
+package dev.mediaorchestrator;
+
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+
+/**
+ * The platform-http server, with the same JSON error body ({@code {"error": "..."}}) on the answers
+ * that Vert.x gives before any route runs:
+ * <ul>
+ * <li>from the router: no route for the path (404), method not allowed (405), body over the
+ * limit (413), a body the body handler cannot take (400, 415, 417);</li>
+ * <li>from the HTTP decoder, for requests that are not valid HTTP/1.x (a bad request line or
+ * header, a conflicting or malformed {@code Content-Length}, a request line or headers over
+ * Netty's limits): 400, 414 or 431, and the connection is closed, as Vert.x does by default.</li>
+ * </ul>
+ * Vert.x reads the decoder's handler when the server starts listening, and the superclass creates
+ * and starts the server in one step, so this replaces that step ({@link #startServer()}: the same
+ * server, without TLS, which this service does not configure) and sets the superclass's private
+ * fields it uses later. If those fields are not there (another Camel version), the superclass
+ * starts the server as usual and only the router's answers are JSON.
+ */
+final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
+    private static final Logger LOG = LoggerFactory.getLogger(JsonErrorsHttpServer.class);
+    private static final Map<Integer, String> ROUTER_ERRORS = Map.of(400, "bad request", 404, "not found",
+            405, "method not allowed", 413, "body too large", 415, "unsupported media type", 417, "expectation failed",
+            500, "internal error");
+
+    private final VertxPlatformHttpServerConfiguration configuration;
+
+    JsonErrorsHttpServer(VertxPlatformHttpServerConfiguration configuration) {
+        super(configuration);
+        this.configuration = configuration;
+    }
+
+    @Override
+    protected void startServer() throws Exception {
+        Field router;
+        Field server;
+        Field executor;
+        try {
+            router = field("router");
+            server = field("server");
+            executor = field("executor");
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("cannot install JSON error pages: {}", e.toString());
+            super.startServer();
+            return;
+        }
+        Router routes = (Router) router.get(this);
+        ROUTER_ERRORS.forEach((code, text) -> routes.errorHandler(code, ctx -> {
+            if (!ctx.response().ended() && !ctx.response().headWritten()) {
+                json(ctx.response(), code, text);
+            }
+        }));
+        HttpServer http = getVertx().createHttpServer(new HttpServerOptions())
+                .invalidRequestHandler(JsonErrorsHttpServer::invalidRequest)
+                .requestHandler(routes);
+        server.set(this, http);
+        // the superclass stops the server on this executor
+        executor.set(this, getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this, "CamelVertxStartServer"));
+        http.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
+    }
+
+    /** Vert.x's default answer to a request the decoder refused (status, then close), with a JSON body. */
+    static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        HttpServerResponse response = request.response();
+        if (cause instanceof TooLongHttpLineException) {
+            json(response, 414, "request line too long");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            json(response, 431, "request headers too large");
+        } else {
+            json(response, 400, "bad request");
+        }
+        response.close();
+    }
+
+    private static void json(HttpServerResponse response, int status, String error) {
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end("{\"error\":\"" + error + "\"}");
+    }
+
+    private static Field field(String name) throws NoSuchFieldException {
+        Field f = VertxPlatformHttpServer.class.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+    }
+}
