@@ -2,6 +2,7 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.observability.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,6 +160,7 @@ public final class Dispatcher implements AutoCloseable {
             int free = config.maxActiveJobs - activeCount(e.getKey());
             int position = 0;
             for (Job job : e.getValue()) {
+                JobContext.set(job.jobId);
                 position++;
                 int pos = position;
                 if (job.queuePosition != pos) {
@@ -174,13 +176,13 @@ public final class Dispatcher implements AutoCloseable {
                 if (pos > free || job.nextDispatchAt > now || !inFlight.add(job.jobId)) {
                     continue;
                 }
-                senders.submit(() -> {
+                senders.submit(JobContext.wrap(job.jobId, () -> {
                     try {
                         attempt(job);
                     } finally {
                         inFlight.remove(job.jobId);
                     }
-                });
+                }));
             }
         }
     }
@@ -202,7 +204,7 @@ public final class Dispatcher implements AutoCloseable {
         if (runner == null || !job.dispatched) {
             return;
         }
-        senders.submit(() -> {
+        senders.submit(JobContext.wrap(job.jobId, () -> {
             try {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("jobId", job.jobId);
@@ -215,7 +217,7 @@ public final class Dispatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        }));
     }
 
     @Override
