@@ -335,7 +335,7 @@ public final class Metrics implements AutoCloseable {
         callback("orchestrator", job.engine, ok);
     }
 
-    /** The last step of a runner job (its files are being removed): the summary line. */
+    /** The last step of a runner job, before its files are removed and its slot is freed: the summary line. */
     public void runnerFinished(RunnerJob job) {
         if (off()) {
             return;

@@ -275,13 +275,13 @@ public final class RunnerJobs {
 
     /** Last step of every job: stops its processes, removes its temp files, frees its slot. */
     public void finish(RunnerJob job) {
+        metrics.runnerFinished(job);
         job.liveProgress = null;
         if (job.workDir != null) {
             processes.stop(job.workDir);
             deleteRecursively(job.workDir);
         }
         if (active.remove(job.jobId, job)) {
-            metrics.runnerFinished(job);
             finished.put(job.jobId, job);
             slots.release();
         }

@@ -87,6 +87,17 @@ class JobMetricsAndLogsTest {
                 return false;
             }
         });
+        // the app may hear of a job's end a moment before the thread that ended it has counted it
+        Wait.until("both ends counted and summarised", Duration.ofSeconds(30), () -> {
+            try {
+                PrometheusText m = new PrometheusText(app.get("/metrics").body());
+                return m.value("mediaorch_job_duration_seconds_count") >= 2
+                        && logs.about(okJob).stream().anyMatch(e -> e.getFormattedMessage().startsWith("job " + okJob + " ended"))
+                        && logs.about(badJob).stream().anyMatch(e -> e.getFormattedMessage().startsWith("job " + badJob + " ended"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
         artifact = http.send(HttpRequest.newBuilder(app.base.resolve("/artifacts/" + okJob)).build(),
                 HttpResponse.BodyHandlers.ofByteArray()).body();
         HttpResponse<String> scrape = app.get("/metrics");
