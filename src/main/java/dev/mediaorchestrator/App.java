@@ -15,6 +15,8 @@ import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
+import dev.mediaorchestrator.observability.Metrics;
+import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.runner.RunnerConfig;
 import dev.mediaorchestrator.runner.Runners;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -129,6 +131,8 @@ public final class App implements AutoCloseable {
         main.bind("signedHttp", signedHttp);
 
         List<AutoCloseable> closeables = new ArrayList<>();
+        Metrics metrics = Metrics.prometheus(Duration.ofSeconds(config.jobTtlSeconds));
+        Observability.bind(main, metrics);
         EmbeddedS3.Starting embeddedStart = null;
         Storage storage = null;
         JobStore jobs = null;
@@ -143,6 +147,7 @@ public final class App implements AutoCloseable {
                 storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
             }
             jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, clock);
+            jobs.setMetrics(metrics);
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
             ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
             TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
@@ -153,15 +158,21 @@ public final class App implements AutoCloseable {
             main.bind("replay", replay.cache());
             main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
             main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
-            main.bind("mirror", new Mirror(config, storage));
+            Mirror mirror = new Mirror(config, storage);
+            mirror.setMetrics(metrics);
+            main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, dispatcher, clock);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, storage);
+            terminalCallbacks.setMetrics(metrics);
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);
-            main.bind("artifacts", new Artifacts(config, jobs, storage, hmac, lifecycle, clock));
+            Artifacts artifacts = new Artifacts(config, jobs, storage, hmac, lifecycle, clock);
+            artifacts.setMetrics(metrics);
+            main.bind("artifacts", artifacts);
+            Observability.bindOrchestrator(main, metrics, config, storage, jobs);
             main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
             if (config.localApp) {
                 main.bind("localApp", new LocalApp(config, replay));
@@ -173,8 +184,9 @@ public final class App implements AutoCloseable {
             closeables.add(terminalCallbacks);
         }
         if (config.roles.contains("burner") || config.roles.contains("downloader")) {
-            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock);
+            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock, metrics);
         }
+        closeables.add(metrics);
 
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
         http.setBindHost(config.host);
@@ -204,6 +216,7 @@ public final class App implements AutoCloseable {
             }
         } catch (Exception e) {
             stopQuietly(main);
+            metrics.close();
             if (storage != null) {
                 storage.close();
             }

@@ -57,6 +57,8 @@ public final class Config {
     public final int maxActiveJobs;
     public final long jobsRatePerMinute;
     public final long heartbeatTimeoutSeconds;
+    /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
+    public final String logFormat;
     private final Map<String, Long> jobTimeoutSeconds = new java.util.HashMap<>();
 
     private Config(Map<String, String> env) {
@@ -121,6 +123,10 @@ public final class Config {
         maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
         jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
         heartbeatTimeoutSeconds = Env.positiveLong(env, "HEARTBEAT_TIMEOUT_SECONDS", 300);
+        logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
+        if (!logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");
+        }
         long all = Env.positiveLong(env, "JOB_TIMEOUT_SECONDS", -1 >>> 1);
         for (String engine : new String[]{"burner-ffmpeg", "media-downloader", "renderer-remotion"}) {
             String name = "JOB_TIMEOUT_SECONDS_" + engine.toUpperCase(Locale.ROOT).replace('-', '_');

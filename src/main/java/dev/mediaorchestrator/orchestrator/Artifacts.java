@@ -6,6 +6,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.VertxStreams;
+import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import io.vertx.core.http.HttpServerRequest;
 import org.apache.camel.Exchange;
@@ -40,6 +41,7 @@ public final class Artifacts {
     private final Hmac hmac;
     private final Lifecycle lifecycle;
     private final Clock clock;
+    private volatile Metrics metrics = Metrics.NONE;
 
     public Artifacts(Config config, JobStore jobs, Storage storage, Hmac hmac, Lifecycle lifecycle, Clock clock) {
         this.config = config;
@@ -48,6 +50,11 @@ public final class Artifacts {
         this.hmac = hmac;
         this.lifecycle = lifecycle;
         this.clock = clock;
+    }
+
+    /** Where this endpoint reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /** {@code GET|HEAD /artifacts/{jobId}[?kind=video|audio|metadata]}. */
@@ -94,7 +101,7 @@ public final class Artifacts {
         }
         String key = job.outputKey(kind);
         Storage.ObjectInfo info;
-        try (InputStream in = new Capped(VertxStreams.body(request))) {
+        try (InputStream in = new Capped(metrics.uploaded(key, VertxStreams.body(request)))) {
             info = storage.put(key, in, kind.contentType);
         } catch (Capped.TooLarge e) {
             throw tooLarge();
@@ -210,7 +217,7 @@ public final class Artifacts {
         if (partial) {
             headers.put("Content-Range", range.contentRange(info.size()));
         }
-        try (InputStream in = storage.get(key, partial ? range.start() : null, partial ? range.end() : null)) {
+        try (InputStream in = metrics.served(key, storage.get(key, partial ? range.start() : null, partial ? range.end() : null))) {
             VertxStreams.respond(request.response(), partial ? 206 : 200, headers, in, range.length(), false);
         } catch (IOException e) {
             LOG.debug("artifact {} not fully sent: {}", key, e.getMessage());

@@ -3,6 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.observability.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +156,7 @@ public final class Dispatcher implements AutoCloseable {
             int free = config.maxActiveJobs - activeCount(e.getKey());
             int position = 0;
             for (Job job : e.getValue()) {
+                JobContext.set(job.jobId);
                 position++;
                 int pos = position;
                 if (job.queuePosition != pos) {
@@ -170,13 +172,13 @@ public final class Dispatcher implements AutoCloseable {
                 if (pos > free || job.nextDispatchAt > now || !inFlight.add(job.jobId)) {
                     continue;
                 }
-                senders.submit(() -> {
+                senders.submit(JobContext.wrap(job.jobId, () -> {
                     try {
                         attempt(job);
                     } finally {
                         inFlight.remove(job.jobId);
                     }
-                });
+                }));
             }
         }
     }
@@ -198,7 +200,7 @@ public final class Dispatcher implements AutoCloseable {
         if (runner == null || !job.dispatched) {
             return;
         }
-        senders.submit(() -> {
+        senders.submit(JobContext.wrap(job.jobId, () -> {
             try {
                 Map<String, Object> body = new LinkedHashMap<>();
                 body.put("jobId", job.jobId);
@@ -211,7 +213,7 @@ public final class Dispatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        }));
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class JobStore {
     private final Storage storage;
     private final Duration ttl;
     private final Clock clock;
+    private volatile Metrics metrics = Metrics.NONE;
 
     /** A store without a durable copy (unit tests). */
     public JobStore(Duration ttl) {
@@ -42,6 +44,11 @@ public final class JobStore {
         this.storage = storage;
         this.clock = clock;
         this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).build(this::load);
+    }
+
+    /** Where this store reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     public LoadingCache<String, Job> cache() {
@@ -76,6 +83,7 @@ public final class JobStore {
             persist(job);
         }
         cache.put(job.jobId, job);
+        metrics.jobCreated(job);
     }
 
     public Optional<Job> get(String jobId) {
@@ -94,6 +102,7 @@ public final class JobStore {
             persist(job);
         }
         cache.put(jobId, job);
+        metrics.jobChanged(job);
         return Optional.of(job);
     }
 
@@ -134,6 +143,7 @@ public final class JobStore {
             if (clock.millis() - job.ts > ttl.toMillis()) {
                 return null; // past its TTL
             }
+            metrics.jobLoaded(job);
             return job;
         } catch (RuntimeException e) {
             LOG.warn("cannot load job {} from the bucket: {}", jobId, e.toString());

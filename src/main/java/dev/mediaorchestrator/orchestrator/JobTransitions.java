@@ -13,7 +13,7 @@ public final class JobTransitions {
 
     public enum Outcome { APPLIED, IGNORED, AWAITING_OUTPUTS, FAILED }
 
-    static int rank(String status) {
+    public static int rank(String status) {
         return switch (status) {
             case "queued" -> 0;
             case "preparing", "fetching_metadata" -> 1;

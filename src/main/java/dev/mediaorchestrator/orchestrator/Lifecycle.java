@@ -5,6 +5,7 @@ import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
+import dev.mediaorchestrator.observability.JobContext;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -118,7 +119,7 @@ public final class Lifecycle implements AutoCloseable {
             if (job.isTerminal() || !checking.add(job.jobId)) {
                 continue;
             }
-            pending.add(heads.submit(() -> {
+            pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
                     if (!checkOutputs(job)) {
                         enforceLimits(job);
@@ -128,7 +129,7 @@ public final class Lifecycle implements AutoCloseable {
                 } finally {
                     checking.remove(job.jobId);
                 }
-            }));
+            })));
         }
         for (Future<?> f : pending) {
             try {

@@ -2,6 +2,7 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ public final class Mirror {
     private final Config config;
     private final Storage storage;
     private final HttpClient http;
+    private volatile Metrics metrics = Metrics.NONE;
 
     public Mirror(Config config, Storage storage) {
         this.config = config;
@@ -34,6 +36,11 @@ public final class Mirror {
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
+    }
+
+    /** Where this mirror reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /** Bean entry point from the jobs route: mirrors every input of the request's engine. */
@@ -71,7 +78,7 @@ public final class Mirror {
                 throw new HttpError(502, kind.fetchError(), Map.of("detail", "source answered " + resp.statusCode()));
             }
             OptionalLong declared = resp.headers().firstValueAsLong("content-length");
-            Storage.ObjectInfo info = storage.put(key, in, kind.contentType);
+            Storage.ObjectInfo info = storage.put(key, metrics.mirrored(key, in), kind.contentType);
             if (declared.isPresent() && declared.getAsLong() != info.size()) {
                 storage.delete(key);
                 throw new HttpError(502, kind.fetchError(), Map.of("detail", "source ended early"));

@@ -4,6 +4,8 @@ import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.observability.JobContext;
+import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +41,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final Storage storage;
     private final String instanceId = UUID.randomUUID().toString();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private volatile Metrics metrics = Metrics.NONE;
     private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Storage storage) {
@@ -50,6 +53,11 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** Where this sender reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
+
     /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
     public void deliverDue() {
         long now = clock.millis();
@@ -57,13 +65,13 @@ public final class TerminalCallbacks implements AutoCloseable {
             if (!job.isTerminal() || job.callback.delivered || job.callback.nextAttemptAt > now || !inFlight.add(job.jobId)) {
                 continue;
             }
-            senders.submit(() -> {
+            senders.submit(JobContext.wrap(job.jobId, () -> {
                 try {
                     attempt(job);
                 } finally {
                     inFlight.remove(job.jobId);
                 }
-            });
+            }));
         }
     }
 
@@ -81,7 +89,7 @@ public final class TerminalCallbacks implements AutoCloseable {
         }
         boolean delivered = false;
         try {
-            delivered = send(job);
+            delivered = metrics.appCallback(job, send(job));
         } finally {
             release(job, claim, delivered);
         }

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.observability.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +25,17 @@ public final class RunnerCallbacks {
     private final SignedHttp http;
     private final Clock clock;
     private final long retryBaseMs;
+    private volatile Metrics metrics = Metrics.NONE;
 
     public RunnerCallbacks(SignedHttp http, Clock clock, long retryBaseMs) {
         this.http = http;
         this.clock = clock;
         this.retryBaseMs = retryBaseMs;
+    }
+
+    /** Where this sender reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /** Sends the job's current state plus {@code extra} fields; returns true when the orchestrator answered 2xx. */
@@ -48,6 +55,7 @@ public final class RunnerCallbacks {
             body.put("ts", clock.millis());
             try {
                 SignedHttp.Response r = http.post(URI.create(job.callbackUrl), body, Duration.ofSeconds(10));
+                metrics.runnerCallback(job, r.ok());
                 if (r.ok()) {
                     return true;
                 }
@@ -56,6 +64,7 @@ public final class RunnerCallbacks {
                     return false; // the orchestrator will not take it; retrying changes nothing
                 }
             } catch (IOException e) {
+                metrics.runnerCallback(job, false);
                 LOG.warn("callback {} for job {} failed: {}", job.status, job.jobId, e.getClass().getSimpleName());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

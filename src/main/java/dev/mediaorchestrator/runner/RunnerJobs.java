@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.observability.JobContext;
+import dev.mediaorchestrator.observability.Metrics;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,7 @@ public final class RunnerJobs {
     private final JobProcessExecutor processes;
     private final Clock clock;
     private final Semaphore slots;
+    private volatile Metrics metrics = Metrics.NONE;
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
@@ -52,6 +55,11 @@ public final class RunnerJobs {
         this.processes = processes;
         this.clock = clock;
         this.slots = new Semaphore(config.maxConcurrency);
+    }
+
+    /** Where this runner reports to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     public String engine() {
@@ -140,6 +148,7 @@ public final class RunnerJobs {
             job.phase = phase;
             job.progress = Math.max(job.progress, progress);
             job.updatedAt = clock.millis();
+            metrics.runnerPhase(job);
             report(job, extra);
         }
     }
@@ -205,6 +214,7 @@ public final class RunnerJobs {
     public void reportProgress() {
         long now = clock.millis();
         for (RunnerJob job : active.values()) {
+            JobContext.set(job.jobId);
             if (job.isTerminal() || job.abortStatus != null) {
                 continue; // never wait for the lock of a job sending its terminal callback
             }
@@ -271,6 +281,7 @@ public final class RunnerJobs {
 
     /** Last step of every job: stops its processes, removes its temp files, frees its slot. */
     public void finish(RunnerJob job) {
+        metrics.runnerFinished(job);
         job.liveProgress = null;
         if (job.workDir != null) {
             processes.stop(job.workDir);

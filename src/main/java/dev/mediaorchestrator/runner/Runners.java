@@ -8,12 +8,15 @@ import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
 import dev.mediaorchestrator.downloader.DownloaderSteps;
 import dev.mediaorchestrator.downloader.ProxySettings;
+import dev.mediaorchestrator.observability.Metrics;
+import dev.mediaorchestrator.observability.Observability;
 import org.apache.camel.Service;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Wires the runner roles into the service: the shared runner beans, and per engine its jobs and
@@ -29,10 +32,12 @@ public final class Runners {
     private Runners() {
     }
 
-    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock) {
+    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock, Metrics metrics) {
         JobProcessExecutor processes = new JobProcessExecutor();
         RunnerCallbacks callbacks = new RunnerCallbacks(signedHttp, clock, 1000);
         Transfers transfers = new Transfers();
+        callbacks.setMetrics(metrics);
+        transfers.setMetrics(metrics);
         main.bind("runnerConfig", rc);
         main.bind("jobProcessExecutor", processes);
         main.bind("runnerSignedRequests", new SignedRequests(hmac, clock, MAX_RENDER_BODY, rc.requireSignature));
@@ -48,12 +53,14 @@ public final class Runners {
             main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
             main.bind("burnerJobs", jobs);
+            Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ffmpegBin, rc.ffprobeBin));
             main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
         }
         if (config.roles.contains("downloader")) {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
             main.bind("downloaderJobs", jobs);
+            Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
             DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc));
             main.bind("downloaderSteps", steps);
             main.addMainListener(new MainListenerSupport() {

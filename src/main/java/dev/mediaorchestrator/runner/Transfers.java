@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.observability.Metrics;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -21,6 +23,12 @@ public final class Transfers {
             .connectTimeout(Duration.ofSeconds(10))
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
+    private volatile Metrics metrics = Metrics.NONE;
+
+    /** Where these transfers report to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
 
     /** Downloads {@code url} to {@code target}; {@code what} names the input in errors. */
     public long download(String what, String url, Path target) {
@@ -31,7 +39,7 @@ public final class Transfers {
                 if (r.statusCode() != 200) {
                     throw new RunnerFailure("download of " + what + " failed: HTTP " + r.statusCode());
                 }
-                return Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                return Files.copy(metrics.runnerDownload(what, in), target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             throw new RunnerFailure("download of " + what + " failed: " + e.getClass().getSimpleName()
@@ -47,7 +55,7 @@ public final class Transfers {
         try {
             HttpRequest req = HttpRequest.newBuilder(uri(what, url)).timeout(Duration.ofHours(1))
                     .header("content-type", contentType)
-                    .PUT(HttpRequest.BodyPublishers.ofFile(file)).build();
+                    .PUT(metrics.runnerUpload(what, HttpRequest.BodyPublishers.ofFile(file))).build();
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 != 2) {
                 throw new RunnerFailure("upload of " + what + " failed: HTTP " + r.statusCode());

@@ -1,0 +1,152 @@
+package dev.mediaorchestrator.observability;
+
+import dev.mediaorchestrator.orchestrator.Engine;
+import dev.mediaorchestrator.orchestrator.Job;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+/**
+ * How job state changes become meters: each transition once, the end of a job once however often
+ * the job is written afterwards, nothing for a job read back from the bucket, older views ignored.
+ */
+class MetricsTest {
+    private final Metrics metrics = new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofHours(1));
+
+    @AfterEach
+    void close() {
+        metrics.close();
+    }
+
+    private PrometheusText scrape() {
+        return new PrometheusText(metrics.scrape());
+    }
+
+    private static Job job(String id, long createdAt) {
+        return new Job(id, "m1", Engine.DOWNLOADER, Map.of(), createdAt, "nonce");
+    }
+
+    private static void move(Job job, String status, long ts) {
+        job.status = status;
+        job.ts = ts;
+        if (Job.TERMINAL.contains(status)) {
+            job.durationMs = ts - job.createdAt;
+        }
+    }
+
+    @Test
+    void aJobIsCountedOnceWithTheTimeOfEachStatus() {
+        Job j = job("job_a", 10_000);
+        metrics.jobCreated(j);
+        move(j, "preparing", 11_000);
+        metrics.jobChanged(j);
+        move(j, "fetching_metadata", 11_500);
+        metrics.jobChanged(j);
+        metrics.jobChanged(j); // written again with no change of status
+        move(j, "running", 14_000);
+        metrics.jobChanged(j);
+        move(j, "completed", 20_000);
+        metrics.jobChanged(j);
+        metrics.jobChanged(j); // e.g. the callback delivered: still one end
+        j.ts = 25_000;
+        metrics.jobChanged(j);
+
+        PrometheusText m = scrape();
+        String e = "media-downloader";
+        assertEquals(1, m.value("mediaorch_jobs_submitted_total", "engine", e));
+        assertEquals(1, m.value("mediaorch_jobs_completed_total", "engine", e));
+        assertEquals(0, m.value("mediaorch_jobs_failed_total", "engine", e));
+        assertEquals(1, m.value("mediaorch_job_duration_seconds_count"));
+        assertEquals(10.0, m.value("mediaorch_job_duration_seconds_sum", "engine", e, "status", "completed"), 1e-9);
+        assertEquals(1.0, m.value("mediaorch_job_status_seconds_sum", "engine", e, "status", "queued"), 1e-9);
+        assertEquals(0.5, m.value("mediaorch_job_status_seconds_sum", "engine", e, "status", "preparing"), 1e-9);
+        assertEquals(2.5, m.value("mediaorch_job_status_seconds_sum", "engine", e, "status", "fetching_metadata"), 1e-9);
+        assertEquals(6.0, m.value("mediaorch_job_status_seconds_sum", "engine", e, "status", "running"), 1e-9);
+        assertEquals(4, m.value("mediaorch_job_status_seconds_count", "engine", e));
+    }
+
+    @Test
+    void anOlderViewOfAJobChangesNothing() {
+        Job j = job("job_b", 0);
+        metrics.jobCreated(j);
+        move(j, "running", 5_000);
+        metrics.jobChanged(j);
+        Job stale = job("job_b", 0);
+        move(stale, "preparing", 4_000);
+        metrics.jobChanged(stale);
+        move(j, "failed", 9_000);
+        metrics.jobChanged(j);
+        PrometheusText m = scrape();
+        assertEquals(1, m.value("mediaorch_jobs_failed_total", "engine", "media-downloader"));
+        assertEquals(0, m.find("mediaorch_job_status_seconds_count", "status", "preparing").size());
+        assertEquals(4.0, m.value("mediaorch_job_status_seconds_sum", "status", "running"), 1e-9);
+    }
+
+    @Test
+    void jobsReadBackFromTheBucketAreNotCountedAgain() {
+        Job ended = job("job_c", 0);
+        move(ended, "completed", 3_000);
+        metrics.jobLoaded(ended);
+        ended.ts = 4_000;
+        metrics.jobChanged(ended);
+
+        Job running = job("job_d", 0);
+        move(running, "running", 2_000);
+        metrics.jobLoaded(running);
+        move(running, "canceled", 7_000);
+        metrics.jobChanged(running);
+
+        Job unknown = job("job_e", 0); // changed without being created or loaded here: taken as it is
+        move(unknown, "failed", 1_000);
+        metrics.jobChanged(unknown);
+
+        PrometheusText m = scrape();
+        assertEquals(0, m.value("mediaorch_jobs_submitted_total"));
+        assertEquals(0, m.value("mediaorch_jobs_completed_total"));
+        assertEquals(0, m.value("mediaorch_jobs_failed_total"));
+        assertEquals(1, m.value("mediaorch_jobs_canceled_total", "engine", "media-downloader"));
+        assertEquals(7.0, m.value("mediaorch_job_duration_seconds_sum", "status", "canceled"), 1e-9);
+    }
+
+    @Test
+    void bytesAreCountedAsTheyAreRead() throws Exception {
+        try (InputStream in = metrics.served("outputs/by-media/m1/job_x/video.mp4", new ByteArrayInputStream(new byte[1000]))) {
+            in.read(new byte[300]);
+            in.read();
+        }
+        try (InputStream in = metrics.mirrored("inputs/subtitles/m1.vtt", new ByteArrayInputStream(new byte[77]))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        PrometheusText m = scrape();
+        assertEquals(301, m.value("mediaorch_served_bytes_total", "endpoint", "artifacts", "kind", "video"));
+        assertEquals(77, m.value("mediaorch_mirrored_bytes_total", "kind", "subtitles"));
+    }
+
+    @Test
+    void keysNameTheirKind() {
+        assertEquals("video", Metrics.kindOf("inputs/videos/m1.mp4"));
+        assertEquals("subtitles", Metrics.kindOf("inputs/subtitles/m1.vtt"));
+        assertEquals("comments", Metrics.kindOf("inputs/comments/m1.json"));
+        assertEquals("audio", Metrics.kindOf("downloads/m1/job_x/audio.mp3"));
+        assertEquals("metadata", Metrics.kindOf("downloads/m1/job_x/metadata.json"));
+        assertEquals("video", Metrics.kindOf("outputs/by-media/m1/job_x/video.mp4"));
+        assertEquals("other", Metrics.kindOf("state/jobs/job_x.json"));
+    }
+
+    @Test
+    void noneRecordsNothing() {
+        InputStream in = new ByteArrayInputStream(new byte[1]);
+        assertSame(in, Metrics.NONE.served("inputs/videos/m.mp4", in));
+        Metrics.NONE.jobCreated(job("job_f", 0));
+        assertEquals("", Metrics.NONE.scrape());
+    }
+}
