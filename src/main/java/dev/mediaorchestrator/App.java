@@ -2,6 +2,7 @@ package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.cli.Cli;
 import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.RateLimiter;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
@@ -19,6 +20,7 @@ import dev.mediaorchestrator.runner.Runners;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
+import io.vertx.ext.web.Router;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.main.BaseMainSupport;
@@ -134,27 +136,29 @@ public final class App implements AutoCloseable {
         if (config.roles.contains("orchestrator")) {
             if (config.s3Endpoint == null) {
                 // started in the background while Camel starts; awaited before the service is declared up
-                embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port);
+                // credentials derived from the secret: presigned URLs stay valid across a restart
+                embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port,
+                        "local-" + hmac.sign("embedded-s3-access-key").substring(0, 16), hmac.sign("embedded-s3-secret-key"));
                 storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
             } else {
                 storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
             }
-            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds));
+            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, clock);
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
             ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
             TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
             main.bind("storage", storage);
-            main.bind("s3Client", storage.client());
             main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
             main.bind("jobStore", jobs);
             main.bind("jobs", jobs.cache());
             main.bind("replay", replay.cache());
             main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
+            main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
             main.bind("mirror", new Mirror(config, storage));
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
-            Lifecycle lifecycle = new Lifecycle(jobs, storage, replay, clock);
-            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock);
+            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, dispatcher, clock);
+            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, storage);
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);
@@ -177,11 +181,12 @@ public final class App implements AutoCloseable {
         http.setBindHost(config.host);
         http.setBindPort(config.port);
         http.setMaxBodySize(1024L * 1024L);
+        VertxPlatformHttpServer httpServer = new VertxPlatformHttpServer(http);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeConfigure(BaseMainSupport m) {
                 try {
-                    m.getCamelContext().addService(new VertxPlatformHttpServer(http));
+                    m.getCamelContext().addService(httpServer);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -195,6 +200,10 @@ public final class App implements AutoCloseable {
                 embedded.createBucket(config.bucket);
                 LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
             }
+            if (jobs != null) {
+                jobs.recover();
+            }
+            jsonErrorsFromVertx(httpServer);
         } catch (Exception e) {
             stopQuietly(main);
             if (storage != null) {
@@ -208,6 +217,31 @@ public final class App implements AutoCloseable {
         LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
                 config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
         return new App(config, main, embedded, storage, jobs, closeables);
+    }
+
+    /**
+     * Errors that Vert.x answers before any route runs (no route for the path, method not allowed,
+     * body over the server's limit) get the same JSON body as every other error. The handlers go
+     * on the server's top router (the routes live in a sub-router mounted on it).
+     */
+    private static void jsonErrorsFromVertx(VertxPlatformHttpServer server) {
+        Router router;
+        try {
+            java.lang.reflect.Field f = VertxPlatformHttpServer.class.getDeclaredField("router");
+            f.setAccessible(true);
+            router = (Router) f.get(server);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("cannot install JSON error pages: {}", e.toString());
+            return;
+        }
+        Map<Integer, String> errors = Map.of(400, "bad request", 404, "not found", 405, "method not allowed",
+                413, "body too large", 415, "unsupported media type", 500, "internal error");
+        errors.forEach((code, text) -> router.errorHandler(code, ctx -> {
+            if (!ctx.response().ended() && !ctx.response().headWritten()) {
+                ctx.response().setStatusCode(code).putHeader("Content-Type", "application/json")
+                        .end("{\"error\":\"" + text + "\"}");
+            }
+        }));
     }
 
     private static void stopQuietly(Main main) {
@@ -243,6 +277,10 @@ public final class App implements AutoCloseable {
 
     public Storage storage() {
         return storage;
+    }
+
+    public EmbeddedS3 embeddedS3() {
+        return embedded;
     }
 
     public JobStore jobs() {

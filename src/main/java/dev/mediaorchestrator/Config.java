@@ -54,6 +54,10 @@ public final class Config {
     public final long dispatchTimeoutMs;
     public final long dispatchDeadlineSeconds;
     public final long completionPollIntervalMs;
+    public final int maxActiveJobs;
+    public final long jobsRatePerMinute;
+    public final long heartbeatTimeoutSeconds;
+    private final Map<String, Long> jobTimeoutSeconds = new java.util.HashMap<>();
 
     private Config(Map<String, String> env) {
         port = Env.port(env, "PORT", 8787);
@@ -114,10 +118,24 @@ public final class Config {
         dispatchTimeoutMs = Env.positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);
         dispatchDeadlineSeconds = Env.positiveLong(env, "DISPATCH_DEADLINE_SECONDS", 600);
         completionPollIntervalMs = Env.positiveLong(env, "COMPLETION_POLL_INTERVAL_MS", 2000);
+        maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
+        jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
+        heartbeatTimeoutSeconds = Env.positiveLong(env, "HEARTBEAT_TIMEOUT_SECONDS", 300);
+        long all = Env.positiveLong(env, "JOB_TIMEOUT_SECONDS", -1 >>> 1);
+        for (String engine : new String[]{"burner-ffmpeg", "media-downloader", "renderer-remotion"}) {
+            String name = "JOB_TIMEOUT_SECONDS_" + engine.toUpperCase(Locale.ROOT).replace('-', '_');
+            long def = all != (-1 >>> 1) ? all : engine.equals("media-downloader") ? 3600 : 7200;
+            jobTimeoutSeconds.put(engine, Env.positiveLong(env, name, def));
+        }
     }
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(env);
+    }
+
+    /** {@code JOB_TIMEOUT_SECONDS} for an engine (per-engine variables {@code JOB_TIMEOUT_SECONDS_BURNER_FFMPEG} etc. win). */
+    public long jobTimeoutSeconds(String engine) {
+        return jobTimeoutSeconds.getOrDefault(engine, 7200L);
     }
 
     /** The runner base URL for an engine, or null when none is configured. */

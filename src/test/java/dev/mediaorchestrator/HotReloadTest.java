@@ -27,7 +27,11 @@ class HotReloadTest {
                 assertEquals(400, app.get("/jobs").statusCode());
                 Path file = routes.resolve("orchestrator-jobs.camel.yaml");
                 String yaml = Files.readString(file);
-                String edited = yaml.replace("method: jobIdRequired", "method: notFound");
+                String edited = yaml.replace(
+                        "        - bean:\n            ref: jobsApi\n            method: jobIdRequired\n",
+                        "        - setHeader:\n            name: CamelHttpResponseCode\n            constant: 418\n"
+                                + "        - setBody:\n            constant: '{\"error\":\"edited\"}'\n"
+                                + "        - to: direct:respond-json\n");
                 assertTrue(!edited.equals(yaml));
                 Files.writeString(file, edited);
                 int status = 0;
@@ -35,13 +39,13 @@ class HotReloadTest {
                 while (System.currentTimeMillis() < deadline) {
                     HttpResponse<String> r = app.get("/jobs");
                     status = r.statusCode();
-                    if (status == 404) {
+                    if (status == 418 && r.body().equals("{\"error\":\"edited\"}")) {
                         break;
                     }
                     Thread.sleep(200);
                 }
-                assertEquals(404, status, "the edited route answers");
-                assertEquals(404, app.get("/jobs/").statusCode());
+                assertEquals(418, status, "the edited route answers");
+                assertEquals(418, app.get("/jobs/").statusCode());
                 var post = app.postRaw("/jobs", "{}".getBytes(), Map.of("x-signature", "00"));
                 assertEquals(401, post.statusCode(), post.body() + " " + post.headers().map() + " " +
                         "the other routes of the file keep working");

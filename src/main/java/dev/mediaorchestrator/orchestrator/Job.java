@@ -37,6 +37,12 @@ public final class Job {
     public long nextDispatchAt;
     /** The runner said {@code completed}; the job completes once its outputs are in the bucket. */
     public boolean runnerCompleted;
+    /** When the first dispatch attempt failed (0: none failed); the dispatch deadline counts from it. */
+    public long firstAttemptAt;
+    /** When the runner last reported (accepted the job or called back); for the heartbeat limit. */
+    public long lastReportAt;
+    /** Place in its engine's queue while waiting for a free slot (0 when not waiting); set by the dispatcher. */
+    public int queuePosition;
     /** The terminal callback to the app. */
     public final CallbackState callback = new CallbackState();
 
@@ -80,6 +86,9 @@ public final class Job {
         d.put("ts", ts);
         d.put("durationMs", durationMs);
         d.put("attempts", attempts);
+        if (queuePosition > 0 && !dispatched && !isTerminal()) {
+            d.put("queuePosition", queuePosition);
+        }
         Map<String, Object> dispatch = new LinkedHashMap<>();
         dispatch.put("accepted", dispatched);
         dispatch.put("lastAttemptAt", lastDispatchAt);
@@ -93,6 +102,75 @@ public final class Job {
             d.put("callback", cb);
         }
         return d;
+    }
+
+    /** Everything about the job, for the durable copy in the bucket ({@code state/jobs/{jobId}.json}). */
+    public synchronized Map<String, Object> toState() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jobId", jobId);
+        m.put("mediaId", mediaId);
+        m.put("engine", engine.id);
+        m.put("options", options);
+        m.put("createdAt", createdAt);
+        m.put("dispatchNonce", dispatchNonce);
+        m.put("status", status);
+        m.put("phase", phase);
+        m.put("progress", progress);
+        m.put("metadata", metadata);
+        m.put("error", error);
+        m.put("ts", ts);
+        m.put("durationMs", durationMs);
+        m.put("attempts", attempts);
+        m.put("dispatched", dispatched);
+        m.put("dispatchError", dispatchError);
+        m.put("lastDispatchAt", lastDispatchAt);
+        m.put("nextDispatchAt", nextDispatchAt);
+        m.put("runnerCompleted", runnerCompleted);
+        m.put("lastReportAt", lastReportAt);
+        m.put("firstAttemptAt", firstAttemptAt);
+        Map<String, Object> cb = new LinkedHashMap<>();
+        cb.put("nonce", callback.nonce);
+        cb.put("delivered", callback.delivered);
+        cb.put("attempts", callback.attempts);
+        cb.put("lastError", callback.lastError);
+        cb.put("nextAttemptAt", callback.nextAttemptAt);
+        m.put("callback", cb);
+        return m;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Job fromState(Map<String, Object> m) {
+        Engine engine = Engine.of((String) m.get("engine")).orElseThrow(() -> new IllegalArgumentException("unknown engine in state"));
+        Job j = new Job((String) m.get("jobId"), (String) m.get("mediaId"), engine,
+                m.get("options") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of(),
+                num(m.get("createdAt")), (String) m.get("dispatchNonce"));
+        j.status = (String) m.get("status");
+        j.phase = (String) m.get("phase");
+        j.progress = m.get("progress") instanceof Number n ? n.doubleValue() : 0;
+        j.metadata = m.get("metadata") instanceof Map<?, ?> md ? (Map<String, Object>) md : null;
+        j.error = (String) m.get("error");
+        j.ts = num(m.get("ts"));
+        j.durationMs = m.get("durationMs") == null ? null : num(m.get("durationMs"));
+        j.attempts = (int) num(m.get("attempts"));
+        j.dispatched = Boolean.TRUE.equals(m.get("dispatched"));
+        j.dispatchError = (String) m.get("dispatchError");
+        j.lastDispatchAt = m.get("lastDispatchAt") == null ? null : num(m.get("lastDispatchAt"));
+        j.nextDispatchAt = num(m.get("nextDispatchAt"));
+        j.runnerCompleted = Boolean.TRUE.equals(m.get("runnerCompleted"));
+        j.lastReportAt = num(m.get("lastReportAt"));
+        j.firstAttemptAt = num(m.get("firstAttemptAt"));
+        if (m.get("callback") instanceof Map<?, ?> cb) {
+            j.callback.nonce = (String) cb.get("nonce");
+            j.callback.delivered = Boolean.TRUE.equals(cb.get("delivered"));
+            j.callback.attempts = (int) num(cb.get("attempts"));
+            j.callback.lastError = (String) cb.get("lastError");
+            j.callback.nextAttemptAt = num(cb.get("nextAttemptAt"));
+        }
+        return j;
+    }
+
+    private static long num(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
     }
 
     /** Delivery state of the terminal callback: one nonce for every attempt. */

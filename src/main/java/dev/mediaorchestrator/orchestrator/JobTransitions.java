@@ -39,6 +39,7 @@ public final class JobTransitions {
         double progress = cb.get("progress") instanceof Number n ? clamp(n.doubleValue()) : job.progress;
         job.dispatched = true;
         job.dispatchError = null;
+        job.lastReportAt = now;
         if ("failed".equals(status) || "canceled".equals(status)) {
             Object error = cb.get("error");
             terminate(job, status, error instanceof String e && !e.isBlank() ? e : "runner reported " + status, now);

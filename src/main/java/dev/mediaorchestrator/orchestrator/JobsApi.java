@@ -117,16 +117,17 @@ public final class JobsApi {
         return job;
     }
 
-    /** The 202 response; also completes the request's claims so that replays get the same answer. */
+    /**
+     * The 202 response; also completes the request's claims so that replays get the same answer.
+     * It reports the job as it was recorded, {@code queued}: the dispatch happens before this answer,
+     * and a fast runner's first callback may already have moved the job on (to {@code preparing},
+     * {@code fetching_metadata}, even {@code failed}), which is neither of the contract's
+     * {@code queued|running} and would race with the client's first poll.
+     */
     @SuppressWarnings("unchecked")
     public String accepted(Exchange exchange) {
         String jobId = exchange.getProperty("jobId", String.class);
-        Job job = jobs.get(jobId).orElseThrow();
-        String status;
-        synchronized (job) {
-            status = job.status;
-        }
-        String response = Json.write(Map.of("jobId", jobId, "status", status));
+        String response = Json.write(Map.of("jobId", jobId, "status", "queued"));
         CompletableFuture<String> pending = exchange.getProperty(PENDING, CompletableFuture.class);
         if (pending != null) {
             pending.complete(response);

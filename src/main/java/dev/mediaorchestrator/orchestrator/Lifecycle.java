@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -16,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -32,14 +33,14 @@ public final class Lifecycle implements AutoCloseable {
     private final Storage storage;
     private final ReplayCache replay;
     private final Clock clock;
-    private final ExecutorService heads = Executors.newFixedThreadPool(HEAD_PARALLELISM, r -> {
-        Thread t = new Thread(r, "output-check");
-        t.setDaemon(true);
-        return t;
-    });
+    private final Config config;
+    private final Dispatcher dispatcher;
+    private final ExecutorService heads = Threads.daemonPool("output-check", HEAD_PARALLELISM);
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
 
-    public Lifecycle(JobStore jobs, Storage storage, ReplayCache replay, Clock clock) {
+    public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, Dispatcher dispatcher, Clock clock) {
+        this.config = config;
+        this.dispatcher = dispatcher;
         this.jobs = jobs;
         this.storage = storage;
         this.replay = replay;
@@ -119,7 +120,9 @@ public final class Lifecycle implements AutoCloseable {
             }
             pending.add(heads.submit(() -> {
                 try {
-                    checkOutputs(job);
+                    if (!checkOutputs(job)) {
+                        enforceLimits(job);
+                    }
                 } catch (RuntimeException e) {
                     LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
                 } finally {
@@ -134,6 +137,50 @@ public final class Lifecycle implements AutoCloseable {
                 // logged by the task
             }
         }
+    }
+
+    /**
+     * Deadlines: a job past {@code JOB_TIMEOUT_SECONDS} for its engine, or a dispatched job whose
+     * runner has not reported for {@code HEARTBEAT_TIMEOUT_SECONDS}, fails (its runner is told to
+     * stop, and the terminal callback follows).
+     */
+    void enforceLimits(Job job) {
+        long now = clock.millis();
+        String error = null;
+        long timeout = config.jobTimeoutSeconds(job.engine.id);
+        if (now - job.createdAt > timeout * 1000) {
+            error = "job timed out after " + timeout + " s";
+        } else if (job.dispatched && job.lastReportAt > 0 && now - job.lastReportAt > config.heartbeatTimeoutSeconds * 1000) {
+            error = "runner stopped reporting (nothing for " + config.heartbeatTimeoutSeconds + " s)";
+        }
+        if (error == null) {
+            return;
+        }
+        boolean ended;
+        synchronized (job) {
+            ended = JobTransitions.terminate(job, "failed", error, now);
+        }
+        if (ended) {
+            jobs.update(job.jobId, j -> { });
+            LOG.warn("job {} failed: {}", job.jobId, error);
+            dispatcher.cancelOnRunner(job);
+        }
+    }
+
+    /** {@code POST /jobs/{jobId}/cancel}, after the signature and ts checks. */
+    public String cancel(String jobId) {
+        Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        boolean canceled;
+        synchronized (job) {
+            canceled = JobTransitions.terminate(job, "canceled", "canceled by request", clock.millis());
+        }
+        if (!canceled) {
+            throw new HttpError(409, "job is already " + job.status);
+        }
+        jobs.update(jobId, j -> { });
+        LOG.info("job {} canceled", jobId);
+        dispatcher.cancelOnRunner(job);
+        return Json.write(Map.of("jobId", jobId, "status", "canceled"));
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,11 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
@@ -33,14 +36,13 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final TransferUrls urls;
     private final SignedHttp http;
     private final Clock clock;
+    private final Storage storage;
+    private final String instanceId = UUID.randomUUID().toString();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService senders = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "cf-callback");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
 
-    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
+    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Storage storage) {
+        this.storage = storage;
         this.config = config;
         this.jobs = jobs;
         this.urls = urls;
@@ -66,11 +68,28 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     void attempt(Job job) {
-        Map<String, Object> payload;
         synchronized (job) {
             if (job.callback.delivered) {
                 return;
             }
+        }
+        // Only the orchestrator holding the delivery claim in the bucket sends: with two processes
+        // on one bucket, the app still hears once.
+        String claim = claim(job);
+        if (claim == null) {
+            return;
+        }
+        boolean delivered = false;
+        try {
+            delivered = send(job);
+        } finally {
+            release(job, claim, delivered);
+        }
+    }
+
+    private boolean send(Job job) {
+        Map<String, Object> payload;
+        synchronized (job) {
             if (job.callback.nonce == null) {
                 job.callback.nonce = UUID.randomUUID().toString();
             }
@@ -89,7 +108,7 @@ public final class TerminalCallbacks implements AutoCloseable {
                         j.callback.lastError = null;
                     });
                     LOG.info("[cf-callback] delivered {} ({}, attempt {})", job.jobId, job.status, job.callback.attempts);
-                    return;
+                    return true;
                 }
                 error = "app answered " + r.status();
             } catch (IOException e) {
@@ -107,6 +126,57 @@ public final class TerminalCallbacks implements AutoCloseable {
             j.callback.nextAttemptAt = clock.millis() + delay;
         });
         LOG.warn("[cf-callback] failed {} (attempt {}): {}; retrying", job.jobId, job.callback.attempts, reason);
+        return false;
+    }
+
+    static final String CLAIM_PREFIX = "state/callbacks/";
+    static final long LEASE_MS = 120_000;
+
+    /**
+     * Takes the job's delivery claim ({@code state/callbacks/{jobId}.json}) with a conditional
+     * write: created with {@code If-None-Match: *}, or taken over with {@code If-Match} on its ETag
+     * when its lease has run out. Returns the claim's ETag, or null when another process holds it
+     * or the callback was already delivered.
+     */
+    private String claim(Job job) {
+        if (storage == null) {
+            return "";
+        }
+        String key = CLAIM_PREFIX + job.jobId + ".json";
+        long now = clock.millis();
+        byte[] mine = Json.writeBytes(Map.of("owner", instanceId, "leaseUntil", now + LEASE_MS, "delivered", false));
+        try {
+            Optional<Storage.Versioned> current = storage.getSmall(key);
+            if (current.isEmpty()) {
+                return storage.putSmall(key, mine, "application/json", null, true).orElse(null);
+            }
+            Map<String, Object> c = Json.parseObject(current.get().data());
+            if (Boolean.TRUE.equals(c.get("delivered"))) {
+                jobs.update(job.jobId, j -> j.callback.delivered = true);
+                return null;
+            }
+            long leaseUntil = c.get("leaseUntil") instanceof Number n ? n.longValue() : 0;
+            if (leaseUntil > now && !instanceId.equals(c.get("owner"))) {
+                jobs.update(job.jobId, j -> j.callback.nextAttemptAt = leaseUntil);
+                return null;
+            }
+            return storage.putSmall(key, mine, "application/json", current.get().etag(), false).orElse(null);
+        } catch (RuntimeException e) {
+            LOG.warn("[cf-callback] cannot claim delivery of {}: {}", job.jobId, e.toString());
+            return null;
+        }
+    }
+
+    private void release(Job job, String etag, boolean delivered) {
+        if (storage == null) {
+            return;
+        }
+        byte[] state = Json.writeBytes(Map.of("owner", instanceId, "leaseUntil", 0, "delivered", delivered));
+        try {
+            storage.putSmall(CLAIM_PREFIX + job.jobId + ".json", state, "application/json", etag, false);
+        } catch (RuntimeException e) {
+            LOG.warn("[cf-callback] cannot release the delivery claim of {}: {}", job.jobId, e.toString());
+        }
     }
 
     /** The contract's terminal callback body for the job's engine. */

@@ -22,6 +22,8 @@ public final class RunnerConfig {
     public final long burnerTimeoutSeconds;
     public final long downloaderTimeoutSeconds;
     public final int retryAfterSeconds;
+    /** A running ffmpeg or yt-dlp whose progress does not move for this long is killed and the job fails. */
+    public final long stallSeconds;
     /** x264 preset of the burner; the contract's is {@code medium} (tests and demos may choose a faster one). */
     public final String burnerPreset;
 
@@ -42,6 +44,7 @@ public final class RunnerConfig {
         burnerTimeoutSeconds = Env.positiveLong(env, "RUNNER_BURNER_TIMEOUT_SECONDS", 7200);
         downloaderTimeoutSeconds = Env.positiveLong(env, "RUNNER_DOWNLOADER_TIMEOUT_SECONDS", 3600);
         retryAfterSeconds = (int) Env.positiveLong(env, "RUNNER_RETRY_AFTER_SECONDS", 10);
+        stallSeconds = Env.positiveLong(env, "RUNNER_STALL_SECONDS", 300);
         burnerPreset = Env.str(env, "BURNER_X264_PRESET", "medium");
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
             throw new dev.mediaorchestrator.Config.ConfigException("BURNER_X264_PRESET: not an x264 preset: '" + burnerPreset + "'");

@@ -21,6 +21,12 @@ public final class RunnerJob {
     public volatile long updatedAt;
     /** While a tool runs: where the progress timer reads the job's progress (0..1 in the contract's range). */
     public volatile DoubleSupplier liveProgress;
+    /** Set when the job is stopped from outside (cancel: {@code canceled}; stall: {@code failed}). */
+    public volatile String abortStatus;
+    public volatile String abortReason;
+    /** When the running tool's progress last moved (for {@code RUNNER_STALL_SECONDS}). */
+    volatile long lastAdvanceAt;
+    volatile double lastAdvance = -1;
     /** What the job's last callback said, for the "every 10 % or 5 s" rule. */
     volatile double reportedProgress;
     volatile long reportedAt;

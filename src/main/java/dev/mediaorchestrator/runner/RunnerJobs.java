@@ -31,6 +31,8 @@ public final class RunnerJobs {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerJobs.class);
     static final double PROGRESS_STEP = 0.1;
     static final long PROGRESS_INTERVAL_MS = 5000;
+    /** While no tool runs (downloads, uploads), the job's state is re-sent this often so the orchestrator knows it is alive. */
+    static final long HEARTBEAT_INTERVAL_MS = 30_000;
 
     private final String engine;
     private final RunnerConfig config;
@@ -126,6 +128,7 @@ public final class RunnerJobs {
 
     /** {@link #phase(RunnerJob, String, String, double)} with {@code extra} fields in its callback. */
     public void phase(RunnerJob job, String status, String phase, double progress, Map<String, Object> extra) {
+        checkNotAborted(job);
         synchronized (job) {
             job.status = status;
             job.phase = phase;
@@ -154,14 +157,23 @@ public final class RunnerJobs {
         }
     }
 
+    /** A step about to start: a job stopped from outside (cancel, stall) goes no further. */
+    public void checkNotAborted(RunnerJob job) {
+        if (job.abortStatus != null) {
+            throw new RunnerFailure(job.abortReason);
+        }
+    }
+
     public void failed(RunnerJob job, Exception e) {
-        String error = e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
+        String error = job.abortReason != null ? job.abortReason
+                : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        String status = job.abortStatus != null ? job.abortStatus : "failed";
         synchronized (job) {
             job.liveProgress = null;
             job.error = error == null || error.isBlank() ? "failed" : error;
-            job.status = "failed";
-            job.phase = "failed";
+            job.status = status;
+            job.phase = status;
             job.updatedAt = clock.millis();
             LOG.warn("job {} failed: {}", job.jobId, job.error);
             report(job, Map.of());
@@ -187,8 +199,21 @@ public final class RunnerJobs {
     public void reportProgress() {
         long now = clock.millis();
         for (RunnerJob job : active.values()) {
-            if (job.liveProgress == null || job.isTerminal()) {
-                continue; // not running a tool; never wait for the lock of a job sending its terminal callback
+            if (job.isTerminal() || job.abortStatus != null) {
+                continue; // never wait for the lock of a job sending its terminal callback
+            }
+            if (job.liveProgress == null) {
+                if (now - job.reportedAt >= HEARTBEAT_INTERVAL_MS && job.reportedAt > 0) {
+                    synchronized (job) {
+                        if (job.liveProgress == null && !job.isTerminal()) {
+                            report(job, Map.of()); // heartbeat while downloading or uploading
+                        }
+                    }
+                }
+                continue;
+            }
+            if (stalled(job, now)) {
+                continue;
             }
             synchronized (job) {
                 // checked again under the lock: once the job's thread has moved on (liveProgress
@@ -202,6 +227,39 @@ public final class RunnerJobs {
                     report(job, Map.of());
                 }
             }
+        }
+    }
+
+    /** Kills the running tool of a job whose progress has not moved for {@code RUNNER_STALL_SECONDS}. */
+    private boolean stalled(RunnerJob job, long now) {
+        if (job.progress > job.lastAdvance) {
+            job.lastAdvance = job.progress;
+            job.lastAdvanceAt = now;
+            return false;
+        }
+        if (now - job.lastAdvanceAt < config.stallSeconds * 1000) {
+            return false;
+        }
+        abort(job, "failed", "no progress for " + config.stallSeconds + " s: the process was stopped");
+        return true;
+    }
+
+    /** {@code POST /cancel/{jobId}}: stops the job's processes; the job ends {@code canceled} and its files are removed. */
+    public String cancel(String jobId) {
+        RunnerJob job = jobId == null ? null : active.get(jobId);
+        if (job == null) {
+            throw new HttpError(404, "not found");
+        }
+        abort(job, "canceled", "canceled");
+        return Json.write(Map.of("ok", true, "jobId", jobId));
+    }
+
+    private void abort(RunnerJob job, String status, String reason) {
+        job.abortReason = reason;
+        job.abortStatus = status;
+        LOG.warn("job {}: {}", job.jobId, reason);
+        if (job.workDir != null) {
+            processes.stop(job.workDir);
         }
     }
 

@@ -46,9 +46,12 @@ public final class EmbeddedS3 implements AutoCloseable {
      * the service overlaps with its own start). The endpoint and credentials are known at once.
      */
     public static Starting starting(Path dir, int port) {
+        return starting(dir, port, "local-" + random(8), random(24));
+    }
+
+    /** As {@link #starting(Path, int)} with given credentials (stable ones keep presigned URLs valid across restarts). */
+    public static Starting starting(Path dir, int port, String accessKey, String secretKey) {
         int chosen = port != 0 ? port : freePort();
-        String accessKey = "local-" + random(8);
-        String secretKey = random(24);
         CompletableFuture<EmbeddedS3> future = CompletableFuture.supplyAsync(
                 () -> startNow(dir, chosen, accessKey, secretKey), r -> new Thread(r, "embedded-s3-start").start());
         return new Starting(URI.create("http://127.0.0.1:" + chosen), accessKey, secretKey, future);
@@ -58,7 +61,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Properties props = new Properties();
-            props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+            props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().normalize().toString());
             BlobStore store = BlobStores.create("filesystem", props);
             S3Proxy proxy = S3Proxy.builder()
                     .blobStore(store)

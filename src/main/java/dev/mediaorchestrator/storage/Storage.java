@@ -29,6 +29,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The one storage component: an S3 client and presigner set up for R2, MinIO and the embedded
@@ -40,8 +41,9 @@ public final class Storage implements AutoCloseable {
     /** Part size for streamed uploads; R2 wants equal parts, S3 at least 5 MiB except the last. */
     public static final int PART_SIZE = 8 * 1024 * 1024;
 
-    private final S3Client client;
-    private final S3Presigner presigner;
+    /** Built in the background: the SDK takes a while to load, which the service overlaps with its own start. */
+    private final CompletableFuture<S3Client> clientFuture;
+    private final CompletableFuture<S3Presigner> presignerFuture;
     private final String bucket;
     private final URI endpoint;
 
@@ -50,7 +52,7 @@ public final class Storage implements AutoCloseable {
         this.bucket = bucket;
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
         Region r = Region.of(region);
-        this.client = S3Client.builder()
+        this.clientFuture = CompletableFuture.supplyAsync(() -> S3Client.builder()
                 .endpointOverride(endpoint)
                 .region(r)
                 .credentialsProvider(credentials)
@@ -59,17 +61,21 @@ public final class Storage implements AutoCloseable {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
                         .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
-                .build();
-        this.presigner = S3Presigner.builder()
+                .build());
+        this.presignerFuture = CompletableFuture.supplyAsync(() -> S3Presigner.builder()
                 .endpointOverride(endpoint)
                 .region(r)
                 .credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .build();
+                .build());
     }
 
     public S3Client client() {
-        return client;
+        return clientFuture.join();
+    }
+
+    private S3Presigner presigner() {
+        return presignerFuture.join();
     }
 
     public String bucket() {
@@ -82,12 +88,12 @@ public final class Storage implements AutoCloseable {
 
     /** Checks the bucket answers (readiness). */
     public void checkBucket() {
-        client.headBucket(b -> b.bucket(bucket));
+        client().headBucket(b -> b.bucket(bucket));
     }
 
     public Optional<ObjectInfo> head(String key) {
         try {
-            HeadObjectResponse r = client.headObject(b -> b.bucket(bucket).key(key));
+            HeadObjectResponse r = client().headObject(b -> b.bucket(bucket).key(key));
             return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
@@ -112,11 +118,11 @@ public final class Storage implements AutoCloseable {
         byte[] buffer = new byte[PART_SIZE];
         int n = readFully(in, buffer);
         if (n < PART_SIZE) {
-            client.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
+            client().putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
                     RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n));
             return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
         }
-        String uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+        String uploadId = client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
         try {
             List<CompletedPart> parts = new ArrayList<>();
             int partNumber = 1;
@@ -124,13 +130,13 @@ public final class Storage implements AutoCloseable {
             while (len > 0) {
                 int pn = partNumber;
                 int size = len;
-                String etag = client.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) size),
+                String etag = client().uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(pn).contentLength((long) size),
                         RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, size), size)).eTag();
                 parts.add(CompletedPart.builder().partNumber(pn).eTag(etag).build());
                 partNumber++;
                 len = size == PART_SIZE ? readFully(in, buffer) : 0;
             }
-            client.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+            client().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
         } catch (IOException | RuntimeException e) {
             abortQuietly(key, uploadId, e);
@@ -145,22 +151,69 @@ public final class Storage implements AutoCloseable {
         if (start != null) {
             b.range("bytes=" + start + "-" + (end == null ? "" : end));
         }
-        return client.getObject(b.build());
+        return client().getObject(b.build());
+    }
+
+    /** A small object (job state) with its ETag, or empty when it does not exist. */
+    public Optional<Versioned> getSmall(String key) {
+        try {
+            var r = client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
+            return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Writes a small object. With {@code ifMatch} it only replaces the version with that ETag; with
+     * {@code createOnly} it only creates. Returns the new ETag, or empty when the condition failed
+     * (someone else wrote first).
+     */
+    public Optional<String> putSmall(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
+        try {
+            return Optional.of(client().putObject(b -> {
+                b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
+                if (ifMatch != null) {
+                    b.ifMatch(ifMatch);
+                }
+                if (createOnly) {
+                    b.ifNoneMatch("*");
+                }
+            }, RequestBody.fromBytes(data)).eTag());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Keys under a prefix (all pages). */
+    public List<String> list(String prefix) {
+        List<String> keys = new ArrayList<>();
+        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                .contents().forEach(o -> keys.add(o.key()));
+        return keys;
     }
 
     public void delete(String key) {
-        client.deleteObject(b -> b.bucket(bucket).key(key));
+        client().deleteObject(b -> b.bucket(bucket).key(key));
     }
 
     /** A presigned GET of one object. */
     public URI presignGet(String key, Duration ttl) {
-        return toUri(presigner.presignGetObject(p -> p.signatureDuration(ttl)
+        return toUri(presigner().presignGetObject(p -> p.signatureDuration(ttl)
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
     }
 
     /** A presigned PUT of one object; the upload must send exactly this Content-Type. */
     public URI presignPut(String key, String contentType, Duration ttl) {
-        return toUri(presigner.presignPutObject(p -> p.signatureDuration(ttl)
+        return toUri(presigner().presignPutObject(p -> p.signatureDuration(ttl)
                 .putObjectRequest(o -> o.bucket(bucket).key(key).contentType(contentType))).url().toString());
     }
 
@@ -170,7 +223,7 @@ public final class Storage implements AutoCloseable {
 
     private void abortQuietly(String key, String uploadId, Exception cause) {
         try {
-            client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build());
+            client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build());
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
@@ -190,8 +243,12 @@ public final class Storage implements AutoCloseable {
 
     @Override
     public void close() {
-        presigner.close();
-        client.close();
+        presigner().close();
+        client().close();
+    }
+
+    /** A small object's bytes and ETag. */
+    public record Versioned(byte[] data, String etag) {
     }
 
     /** What a HEAD tells about an object. */

@@ -35,7 +35,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -503,13 +502,7 @@ class DownloaderRouteTest {
 
         /** The job's temp dir (and mihomo's) is removed after its terminal callback. */
         void awaitWorkDirEmpty() {
-            Wait.until("an empty RUNNER_WORK_DIR", Duration.ofSeconds(30), () -> {
-                try (Stream<Path> files = Files.list(workDir)) {
-                    return files.findAny().isEmpty();
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            Wait.untilEmpty("an empty RUNNER_WORK_DIR", workDir, Duration.ofSeconds(30));
         }
 
         private void closeServers() {

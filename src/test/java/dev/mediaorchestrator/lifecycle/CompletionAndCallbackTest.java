@@ -52,7 +52,7 @@ class CompletionAndCallbackTest {
             StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
             background.submit(() -> {
                 Thread.sleep(200);
-                return put(URI.create((String) payload.get("outputPutUrl")), rendered);
+                return dev.mediaorchestrator.support.Put.put(URI.create((String) payload.get("outputPutUrl")), "video/mp4", rendered);
             });
         });
         app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
@@ -118,17 +118,5 @@ class CompletionAndCallbackTest {
         java.util.Map<String, Object> out = new java.util.HashMap<>();
         m.forEach((k, v) -> out.put((String) k, v == null ? "null" : v));
         return out;
-    }
-
-    static int put(URI url, byte[] data) throws java.io.IOException {
-        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-        c.setRequestMethod("PUT");
-        c.setDoOutput(true);
-        c.setRequestProperty("Content-Type", "video/mp4");
-        c.setFixedLengthStreamingMode(data.length);
-        c.getOutputStream().write(data);
-        int code = c.getResponseCode();
-        c.disconnect();
-        return code;
     }
 }

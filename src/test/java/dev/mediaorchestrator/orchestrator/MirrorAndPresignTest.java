@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
+import static dev.mediaorchestrator.support.Put.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -170,17 +171,5 @@ class MirrorAndPresignTest {
         assertEquals("fetch source failed", json(r).get("error"));
         assertFalse(app.app.storage().exists("inputs/videos/broken.mp4"));
         assertTrue(runner.requests("/render").stream().noneMatch(x -> x.bodyText().contains("\"broken\"")));
-    }
-
-    private static int put(URI url, String contentType, byte[] data) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-        c.setRequestMethod("PUT");
-        c.setDoOutput(true);
-        c.setRequestProperty("Content-Type", contentType);
-        c.setFixedLengthStreamingMode(data.length);
-        c.getOutputStream().write(data);
-        int code = c.getResponseCode();
-        c.disconnect();
-        return code;
     }
 }

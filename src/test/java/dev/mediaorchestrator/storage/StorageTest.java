@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
+import static dev.mediaorchestrator.support.Put.put;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -138,19 +139,6 @@ class StorageTest {
         Thread.sleep(2100);
         assertEquals(403, put(shortLived, "video/mp4", data), "after expiry");
         assertFalse(s.exists("t/late.mp4"));
-    }
-
-    private static int put(URI url, String contentType, byte[] data) throws IOException {
-        // HttpURLConnection lets the test set exactly the Content-Type the client sends.
-        HttpURLConnection c = (HttpURLConnection) url.toURL().openConnection();
-        c.setRequestMethod("PUT");
-        c.setDoOutput(true);
-        c.setRequestProperty("Content-Type", contentType);
-        c.setFixedLengthStreamingMode(data.length);
-        c.getOutputStream().write(data);
-        int code = c.getResponseCode();
-        c.disconnect();
-        return code;
     }
 
     static byte[] random(int n, long seed) {

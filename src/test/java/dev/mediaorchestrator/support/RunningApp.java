@@ -37,13 +37,18 @@ public final class RunningApp implements AutoCloseable {
     public static RunningApp start(Map<String, String> env) throws Exception {
         Path dataDir = TestServers.tempDir("mo-app");
         int port = TestServers.freePort();
+        // (a test may fix PORT to restart on the same address)
         Map<String, String> all = new HashMap<>();
         all.put("PORT", String.valueOf(port));
         all.put("HOST", "127.0.0.1");
         all.put("JOB_CALLBACK_HMAC_SECRET", SECRET);
         all.put("DATA_DIR", dataDir.toString());
         all.put("ROLES", "orchestrator");
+        // admission limits are tested on their own; other tests must not trip over them
+        all.put("MAX_ACTIVE_JOBS", "1000");
+        all.put("JOBS_RATE_PER_MINUTE", "100000");
         all.putAll(env);
+        port = Integer.parseInt(all.get("PORT"));
         try {
             App app = App.start(Config.fromEnv(all), dev.mediaorchestrator.runner.RunnerConfig.fromEnv(all));
             return new RunningApp(app, URI.create("http://127.0.0.1:" + port), dataDir);
