@@ -52,7 +52,7 @@ public final class VertxStreams {
                 throw new IOException("client went away");
             }
             awaitDrain(response);
-            response.write(Buffer.buffer(n == buf.length ? buf.clone() : java.util.Arrays.copyOf(buf, n)));
+            response.write(Buffer.buffer(n).appendBytes(buf, 0, n));
             left -= n;
         }
         if (left > 0) {

@@ -1,0 +1,162 @@
+# Shared by the bench/ scripts (sourced). Each script gets its own temp work dir, its own service on
+# free loopback ports with its own DATA_DIR/MEDIA_DIR/RUNNER_WORK_DIR, and a trap that stops what it
+# started (by PID) and removes the work dir (KEEP_WORK=1 keeps it, for the logs).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$(dirname "$BENCH_DIR")
+JAR=$ROOT/target/media-orchestrator.jar
+BENCH_NAME=$(basename "$0")
+
+# require CMD:PACKAGE ... — installs what is missing with apt-get as root, else prints the command.
+require() {
+  local missing="" pair
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
+  done
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" = "0" ]; then
+    echo "[$BENCH_NAME] installing:$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >&2 \
+      || { apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends $missing >&2; }
+  else
+    echo "[$BENCH_NAME] missing:$missing" >&2
+    echo "install with:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+  fi
+}
+
+require java:openjdk-17-jdk-headless curl:curl openssl:openssl python3:python3 ffmpeg:ffmpeg
+[ -f "$JAR" ] || { require mvn:maven; echo "[$BENCH_NAME] building $JAR" >&2; (cd "$ROOT" && mvn -B -q -DskipTests package >&2); }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-$BENCH_NAME.XXXXXX")
+STARTED_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${KEEP_WORK:-0}" = "1" ]; then echo "[$BENCH_NAME] kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[$BENCH_NAME] $*" >&2; }
+now_ms() { date +%s%3N; }
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# ratio A B → A/B with 2 decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", (b == 0 ? 0 : a / b)}'; }
+# mbps BYTES MS → MB/s (10^6 bytes per second), 1 decimal
+mbps() { awk -v b="$1" -v ms="$2" 'BEGIN{printf "%.1f", (ms == 0 ? 0 : b / 1e6 / (ms / 1000))}'; }
+# peak resident set size of PID in MiB (VmHWM)
+peak_rss_mib() { awk '/^VmHWM/{printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+wait_http() { # URL [tries×0.05s]
+  local i
+  for i in $(seq "${2:-200}"); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
+  log "nothing answers on $1"; return 1
+}
+
+SECRET=$(openssl rand -hex 32)
+sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'; }
+
+# start_service [VAR=value ...] — the all-in-one jar on a free port, with $SVC_JAVA_OPTS.
+# Sets SVC_PID SVC_PORT SVC_URL SVC_DATA SVC_MEDIA SVC_LOG CALLBACKS.
+start_service() {
+  SVC_PORT=$(free_port)
+  SVC_URL=http://127.0.0.1:$SVC_PORT
+  SVC_DATA=$WORK/data
+  SVC_MEDIA=$WORK/media
+  SVC_LOG=$WORK/service.log
+  CALLBACKS=$SVC_DATA/callbacks.jsonl
+  mkdir -p "$SVC_DATA" "$SVC_MEDIA" "$WORK/jobs"
+  # shellcheck disable=SC2086
+  env -u NEXT_BASE_URL -u R2_S3_ENDPOINT -u R2_ACCESS_KEY_ID -u R2_SECRET_ACCESS_KEY -u TRANSFER_MODE \
+    -u CONTAINER_BASE_URL -u CONTAINER_BASE_URL_DOWNLOADER -u CONTAINER_BASE_URL_REMOTION -u ROLES \
+    -u ORCHESTRATOR_BASE_URL_CONTAINER -u ORCHESTRATOR_BASE_URL_NEXT -u MIRROR_INPUTS -u S3_EMBEDDED_DIR \
+    PORT="$SVC_PORT" HOST=127.0.0.1 JOB_CALLBACK_HMAC_SECRET="$SECRET" DATA_DIR="$SVC_DATA" MEDIA_DIR="$SVC_MEDIA" \
+    RUNNER_WORK_DIR="$WORK/jobs" BURNER_X264_PRESET="${BURNER_X264_PRESET:-medium}" "$@" \
+    java ${SVC_JAVA_OPTS:-} -jar "$JAR" >"$SVC_LOG" 2>&1 &
+  SVC_PID=$!
+  STARTED_PIDS+=("$SVC_PID")
+  local i
+  for i in $(seq 1200); do
+    if grep -q 'listening on' "$SVC_LOG" 2>/dev/null \
+        && [ "$(curl -s -o /dev/null -w '%{http_code}' "$SVC_URL/jobs/x" || true)" = "404" ]; then
+      return 0
+    fi
+    kill -0 "$SVC_PID" 2>/dev/null || { cat "$SVC_LOG" >&2; log "the service did not start"; exit 1; }
+    sleep 0.05
+  done
+  cat "$SVC_LOG" >&2; log "the service did not start within 60 s"; exit 1
+}
+
+# post_job JSON-without-ts-and-closing-brace → prints "jobId t0_ms" (t0 taken just before the
+# request is sent; exits on anything but 202). Example: post_job '{"mediaId":"m1","engine":"burner-ffmpeg","options":{}'
+post_job() {
+  local body sig resp code t0
+  body="$1,\"ts\":$(now_ms),\"nonce\":\"$(python3 -c 'import uuid;print(uuid.uuid4())')\"}"
+  sig=$(sign "$body")
+  t0=$(now_ms)
+  resp=$(curl -s -w '\n%{http_code}' -X POST "$SVC_URL/jobs" -H 'content-type: application/json' -H "x-signature: $sig" -d "$body")
+  code=${resp##*$'\n'}
+  [ "$code" = "202" ] || { log "POST /jobs answered $code: ${resp%$'\n'*}"; tail -20 "$SVC_LOG" >&2; exit 1; }
+  printf '%s %s\n' "$(printf '%s\n' "${resp%$'\n'*}" | sed -n 's/.*"jobId":"\([^"]*\)".*/\1/p')" "$t0"
+}
+
+# wait_callback JOB_ID FILE [timeout s] → prints "status seen_ms" once FILE (jsonl) has the job's
+# terminal callback.
+wait_callback() { python3 "$BENCH_DIR/lib/wait_callback.py" "$2" "$1" "${3:-600}"; }
+
+# start_fake_app — bench/lib/fake_app.py on a free port: the app's media and callback endpoints and a
+# runner that accepts jobs and does nothing. Sets FAKE_URL FAKE_MEDIA FAKE_RECORD.
+start_fake_app() {
+  local port
+  port=$(free_port)
+  FAKE_URL=http://127.0.0.1:$port
+  FAKE_MEDIA=$WORK/app-media
+  FAKE_RECORD=$WORK/app-record.jsonl
+  mkdir -p "$FAKE_MEDIA"
+  python3 "$BENCH_DIR/lib/fake_app.py" "$port" "$FAKE_MEDIA" "$FAKE_RECORD" >"$WORK/fake-app.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  wait_http "$FAKE_URL/"
+}
+
+# render_field JOB_ID FIELD — waits for the /render payload the fake runner got for the job, prints FIELD.
+render_field() {
+  python3 - "$FAKE_RECORD" "$1" "$2" <<'PY'
+import json, sys, time
+path, job, field = sys.argv[1:]
+for _ in range(2000):
+    try:
+        for line in open(path):
+            doc = json.loads(line).get("render")
+            if doc and doc.get("jobId") == job:
+                print(doc[field]); sys.exit(0)
+    except FileNotFoundError:
+        pass
+    time.sleep(0.01)
+sys.exit("no /render for " + job)
+PY
+}
+
+# callback_field JOB_ID FIELD FILE — the field of the job's terminal callback recorded in FILE.
+callback_field() {
+  python3 - "$3" "$1" "$2" <<'PY'
+import json, sys
+path, job, field = sys.argv[1:]
+for line in open(path):
+    doc = json.loads(line)
+    if doc.get("jobId") == job and doc.get("status") in ("completed", "failed", "canceled"):
+        print(doc.get(field)); sys.exit(0)
+sys.exit("no terminal callback for " + job)
+PY
+}
+
+# curl_get URL [curl args...] → "http_code bytes seconds" of a GET to /dev/null
+curl_get() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' "$@" "$u"; }
+
+# proc_cpu_ms PID — CPU time (user+system) of PID and of its children it has waited for, in ms
+# (/proc/PID/stat utime+stime+cutime+cstime): the service's own work plus its ffmpeg/yt-dlp runs.
+CLK_TCK=$(getconf CLK_TCK)
+proc_cpu_ms() { awk -v hz="$CLK_TCK" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13 + $14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
