@@ -35,6 +35,30 @@ public final class RunningApp implements AutoCloseable {
 
     /** Starts the service with the test defaults overridden by {@code env}. */
     public static RunningApp start(Map<String, String> env) throws Exception {
+        // Free ports are found by binding and closing; a parallel test can take one in between.
+        // Unless the test fixed the ports, a start that loses that race is tried again on new ones.
+        boolean portsFixed = env.containsKey("PORT") || env.containsKey("S3_EMBEDDED_PORT");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(env);
+            } catch (Exception e) {
+                if (portsFixed || attempt >= 5 || !causedByBindException(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean causedByBindException(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static RunningApp startOnce(Map<String, String> env) throws Exception {
         Path dataDir = TestServers.tempDir("mo-app");
         int port = TestServers.freePort();
         // (a test may fix PORT to restart on the same address)
@@ -56,6 +80,7 @@ public final class RunningApp implements AutoCloseable {
             TestServers.deleteRecursively(dataDir);
             throw e;
         }
+    }
     }
 
     public HttpResponse<String> postSigned(String path, Map<String, Object> body) throws Exception {
