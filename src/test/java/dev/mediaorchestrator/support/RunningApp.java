@@ -81,7 +81,6 @@ public final class RunningApp implements AutoCloseable {
             throw e;
         }
     }
-    }
 
     public HttpResponse<String> postSigned(String path, Map<String, Object> body) throws Exception {
         return postRaw(path, Json.writeBytes(body), Map.of());
