@@ -131,7 +131,7 @@ class DeadlinesAndCancelTest {
                         return false;
                     }
                 });
-                assertTrue(processMentions(jobId), "ffmpeg runs in the job's directory");
+                Wait.until("ffmpeg to run in the job's directory", Duration.ofSeconds(60), () -> processMentions(jobId));
                 var r = app.postSigned("/jobs/" + jobId + "/cancel", Map.of("ts", System.currentTimeMillis(), "nonce", UUID.randomUUID().toString()));
                 assertEquals(200, r.statusCode(), r.body());
                 assertEquals(Map.of("jobId", jobId, "status", "canceled"), json(r));
