@@ -109,7 +109,8 @@ post_job() {
 wait_callback() { python3 "$BENCH_DIR/lib/wait_callback.py" "$2" "$1" "${3:-600}"; }
 
 # start_fake_app — bench/lib/fake_app.py on a free port: the app's media and callback endpoints and a
-# runner that accepts jobs and does nothing. Sets FAKE_URL FAKE_MEDIA FAKE_RECORD.
+# runner that accepts jobs and does nothing (they never finish: give the service a large
+# MAX_ACTIVE_JOBS, or it holds further jobs queued). Sets FAKE_URL FAKE_MEDIA FAKE_RECORD.
 start_fake_app() {
   local port
   port=$(free_port)

@@ -1,6 +1,8 @@
 """phases.py LOG JOB_ID MEDIA_ID T0_MS: where the time of one job went, from the service log's
 timestamps (HH:MM:SS.mmm, local time). Each step is the time since the previous event, named by the
-event that ends it; the first is measured from T0 (just before POST /jobs was sent)."""
+event that ends it; the first is measured from T0 (just before POST /jobs was sent). In fallback
+mode the orchestrator logs each upload it receives; in direct mode the runner's uploads go straight
+to the store and fall in the step that ends with the completion check."""
 import datetime, re, sys
 
 log, job, media, t0 = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -30,6 +32,8 @@ for line in open(log, encoding="utf-8", errors="replace"):
             if ts < t0 - 43_200_000:
                 ts += 86_400_000
             name = label.format(*e.groups())
+            if name == "completion check" and not (steps and steps[-1].startswith(("upload", "ffmpeg mp3 + upload"))):
+                name = "runner uploads straight to the store + " + name  # direct mode: no upload line
             if steps and steps[-1].startswith("yt-dlp "):
                 name = "ffmpeg mp3 + " + name  # no log line between the two
             steps.append("%s %d" % (name, ts - prev))

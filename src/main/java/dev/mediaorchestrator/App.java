@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -87,19 +88,35 @@ public final class App implements AutoCloseable {
             System.exit(2);
             return;
         }
+        // The hook is in place before anything starts. The HTTP server answers before start()
+        // returns; a SIGTERM in that window used to find no hook of ours (and addShutdownHook then
+        // threw "Shutdown in progress"), leaving only Camel's hangup hook, which waits for a main
+        // loop this class never runs: the process lingered for about a minute. Now the hook waits
+        // for the start to end and stops what it started.
+        CompletableFuture<App> started = new CompletableFuture<>();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                started.join().close();
+            } catch (RuntimeException e) {
+                // the start failed: there is nothing to stop
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown"));
         App app;
         try {
             app = start(config, RunnerConfig.fromEnv(env));
         } catch (Config.ConfigException e) {
+            started.completeExceptionally(e);
             System.err.println("configuration error: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (Exception | Error e) {
+            started.completeExceptionally(e);
+            throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "shutdown"));
+        started.complete(app);
         stopped.await();
     }
 

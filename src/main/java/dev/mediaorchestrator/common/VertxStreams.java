@@ -11,7 +11,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Streaming between Vert.x and blocking code on Camel's worker threads, with back-pressure both
@@ -23,8 +22,16 @@ public final class VertxStreams {
     private VertxStreams() {
     }
 
-    /** A request body as an InputStream: the request is paused while more than 1 MiB waits unread. */
+    /**
+     * A request body as an InputStream, with back-pressure: at most {@value RequestInputStream#AHEAD}
+     * buffers (HTTP/1.1 chunks of up to 8 KiB: about 1 MiB) are asked of Vert.x ahead of the reader.
+     * A client that sent {@code Expect: 100-continue} is told to go on first (curl sends it for
+     * bodies over 1 MiB and otherwise waits a second before it sends the body).
+     */
     public static InputStream body(HttpServerRequest request) {
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect")) && !request.response().headWritten()) {
+            request.response().writeContinue();
+        }
         return new RequestInputStream(request);
     }
 
@@ -83,31 +90,38 @@ public final class VertxStreams {
         }
     }
 
+    /**
+     * Flow control by demand: the request is paused, {@link #AHEAD} buffers are fetched, and each
+     * buffer the reader takes fetches one more. Vert.x counts the demand itself, so there is no
+     * check-then-act between the event loop and the reader (the former pause/resume on a byte
+     * count could lose the resume, and the upload then stalled until the 120 s timeout).
+     */
     private static final class RequestInputStream extends InputStream {
         private static final Object END = new Object();
-        private static final long HIGH = 1024 * 1024;
-        private static final long LOW = 256 * 1024;
+        static final int AHEAD = 128;
 
         private final HttpServerRequest request;
         private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-        private final AtomicLong queued = new AtomicLong();
-        private volatile boolean paused;
         private Buffer current;
         private int pos;
         private boolean ended;
 
         RequestInputStream(HttpServerRequest request) {
             this.request = request;
-            request.handler(b -> {
-                queue.add(b);
-                if (queued.addAndGet(b.length()) > HIGH && !paused) {
-                    paused = true;
-                    request.pause();
-                }
-            });
+            request.pause();
+            request.handler(queue::add);
             request.endHandler(v -> queue.add(END));
             request.exceptionHandler(queue::add);
-            request.resume();
+            request.fetch(AHEAD);
+        }
+
+        private void fetchOne() {
+            try {
+                request.fetch(1);
+            } catch (IllegalStateException e) {
+                // HTTP/2 refuses a fetch once the whole body has arrived ("Request has already
+                // been read"): there is nothing left to ask for
+            }
         }
 
         @Override
@@ -145,10 +159,7 @@ public final class VertxStreams {
                 }
                 current = (Buffer) next;
                 pos = 0;
-                if (queued.addAndGet(-current.length()) < LOW && paused) {
-                    paused = false;
-                    request.resume();
-                }
+                fetchOne();
             }
             int n = Math.min(len, current.length() - pos);
             current.getBytes(pos, pos + n, b, off);
