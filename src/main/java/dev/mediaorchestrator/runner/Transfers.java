@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.observability.Metrics;
 
 import java.io.IOException;
@@ -15,12 +16,16 @@ import java.time.Duration;
 
 /**
  * Moves a job's files: inputs streamed from their URLs (presigned S3 or orchestrator-signed, the
- * same code for both) to disk, outputs streamed from disk with {@code PUT} and their Content-Type.
+ * same code for both) to disk with {@link StreamingGet}, outputs streamed from disk with {@code PUT} and their Content-Type.
  * Nothing is held in memory whole. URLs are never put in error messages (they carry signatures).
  */
 public final class Transfers {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** A download that receives nothing for this long has failed. */
+    private static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
+
     private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
+            .connectTimeout(CONNECT_TIMEOUT)
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
     private volatile Metrics metrics = Metrics.NONE;
@@ -32,21 +37,19 @@ public final class Transfers {
 
     /** Downloads {@code url} to {@code target}; {@code what} names the input in errors. */
     public long download(String what, String url, Path target) {
-        HttpRequest req = HttpRequest.newBuilder(uri(what, url)).timeout(Duration.ofHours(1)).GET().build();
-        try {
-            HttpResponse<InputStream> r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) {
-                    throw new RunnerFailure("download of " + what + " failed: HTTP " + r.statusCode());
-                }
-                return Files.copy(metrics.runnerDownload(what, in), target, StandardCopyOption.REPLACE_EXISTING);
+        try (StreamingGet r = StreamingGet.open(uri(what, url), CONNECT_TIMEOUT, STALL_TIMEOUT); InputStream in = r.body()) {
+            if (r.status() != 200) {
+                throw new RunnerFailure("download of " + what + " failed: HTTP " + r.status());
             }
+            long n = Files.copy(metrics.runnerDownload(what, in), target, StandardCopyOption.REPLACE_EXISTING);
+            if (r.contentLength().isPresent() && r.contentLength().getAsLong() != n) {
+                throw new RunnerFailure("download of " + what + " failed: the body ended after " + n + " of "
+                        + r.contentLength().getAsLong() + " bytes");
+            }
+            return n;
         } catch (IOException e) {
             throw new RunnerFailure("download of " + what + " failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RunnerFailure("download of " + what + " interrupted", e);
+                    + detail(e), e);
         }
     }
 
@@ -62,11 +65,16 @@ public final class Transfers {
             }
         } catch (IOException e) {
             throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
+                    + detail(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunnerFailure("upload of " + what + " interrupted", e);
         }
+    }
+
+    /** An exception's message without the query of any URL in it (presigned URLs carry signatures there). */
+    static String detail(Exception e) {
+        return e.getMessage() == null ? "" : " " + e.getMessage().replaceAll("(?i)(https?://[^\\s?#]*)[?#]\\S*", "$1?***");
     }
 
     private static URI uri(String what, String url) {
