@@ -60,7 +60,8 @@ wait_http() { # URL [tries×0.05s]
 SECRET=$(openssl rand -hex 32)
 sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'; }
 
-# start_service [VAR=value ...] — the all-in-one jar on a free port, with $SVC_JAVA_OPTS.
+# start_service [VAR=value ...] — the all-in-one jar on a free port, with $SVC_JAVA_OPTS (set by the
+# script) and $BENCH_JAVA_OPTS (yours, e.g. a JFR recording to profile a run: see bench/README.md).
 # Sets SVC_PID SVC_PORT SVC_URL SVC_DATA SVC_MEDIA SVC_LOG CALLBACKS.
 start_service() {
   SVC_PORT=$(free_port)
@@ -76,7 +77,7 @@ start_service() {
     -u ORCHESTRATOR_BASE_URL_CONTAINER -u ORCHESTRATOR_BASE_URL_NEXT -u MIRROR_INPUTS -u S3_EMBEDDED_DIR \
     PORT="$SVC_PORT" HOST=127.0.0.1 JOB_CALLBACK_HMAC_SECRET="$SECRET" DATA_DIR="$SVC_DATA" MEDIA_DIR="$SVC_MEDIA" \
     RUNNER_WORK_DIR="$WORK/jobs" BURNER_X264_PRESET="${BURNER_X264_PRESET:-medium}" "$@" \
-    java ${SVC_JAVA_OPTS:-} -jar "$JAR" >"$SVC_LOG" 2>&1 &
+    java ${SVC_JAVA_OPTS:-} ${BENCH_JAVA_OPTS:-} -jar "$JAR" >"$SVC_LOG" 2>&1 &
   SVC_PID=$!
   STARTED_PIDS+=("$SVC_PID")
   local i

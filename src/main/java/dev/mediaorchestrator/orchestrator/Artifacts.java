@@ -102,7 +102,7 @@ public final class Artifacts {
         String key = job.outputKey(kind);
         Storage.ObjectInfo info;
         try (InputStream in = new Capped(metrics.uploaded(key, VertxStreams.body(request)))) {
-            info = storage.put(key, in, kind.contentType);
+            info = storage.put(key, in, kind.contentType, declaredLength(request));
         } catch (Capped.TooLarge e) {
             throw tooLarge();
         } catch (IOException e) {

@@ -2,17 +2,16 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -26,16 +25,14 @@ public final class Mirror {
 
     private final Config config;
     private final Storage storage;
-    private final HttpClient http;
+    /** The app may take its time to start answering (it may fetch the file itself); then each read may stall this long. */
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private volatile Metrics metrics = Metrics.NONE;
 
     public Mirror(Config config, Storage storage) {
         this.config = config;
         this.storage = storage;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
@@ -63,22 +60,23 @@ public final class Mirror {
             throw new HttpError(502, kind.fetchError(), Map.of("detail", "NEXT_BASE_URL is not set and " + key + " is not in the bucket"));
         }
         URI source = URI.create(config.nextBaseUrl + "/api/media/" + mediaId + "/" + kind.nextPath);
-        HttpRequest req = HttpRequest.newBuilder(source).timeout(Duration.ofMinutes(10)).GET().build();
-        HttpResponse<InputStream> resp;
+        StreamingGet resp;
         try {
-            resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            resp = StreamingGet.open(source, CONNECT_TIMEOUT, READ_TIMEOUT);
         } catch (IOException e) {
             throw new HttpError(502, kind.fetchError(), Map.of("detail", "source unreachable: " + e.getClass().getSimpleName()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpError(502, kind.fetchError());
         }
-        try (InputStream in = resp.body()) {
-            if (resp.statusCode() != 200) {
-                throw new HttpError(502, kind.fetchError(), Map.of("detail", "source answered " + resp.statusCode()));
+        try (resp; InputStream in = resp.body()) {
+            if (resp.status() != 200) {
+                throw new HttpError(502, kind.fetchError(), Map.of("detail", "source answered " + resp.status()));
             }
-            OptionalLong declared = resp.headers().firstValueAsLong("content-length");
-            Storage.ObjectInfo info = storage.put(key, metrics.mirrored(key, in), kind.contentType);
+            OptionalLong declared = resp.contentLength();
+            Storage.ObjectInfo info;
+            try {
+                info = storage.put(key, metrics.mirrored(key, in), kind.contentType, declared.orElse(-1));
+            } catch (EOFException e) {
+                throw new HttpError(502, kind.fetchError(), Map.of("detail", "source ended early"));
+            }
             if (declared.isPresent() && declared.getAsLong() != info.size()) {
                 storage.delete(key);
                 throw new HttpError(502, kind.fetchError(), Map.of("detail", "source ended early"));

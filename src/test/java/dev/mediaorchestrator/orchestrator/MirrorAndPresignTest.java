@@ -36,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MirrorAndPresignTest {
     static final int SOURCE_SIZE = 5 * 1024 * 1024;
     private final byte[] source = new byte[SOURCE_SIZE];
+    private final byte[] big = new byte[9 * 1024 * 1024 + 5];
     private final byte[] vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n你好\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     private final HttpClient http = HttpClient.newHttpClient();
     private StubHttpServer next;
@@ -46,6 +47,7 @@ class MirrorAndPresignTest {
     @BeforeAll
     void start() throws Exception {
         new Random(42).nextBytes(source);
+        new Random(43).nextBytes(big);
         next = new StubHttpServer();
         next.on("/api/media/", ex -> {
             next.record(ex);
@@ -60,6 +62,12 @@ class MirrorAndPresignTest {
                 }
                 out.flush();
                 // closing the exchange now ends the response 3 MiB short of its Content-Length
+            } else if (p.endsWith("/source") && p.contains("/sized/")) {
+                // a declared length of more than one part: mirrored in one PUT straight from the stream
+                ex.sendResponseHeaders(200, big.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(big);
+                }
             } else if (p.endsWith("/source")) {
                 ex.getResponseHeaders().set("content-type", "video/mp4");
                 ex.sendResponseHeaders(200, 0); // chunked: length unknown to the orchestrator
@@ -162,6 +170,16 @@ class MirrorAndPresignTest {
         assertEquals(403, put(URI.create((String) payload.get("outputPutUrl")), "video/mp4", "late".getBytes()));
         assertEquals(403, http.send(HttpRequest.newBuilder(URI.create((String) payload.get("inputVideoUrl"))).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode());
+    }
+
+    @Test
+    void aSourceWithALengthOverOnePartIsMirroredByteIdentical() throws Exception {
+        HttpResponse<String> r = app.postSigned("/jobs", body("sized"));
+        assertEquals(202, r.statusCode(), r.body());
+        try (InputStream in = app.app.storage().get("inputs/videos/sized.mp4", null, null)) {
+            assertArrayEquals(big, in.readAllBytes());
+        }
+        assertEquals("video/mp4", app.app.storage().head("inputs/videos/sized.mp4").orElseThrow().contentType());
     }
 
     @Test

@@ -94,15 +94,8 @@ class StorageTest {
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
         Storage.ObjectInfo info = s.put("t/large.bin", new GeneratedStream(size, 7, sent, -1), "video/mp4");
         assertEquals(size, info.size());
-        MessageDigest got = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = s.get("t/large.bin", null, null)) {
-            byte[] buf = new byte[65536];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                got.update(buf, 0, n);
-            }
-        }
-        assertEquals(HexFormat.of().formatHex(sent.digest()), HexFormat.of().formatHex(got.digest()));
+        assertTrue(info.etag().matches("\"?[0-9a-fA-F]+-3\"?"), "a multipart upload of 3 parts: " + info.etag());
+        assertEquals(HexFormat.of().formatHex(sent.digest()), sha256(s, "t/large.bin"));
     }
 
     @ParameterizedTest(autoCloseArguments = false)
@@ -116,6 +109,31 @@ class StorageTest {
         assertThrows(IOException.class, () -> s.put("t/broken-small.bin",
                 new GeneratedStream(1000, 3, null, 500), "video/mp4"));
         assertFalse(s.exists("t/broken-small.bin"));
+    }
+
+    @ParameterizedTest(autoCloseArguments = false)
+    @MethodSource("stores")
+    void aStreamOfKnownLengthGoesUpInOnePutByteIdentical(Storage s) throws Exception {
+        long size = Storage.PART_SIZE + 4321;
+        MessageDigest sent = MessageDigest.getInstance("SHA-256");
+        Storage.ObjectInfo info = s.put("t/known.bin", new GeneratedStream(size, 11, sent, -1), "video/mp4", size);
+        assertEquals(size, info.size());
+        assertEquals("video/mp4", info.contentType());
+        assertEquals(HexFormat.of().formatHex(sent.digest()), sha256(s, "t/known.bin"));
+        // one PUT, not a multipart upload: the ETag of a multipart object ends in "-<parts>"
+        assertFalse(info.etag().matches("\"?[0-9a-fA-F]+-\\d+\"?"), info.etag());
+    }
+
+    @ParameterizedTest(autoCloseArguments = false)
+    @MethodSource("stores")
+    void aStreamOfKnownLengthThatEndsShortOrFailsLeavesNoObject(Storage s) {
+        long size = 2L * Storage.PART_SIZE;
+        assertThrows(java.io.EOFException.class, () -> s.put("t/short.bin",
+                new GeneratedStream(size - 1000, 5, null, -1), "video/mp4", size));
+        assertFalse(s.exists("t/short.bin"));
+        assertThrows(IOException.class, () -> s.put("t/failing.bin",
+                new GeneratedStream(size, 5, null, Storage.PART_SIZE + 7), "video/mp4", size));
+        assertFalse(s.exists("t/failing.bin"));
     }
 
     @ParameterizedTest(autoCloseArguments = false)
@@ -148,6 +166,18 @@ class StorageTest {
     }
 
     /** A pseudo-random stream of a given size that never exists whole in memory; can fail at an offset. */
+    private static String sha256(Storage s, String key) throws Exception {
+        MessageDigest got = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = s.get(key, null, null)) {
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                got.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(got.digest());
+    }
+
     static final class GeneratedStream extends InputStream {
         private final long size;
         private final Random random;
