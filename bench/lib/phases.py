@@ -15,7 +15,7 @@ EVENTS = [
     (r"ffmpeg done \(job " + job, "ffprobe+ASS+ffmpeg"),
     (r"download done \(job " + job, "yt-dlp"),
     (r"upload (\w+) for job " + job, "upload {0}"),
-    (r"Lifecycle - job " + job + r" completed", "completion check"),
+    (r"Lifecycle (jobId=\S+ )?- job " + job + r" completed", "completion check"),
     (r"\[cf-callback\] recorded \w+ for job " + job, "terminal callback"),
 ]
 day = datetime.datetime.fromtimestamp(t0 / 1000).date()

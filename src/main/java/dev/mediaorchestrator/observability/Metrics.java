@@ -25,14 +25,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -373,14 +370,14 @@ public final class Metrics implements AutoCloseable {
         });
     }
 
-    /** An output a runner uploads ({@code PUT}), counted as the HTTP client sends it; see {@link #runnerDownload}. */
-    public HttpRequest.BodyPublisher runnerUpload(String what, HttpRequest.BodyPublisher body) {
+    /** An output a runner uploads ({@code PUT}), counted as it is read for sending; see {@link #runnerDownload}. */
+    public InputStream runnerUpload(String what, InputStream in) {
         if (off()) {
-            return body;
+            return in;
         }
         TrackedRunnerJob t = currentRunnerJob();
         Counter c = bytes("runner.uploaded", "engine", t == null ? "unknown" : t.engine, "kind", kind(what));
-        return new CountingPublisher(body, n -> {
+        return counting(in, n -> {
             c.increment(n);
             if (t != null) {
                 t.uploaded.addAndGet(n);
@@ -451,40 +448,6 @@ public final class Metrics implements AutoCloseable {
                 return super.skip(n); // skipped bytes are not streamed
             }
         };
-    }
-
-    /** A request body that counts the bytes the HTTP client takes from it. */
-    private record CountingPublisher(HttpRequest.BodyPublisher body, LongConsumer sink) implements HttpRequest.BodyPublisher {
-        @Override
-        public long contentLength() {
-            return body.contentLength();
-        }
-
-        @Override
-        public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
-            body.subscribe(new Flow.Subscriber<ByteBuffer>() {
-                @Override
-                public void onSubscribe(Flow.Subscription subscription) {
-                    subscriber.onSubscribe(subscription);
-                }
-
-                @Override
-                public void onNext(ByteBuffer item) {
-                    sink.accept(item.remaining());
-                    subscriber.onNext(item);
-                }
-
-                @Override
-                public void onError(Throwable throwable) {
-                    subscriber.onError(throwable);
-                }
-
-                @Override
-                public void onComplete() {
-                    subscriber.onComplete();
-                }
-            });
-        }
     }
 
     @Override

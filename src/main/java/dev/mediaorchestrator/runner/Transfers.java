@@ -1,14 +1,12 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.StreamingGet;
+import dev.mediaorchestrator.common.StreamingPut;
 import dev.mediaorchestrator.observability.Metrics;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -16,18 +14,15 @@ import java.time.Duration;
 
 /**
  * Moves a job's files: inputs streamed from their URLs (presigned S3 or orchestrator-signed, the
- * same code for both) to disk with {@link StreamingGet}, outputs streamed from disk with {@code PUT} and their Content-Type.
+ * same code for both) to disk with {@link StreamingGet}, outputs streamed from disk with {@code PUT}
+ * ({@link StreamingPut}) and their Content-Type.
  * Nothing is held in memory whole. URLs are never put in error messages (they carry signatures).
  */
 public final class Transfers {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    /** A download that receives nothing for this long has failed. */
+    /** A transfer that moves nothing (or waits for an answer) this long has failed. */
     private static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
     private volatile Metrics metrics = Metrics.NONE;
 
     /** Where these transfers report to (observability; nothing until set). */
@@ -55,20 +50,15 @@ public final class Transfers {
 
     /** Uploads {@code file} with {@code PUT} and {@code contentType}; {@code what} names the output in errors. */
     public void upload(String what, Path file, String url, String contentType) {
-        try {
-            HttpRequest req = HttpRequest.newBuilder(uri(what, url)).timeout(Duration.ofHours(1))
-                    .header("content-type", contentType)
-                    .PUT(metrics.runnerUpload(what, HttpRequest.BodyPublishers.ofFile(file))).build();
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() / 100 != 2) {
-                throw new RunnerFailure("upload of " + what + " failed: HTTP " + r.statusCode());
+        try (InputStream in = Files.newInputStream(file)) {
+            StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), Files.size(file),
+                    contentType, CONNECT_TIMEOUT, STALL_TIMEOUT);
+            if (!a.ok()) {
+                throw new RunnerFailure("upload of " + what + " failed: HTTP " + a.status());
             }
         } catch (IOException e) {
             throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
                     + detail(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RunnerFailure("upload of " + what + " interrupted", e);
         }
     }
 

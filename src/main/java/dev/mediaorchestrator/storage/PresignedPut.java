@@ -1,11 +1,12 @@
 package dev.mediaorchestrator.storage;
 
-import java.io.EOFException;
+import dev.mediaorchestrator.common.StreamingPut;
+
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.URL;
+import java.time.Duration;
 
 /**
  * Plain HTTP {@code PUT}s to presigned URLs of the store: a part of a multipart upload from a buffer
@@ -17,9 +18,8 @@ import java.net.URL;
  */
 final class PresignedPut {
     static final int ATTEMPTS = 3;
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
-    private static final int READ_TIMEOUT_MS = 120_000;
-    private static final int COPY_BUFFER = 256 * 1024;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
 
     private PresignedPut() {
     }
@@ -31,35 +31,22 @@ final class PresignedPut {
             if (attempt > 1) {
                 pause(attempt);
             }
-            HttpURLConnection c = (HttpURLConnection) url.openConnection();
-            int status;
-            String etag;
+            StreamingPut.Answer a;
             try {
-                c.setRequestMethod("PUT");
-                c.setDoOutput(true);
-                c.setFixedLengthStreamingMode(len);
-                c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-                c.setReadTimeout(READ_TIMEOUT_MS);
-                c.setRequestProperty("Content-Type", "application/octet-stream");
-                try (OutputStream out = c.getOutputStream()) {
-                    out.write(buffer, 0, len);
-                }
-                status = c.getResponseCode();
-                etag = c.getHeaderField("ETag");
-                drain(status < 400 ? c.getInputStream() : c.getErrorStream());
+                a = StreamingPut.put(url, new ByteArrayInputStream(buffer, 0, len), len, "application/octet-stream",
+                        CONNECT_TIMEOUT, READ_TIMEOUT);
             } catch (IOException e) {
-                c.disconnect();
                 last = new IOException("part upload failed: " + e.getClass().getSimpleName(), e);
                 continue;
             }
-            if (status / 100 == 2) {
-                if (etag == null || etag.isBlank()) {
-                    throw new IOException("part upload answered " + status + " without an ETag");
+            if (a.ok()) {
+                if (a.etag() == null || a.etag().isBlank()) {
+                    throw new IOException("part upload answered " + a.status() + " without an ETag");
                 }
-                return etag;
+                return a.etag();
             }
-            last = new IOException("part upload answered HTTP " + status);
-            if (status / 100 != 5 && status != 429) {
+            last = new IOException("part upload answered HTTP " + a.status());
+            if (a.status() / 100 != 5 && a.status() != 429) {
                 throw last;
             }
         }
@@ -71,44 +58,9 @@ final class PresignedPut {
      * was signed with). Fails if the stream ends before that; bytes after that are not read.
      */
     static void stream(URL url, InputStream in, long length, String contentType) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) url.openConnection();
-        int status;
-        try {
-            c.setRequestMethod("PUT");
-            c.setDoOutput(true);
-            c.setFixedLengthStreamingMode(length);
-            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            c.setReadTimeout(READ_TIMEOUT_MS);
-            c.setRequestProperty("Content-Type", contentType);
-            try (OutputStream out = c.getOutputStream()) {
-                byte[] buffer = new byte[COPY_BUFFER];
-                long left = length;
-                while (left > 0) {
-                    int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                    if (n < 0) {
-                        throw new EOFException("the source ended after " + (length - left) + " of " + length + " bytes");
-                    }
-                    out.write(buffer, 0, n);
-                    left -= n;
-                }
-            }
-            status = c.getResponseCode();
-            drain(status < 400 ? c.getInputStream() : c.getErrorStream());
-        } catch (IOException e) {
-            c.disconnect(); // a body cut short must not be completed by anything else on this connection
-            throw e;
-        }
-        if (status / 100 != 2) {
-            throw new IOException("upload answered HTTP " + status);
-        }
-    }
-
-    private static void drain(InputStream in) throws IOException {
-        if (in == null) {
-            return;
-        }
-        try (in) {
-            in.skip(Long.MAX_VALUE);
+        StreamingPut.Answer a = StreamingPut.put(url, in, length, contentType, CONNECT_TIMEOUT, READ_TIMEOUT);
+        if (!a.ok()) {
+            throw new IOException("upload answered HTTP " + a.status());
         }
     }
 
