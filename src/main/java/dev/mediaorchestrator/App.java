@@ -183,6 +183,7 @@ public final class App implements AutoCloseable {
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, dispatcher, clock);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, storage);
             terminalCallbacks.setMetrics(metrics);
+            jobs.onTerminal(terminalCallbacks::deliverNow);
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);

@@ -33,6 +33,7 @@ public final class JobStore {
     private final Duration ttl;
     private final Clock clock;
     private volatile Metrics metrics = Metrics.NONE;
+    private volatile Consumer<Job> onTerminal = job -> { };
 
     /** A store without a durable copy (unit tests). */
     public JobStore(Duration ttl) {
@@ -90,19 +91,32 @@ public final class JobStore {
         return isJobId(jobId) ? Optional.ofNullable(cache.get(jobId)) : Optional.empty();
     }
 
+    /**
+     * Called after each change that leaves a job terminal, outside its lock (the terminal callback
+     * starts at once instead of at the next tick of its timer). It must not block.
+     */
+    public void onTerminal(Consumer<Job> listener) {
+        this.onTerminal = listener;
+    }
+
     /** Applies a change to a job under its lock, writes it through and refreshes its expiry; empty if unknown. */
     public Optional<Job> update(String jobId, Consumer<Job> change) {
         Job job = get(jobId).orElse(null);
         if (job == null) {
             return Optional.empty();
         }
+        boolean terminal;
         synchronized (job) {
             change.accept(job);
             job.ts = clock.millis();
             persist(job);
+            terminal = job.isTerminal();
         }
         cache.put(jobId, job);
         metrics.jobChanged(job);
+        if (terminal) {
+            onTerminal.accept(job);
+        }
         return Optional.of(job);
     }
 

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
@@ -62,9 +63,24 @@ public final class TerminalCallbacks implements AutoCloseable {
     public void deliverDue() {
         long now = clock.millis();
         for (Job job : jobs.cache().asMap().values()) {
-            if (!job.isTerminal() || job.callback.delivered || job.callback.nextAttemptAt > now || !inFlight.add(job.jobId)) {
-                continue;
-            }
+            deliverIfDue(job, now);
+        }
+    }
+
+    /**
+     * When a job has just become terminal ({@link JobStore#onTerminal}): its first attempt starts
+     * now, not at the next tick of the timer (which added 0 to 500 ms to every job). Later attempts
+     * keep to their backoff.
+     */
+    public void deliverNow(Job job) {
+        deliverIfDue(job, clock.millis());
+    }
+
+    private void deliverIfDue(Job job, long now) {
+        if (!job.isTerminal() || job.callback.delivered || job.callback.nextAttemptAt > now || !inFlight.add(job.jobId)) {
+            return;
+        }
+        try {
             senders.submit(JobContext.wrap(job.jobId, () -> {
                 try {
                     attempt(job);
@@ -72,6 +88,8 @@ public final class TerminalCallbacks implements AutoCloseable {
                     inFlight.remove(job.jobId);
                 }
             }));
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(job.jobId); // closing: the callback stays due, for the next start
         }
     }
 

@@ -46,4 +46,17 @@ class JobStoreTest {
         assertEquals("outputs/by-media/m1/job_bbbbbbbbbbbbbbbbbbbbbbbbbb/video.mp4", burner.document().get("outputKey"));
         assertEquals(null, burner.document().get("outputAudioKey"));
     }
+
+    @Test
+    void theTerminalListenerHearsOfEachChangeThatLeavesAJobTerminalOnly() {
+        JobStore store = new JobStore(Duration.ofMinutes(1));
+        java.util.List<String> heard = new java.util.ArrayList<>();
+        store.onTerminal(j -> heard.add(j.jobId + ":" + j.status));
+        Job job = new Job("job_cccccccccccccccccccccccccc", "m1", Engine.BURNER, Map.of(), 1000, "n");
+        store.put(job);
+        store.update(job.jobId, j -> j.progress = 0.5);
+        assertEquals(java.util.List.of(), heard, "not terminal yet");
+        store.update(job.jobId, j -> JobTransitions.terminate(j, "failed", "boom", 2000));
+        assertEquals(java.util.List.of("job_cccccccccccccccccccccccccc:failed"), heard);
+    }
 }
