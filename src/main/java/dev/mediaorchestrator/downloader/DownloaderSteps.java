@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.observability.JobContext;
 import dev.mediaorchestrator.runner.FileTail;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
 import dev.mediaorchestrator.runner.RunnerConfig;
@@ -30,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Phases: {@code preparing} 0.05, {@code fetching_metadata} 0.1 while yt-dlp reads the page,
  * {@code running/downloading} 0.1→0.6 from the first download line of yt-dlp on, {@code
- * running/extracting_audio} 0.8, {@code uploading} 0.9 and 0.95, {@code completed} 1.
+ * running/extracting_audio} 0.8, {@code uploading} 0.9 and 0.95, {@code completed} 1. metadata.json
+ * and the video start uploading as soon as yt-dlp is done, while ffmpeg extracts the mp3; the mp3
+ * goes up last, after the {@code uploading} callback.
  *
  * <p>Nothing written to logs or callbacks carries the source URL's query or a proxy credential:
  * logs name the source host only, proxies are shown by {@link ProxyPlan#redacted()}, and tool
@@ -63,12 +70,15 @@ public final class DownloaderSteps {
     private final Map<RunnerJob, Download> downloads = new ConcurrentHashMap<>();
     /** mihomo ports held by running jobs; guarded by {@code this}. */
     private final Set<Integer> leasedPorts = new HashSet<>();
+    /** Early uploads: one task per running job, so as many threads as jobs may run at once. */
+    private final ExecutorService uploads;
 
     public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings) {
         this.jobs = jobs;
         this.transfers = transfers;
         this.config = config;
         this.proxySettings = proxySettings;
+        this.uploads = Threads.daemonPool("downloader-uploads", Math.max(1, config.maxConcurrency));
     }
 
     /** What one job carries from step to step. */
@@ -84,6 +94,10 @@ public final class DownloaderSteps {
         Path video;
         Path audio;
         Map<String, Object> metadata;
+        /** metadata.json and the video, uploading while ffmpeg extracts the audio. */
+        volatile Future<?> earlyUploads;
+        /** Set when the job ends another way: the early uploads stop at their next read. */
+        volatile boolean stopUploads;
 
         Download(DownloadOptions options) {
             this.options = options;
@@ -187,6 +201,7 @@ public final class DownloaderSteps {
         d.audio = dir.resolve(Mp3Command.AUDIO_FILE);
         JobProcessExecutor.setCommand(exchange, dir, Mp3Command.args(config.ffmpegBin, d.video, d.audio));
         jobs.phase(job, "running", "extracting_audio", EXTRACTING_AUDIO);
+        startEarlyUploads(job, d);
     }
 
     /** After ffmpeg: its exit status decides. */
@@ -201,18 +216,50 @@ public final class DownloaderSteps {
     }
 
     /**
-     * metadata.json, the video and the mp3, each streamed with {@code PUT} to its URL. The {@code
-     * uploading} callback already carries the mapped {@code metadata}: the orchestrator completes the
-     * job as soon as it sees the three outputs in the bucket, which can be before the {@code completed}
-     * callback arrives, and its terminal callback must not go out without the metadata.
+     * metadata.json and the video go up while ffmpeg extracts the mp3 (they are ready, and the two
+     * use different resources: the disk and network against the CPU). The orchestrator cannot
+     * complete the job on them alone: the audio goes up only after the {@code uploading} callback.
+     */
+    private void startEarlyUploads(RunnerJob job, Download d) {
+        Path info = YtDlpCommand.infoJsonPath(job.workDir);
+        Path video = d.video;
+        d.earlyUploads = uploads.submit(JobContext.wrap(job.jobId, () -> {
+            transfers.upload("metadata", info, job.string("outputMetadataPutUrl"), "application/json", () -> d.stopUploads);
+            transfers.upload("video", video, job.string("outputVideoPutUrl"), "video/mp4", () -> d.stopUploads);
+        }));
+    }
+
+    /**
+     * The {@code uploading} callback, the end of the metadata and video uploads (started after
+     * yt-dlp), then the mp3. The {@code uploading} callback already carries the mapped {@code
+     * metadata}: the orchestrator completes the job as soon as it sees the three outputs in the
+     * bucket, which can be before the {@code completed} callback arrives, and its terminal callback
+     * must not go out without the metadata.
      */
     public void upload(RunnerJob job) {
         Download d = state(job);
         jobs.phase(job, "uploading", "uploading", UPLOADING, Map.of("metadata", d.metadata));
-        transfers.upload("metadata", YtDlpCommand.infoJsonPath(job.workDir), job.string("outputMetadataPutUrl"), "application/json");
-        transfers.upload("video", d.video, job.string("outputVideoPutUrl"), "video/mp4");
+        awaitEarlyUploads(d);
         jobs.phase(job, "uploading", "uploading", UPLOADING_AUDIO);
-        transfers.upload("audio", d.audio, job.string("outputAudioPutUrl"), "audio/mpeg");
+        transfers.upload("audio", d.audio, job.string("outputAudioPutUrl"), "audio/mpeg", () -> d.stopUploads);
+    }
+
+    private static void awaitEarlyUploads(Download d) {
+        Future<?> f = d.earlyUploads;
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RunnerFailure failure) {
+                throw failure;
+            }
+            throw new RunnerFailure("upload failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunnerFailure("interrupted while uploading", e);
+        }
     }
 
     /** The {@code completed} callback with {@code outputs} (the payload's keys) and the mapped {@code metadata}. */
@@ -234,17 +281,30 @@ public final class DownloaderSteps {
         LOG.info("job {} completed", job.jobId);
     }
 
-    /** Last but one step of every job (before {@link RunnerJobs#finish}): stops its mihomo, if any. */
+    /**
+     * Last but one step of every job (before {@link RunnerJobs#finish} removes its files): stops
+     * its uploads still running (a job that failed or was canceled while they ran) and its mihomo.
+     */
     public void cleanup(RunnerJob job) {
         Download d = downloads.remove(job);
         if (d != null) {
+            d.stopUploads = true;
+            try {
+                awaitEarlyUploads(d);
+            } catch (RunnerFailure e) {
+                // the job has ended already; a stopped upload is expected here
+            }
             stopMihomo(job.jobId, d);
         }
     }
 
     /** At shutdown: no mihomo outlives the service. */
     public void stopAll() {
-        downloads.forEach((job, d) -> stopMihomo(job.jobId, d));
+        downloads.forEach((job, d) -> {
+            d.stopUploads = true;
+            stopMihomo(job.jobId, d);
+        });
+        uploads.shutdown();
     }
 
     private Download state(RunnerJob job) {

@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.StreamingPut;
 import dev.mediaorchestrator.observability.Metrics;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * Moves a job's files: inputs streamed from their URLs (presigned S3 or orchestrator-signed, the
@@ -50,7 +52,15 @@ public final class Transfers {
 
     /** Uploads {@code file} with {@code PUT} and {@code contentType}; {@code what} names the output in errors. */
     public void upload(String what, Path file, String url, String contentType) {
-        try (InputStream in = Files.newInputStream(file)) {
+        upload(what, file, url, contentType, () -> false);
+    }
+
+    /**
+     * {@link #upload(String, Path, String, String)} that stops as soon as {@code stop} answers true
+     * (checked at each read of the file): the request is cut off, so the store keeps nothing.
+     */
+    public void upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
+        try (InputStream in = new Stoppable(Files.newInputStream(file), stop)) {
             StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), Files.size(file),
                     contentType, CONNECT_TIMEOUT, STALL_TIMEOUT);
             if (!a.ok()) {
@@ -59,6 +69,33 @@ public final class Transfers {
         } catch (IOException e) {
             throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
                     + detail(e), e);
+        }
+    }
+
+    private static final class Stoppable extends FilterInputStream {
+        private final BooleanSupplier stop;
+
+        Stoppable(InputStream in, BooleanSupplier stop) {
+            super(in);
+            this.stop = stop;
+        }
+
+        @Override
+        public int read() throws IOException {
+            check();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            check();
+            return super.read(b, off, len);
+        }
+
+        private void check() throws IOException {
+            if (stop.getAsBoolean()) {
+                throw new IOException("stopped");
+            }
         }
     }
 

@@ -134,6 +134,35 @@ class DownloaderRouteTest {
     }
 
     @Test
+    void theVideoGoesUpWhileFfmpegExtractsTheAudio() throws Exception {
+        // an ffmpeg that only starts once the video has arrived whole at its PUT URL: if the video
+        // went up only after the extraction, it would wait in vain and fail the job
+        Path wrapper = TestServers.tempDir("dl-ffmpeg").resolve("ffmpeg-after-video");
+        try (Rig rig = new Rig(Map.of("FFMPEG_BIN", wrapper.toString()))) {
+            Files.writeString(wrapper, """
+                    #!/bin/sh
+                    case "$*" in *libmp3lame*) ;; *) exec ffmpeg "$@" ;; esac  # yt-dlp's own calls
+                    for i in $(seq 300); do
+                      [ -f '%s' ] && exec ffmpeg "$@"
+                      sleep 0.1
+                    done
+                    echo "the video was not uploaded while the audio was extracted" >&2
+                    exit 1
+                    """.formatted(rig.dir.resolve("put-video.done")));
+            assertTrue(wrapper.toFile().setExecutable(true));
+            String jobId = rig.render(Map.of("url", rig.pageUrl(), "quality", "720p"));
+            Map<String, Object> last = rig.awaitTerminal(jobId);
+            assertEquals("completed", last.get("status"), "job failed: " + last.get("error"));
+            assertArrayEquals(Files.readAllBytes(clip), rig.upload("video").body());
+            assertEquals(List.of("preparing/preparing", "fetching_metadata/fetching_metadata", "running/downloading",
+                    "running/extracting_audio", "uploading/uploading", "completed/completed"), phases(rig.callbacks(jobId)));
+            rig.awaitWorkDirEmpty();
+        } finally {
+            TestServers.deleteRecursively(wrapper.getParent());
+        }
+    }
+
+    @Test
     void answersHealthAndRefusesBadRenderRequests() throws Exception {
         try (Rig rig = new Rig(Map.of())) {
             HttpResponse<String> health = rig.app.get("/healthz");
@@ -422,6 +451,8 @@ class DownloaderRouteTest {
             });
             uploads.on("/put/", ex -> {
                 uploads.record(ex);
+                // a mark on disk for each upload received whole (tools standing in for ffmpeg look for it)
+                Files.writeString(dir.resolve("put-" + ex.getRequestURI().getPath().substring("/put/".length()) + ".done"), "");
                 StubHttpServer.respond(ex, 200, "application/json", "{\"ok\":true}".getBytes(StandardCharsets.UTF_8));
             });
             Files.createDirectories(workDir);
