@@ -42,16 +42,11 @@ final class TestMedia {
         fail(tool + " is not on PATH; install it (Debian: apt-get install " + tool + ")");
     }
 
-    /** A {@code testsrc2} + {@code sine} H.264/AAC mp4. */
-    static Path makeClip(Path dir, String name, String size, int seconds) throws IOException, InterruptedException {
-        Path out = dir.resolve(name);
-        Result r = run(List.of("ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                "-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25",
-                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-                "-t", Integer.toString(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                "-c:a", "aac", "-b:a", "128k", "-shortest", out.toString()), dir, Duration.ofSeconds(60));
-        assertEquals(0, r.exitCode(), "ffmpeg failed: " + r.stderr());
-        return out;
+    /** A {@code testsrc2} + {@code sine} H.264/AAC mp4 ({@code size} as {@code WxH}), made by the shared generator. */
+    static Path makeClip(Path dir, String name, String size, int seconds) {
+        String[] wh = size.split("x");
+        return dev.mediaorchestrator.testutil.TestMedia.generateClip(dir.resolve(name), Integer.parseInt(wh[0]),
+                Integer.parseInt(wh[1]), seconds, true);
     }
 
     /**
