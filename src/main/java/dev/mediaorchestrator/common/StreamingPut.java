@@ -6,7 +6,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A streaming {@code PUT} of a known number of bytes on a plain blocking connection: presigned
@@ -14,14 +19,50 @@ import java.time.Duration;
  * streaming, no buffering of the body. Measured on this machine (21 MB to the embedded store, the
  * first upload of a fresh JVM, as a runner's upload usually is): 200 MB/s this way against 60 MB/s
  * through {@code java.net.http.HttpClient} with {@code BodyPublishers.ofFile}. URLs never appear in
- * messages (they may carry signatures).
+ * messages (they may carry signatures). The headers a presigned URL signs are sent with their values:
+ * {@code Content-Type} always, and {@code x-amz-content-sha256: UNSIGNED-PAYLOAD} when the URL names
+ * it in {@code X-Amz-SignedHeaders} (CONTRACT.md, "Presigned PUT headers").
  */
 public final class StreamingPut {
     private static final int COPY_BUFFER = 256 * 1024;
     /** Of an answer's body only this much is read (to keep the connection); the rest is dropped. */
     private static final long MAX_ANSWER_BODY = 64 * 1024;
 
+    /** The payload hash of a presigned request whose body is not hashed. */
+    public static final String UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+
     private StreamingPut() {
+    }
+
+    /**
+     * The headers a SigV4 presigned URL declares as signed ({@code X-Amz-SignedHeaders}, lower case;
+     * the parameter name is matched in any case, its value URL-decoded); empty for any other URL.
+     * A request must send each of them with the value that was signed, or the store answers 403.
+     */
+    public static Set<String> signedHeaders(URL url) {
+        String query;
+        try {
+            query = url.toURI().getRawQuery();
+        } catch (java.net.URISyntaxException e) {
+            query = url.getQuery();
+        }
+        if (query == null) {
+            return Set.of();
+        }
+        for (String param : query.split("&")) {
+            int eq = param.indexOf('=');
+            if (eq > 0 && param.substring(0, eq).equalsIgnoreCase("X-Amz-SignedHeaders")) {
+                String value = URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8);
+                Set<String> names = new TreeSet<>();
+                for (String name : value.split(";")) {
+                    if (!name.isBlank()) {
+                        names.add(name.trim().toLowerCase(Locale.ROOT));
+                    }
+                }
+                return names;
+            }
+        }
+        return Set.of();
     }
 
     /** The status and {@code ETag} of the answer. */
@@ -46,6 +87,10 @@ public final class StreamingPut {
             c.setConnectTimeout((int) connectTimeout.toMillis());
             c.setReadTimeout((int) readTimeout.toMillis());
             c.setRequestProperty("Content-Type", contentType);
+            if (signedHeaders(url).contains("x-amz-content-sha256")) {
+                // presigned with the payload hash header signed (the original Worker does): its value must be sent
+                c.setRequestProperty("x-amz-content-sha256", UNSIGNED_PAYLOAD);
+            }
             try (OutputStream out = c.getOutputStream()) {
                 byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(1, length))];
                 long left = length;

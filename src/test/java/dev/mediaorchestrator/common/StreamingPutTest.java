@@ -32,12 +32,14 @@ class StreamingPutTest {
     private String base;
     private final AtomicReference<byte[]> received = new AtomicReference<>();
     private final AtomicReference<String> contentType = new AtomicReference<>();
+    private final AtomicReference<String> payloadHash = new AtomicReference<>();
 
     @BeforeEach
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/ok", ex -> {
             contentType.set(ex.getRequestHeaders().getFirst("Content-Type"));
+            payloadHash.set(ex.getRequestHeaders().getFirst("x-amz-content-sha256"));
             try (InputStream in = ex.getRequestBody()) {
                 received.set(in.readAllBytes());
             }
@@ -96,5 +98,23 @@ class StreamingPutTest {
         assertTrue(e.getMessage().contains("100 of 1000"), e.getMessage());
         assertFalse(e.getMessage().contains("127.0.0.1"), "no URL in the message");
         assertNull(received.get(), "the handler never saw a whole body");
+    }
+
+    @Test
+    void theSignedHeadersOfAPresignedUrlAreReadInAnyCaseAndEncoding() throws IOException {
+        assertEquals(java.util.Set.of("content-type", "host", "x-amz-content-sha256"), StreamingPut.signedHeaders(new URL(
+                base + "/ok?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-content-sha256&X-Amz-Signature=ab")));
+        assertEquals(java.util.Set.of("host", "content-type"), StreamingPut.signedHeaders(new URL(base + "/ok?x-amz-signedheaders=Host;Content-Type")));
+        assertEquals(java.util.Set.of(), StreamingPut.signedHeaders(new URL(base + "/upload/job_a?kind=video&exp=1&sig=ab")));
+        assertEquals(java.util.Set.of(), StreamingPut.signedHeaders(new URL(base + "/ok")));
+    }
+
+    @Test
+    void thePayloadHashHeaderIsSentOnlyWhenTheUrlSignsIt() throws IOException {
+        StreamingPut.put(new URL(base + "/ok?X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-content-sha256"), new ByteArrayInputStream(new byte[3]), 3,
+                "video/mp4", T, T);
+        assertEquals(StreamingPut.UNSIGNED_PAYLOAD, payloadHash.get());
+        StreamingPut.put(new URL(base + "/ok?X-Amz-SignedHeaders=host"), new ByteArrayInputStream(new byte[3]), 3, "video/mp4", T, T);
+        assertNull(payloadHash.get(), "a header the URL does not sign is not sent");
     }
 }
