@@ -9,7 +9,9 @@ import java.util.Map;
  * Checks a signed JSON request in the contract's order: size, then the HMAC over the raw bytes
  * (constant time, before any parsing), then the JSON, then the {@code ts} window. On success the
  * parsed object becomes the body and the signature and nonce are set as exchange properties
- * {@code signature} and {@code nonce} for replay detection.
+ * {@code signature} and {@code nonce} for replay detection. Without {@code requireSignature} (a
+ * runner behind the original Worker, which signs nothing) the signature is not checked and a body
+ * without {@code ts} is accepted; a {@code ts} that is present must still be in the window.
  */
 public final class SignedRequests {
     public static final long TS_WINDOW_MS = 600_000;
@@ -44,7 +46,10 @@ public final class SignedRequests {
             throw new HttpError(401, signature == null ? "missing signature" : "invalid signature");
         }
         Map<String, Object> json = Json.parseObject(body);
-        if (!tsFresh(json.get("ts"))) {
+        // Unsigned dispatch (the original Worker, RUNNER_REQUIRE_SIGNATURE=false) carries no ts: only a
+        // ts that is present is checked then. A signed request always needs a fresh one.
+        Object ts = json.get("ts");
+        if ((requireSignature || ts != null) && !tsFresh(ts)) {
             throw new HttpError(401, "stale or missing ts");
         }
         exchange.setProperty("signature", signature == null ? null : signature.trim().toLowerCase(java.util.Locale.ROOT));
