@@ -181,6 +181,7 @@ public final class App implements AutoCloseable {
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, dispatcher, clock);
+            lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, storage);
             terminalCallbacks.setMetrics(metrics);
             jobs.onTerminal(terminalCallbacks::deliverNow);

@@ -56,7 +56,8 @@ public final class Config {
     public final long completionPollIntervalMs;
     public final int maxActiveJobs;
     public final long jobsRatePerMinute;
-    public final long heartbeatTimeoutSeconds;
+    /** {@code RUNNER_PROBE_SECONDS}: a dispatched job whose runner has been silent this long is probed at its {@code /status}. */
+    public final long runnerProbeSeconds;
     /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
     public final String logFormat;
     private final Map<String, Long> jobTimeoutSeconds = new java.util.HashMap<>();
@@ -122,7 +123,7 @@ public final class Config {
         completionPollIntervalMs = Env.positiveLong(env, "COMPLETION_POLL_INTERVAL_MS", 2000);
         maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
         jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
-        heartbeatTimeoutSeconds = Env.positiveLong(env, "HEARTBEAT_TIMEOUT_SECONDS", 300);
+        runnerProbeSeconds = Env.positiveLong(env, "RUNNER_PROBE_SECONDS", 30);
         logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");

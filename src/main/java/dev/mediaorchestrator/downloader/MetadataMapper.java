@@ -1,12 +1,18 @@
 package dev.mediaorchestrator.downloader;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Maps yt-dlp's info JSON to the callback's {@code metadata}:
@@ -33,6 +39,14 @@ public final class MetadataMapper {
 
     /** Maps a parsed info JSON. */
     public static Map<String, Object> map(JsonNode info, DownloadOptions options) {
+        return map(info, options.quality().label(), options.sourceGiven() ? options.source() : null, options.source());
+    }
+
+    /**
+     * Maps with {@code quality} as given, {@code source} = {@code givenSource} when not null, else
+     * the extractor, else {@code defaultSource}.
+     */
+    static Map<String, Object> map(JsonNode info, String quality, String givenSource, String defaultSource) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("title", text(info, "title"));
         String author = text(info, "uploader");
@@ -47,8 +61,8 @@ public final class MetadataMapper {
         m.put("viewCount", number(info, "view_count"));
         m.put("likeCount", number(info, "like_count"));
         m.put("duration", number(info, "duration"));
-        m.put("quality", options.quality().label());
-        m.put("source", source(info, options));
+        m.put("quality", quality);
+        m.put("source", givenSource != null ? givenSource : source(info, defaultSource));
         return m;
     }
 
@@ -58,20 +72,112 @@ public final class MetadataMapper {
         return map(tree, options);
     }
 
+    /** The top-level fields of the info JSON that {@link #map} reads. */
+    private static final Set<String> FIELDS = Set.of("title", "uploader", "channel", "uploader_id", "thumbnail",
+            "view_count", "like_count", "duration", "extractor_key", "extractor");
+
+    /**
+     * Reads an info JSON as a stream (an orchestrator reading {@code metadata.json} from the bucket;
+     * it can be megabytes of formats) and keeps only the fields {@link #map} needs: nothing but
+     * those is held, and at most {@code maxBytes} are read. A file that is malformed, cut short or
+     * over the cap gives what was read before that point, never an error: the result always has
+     * all eight keys, with {@code quality} and {@code source} from the options.
+     */
+    public static Map<String, Object> fromStream(InputStream in, long maxBytes, String quality, String givenSource, String defaultSource) {
+        ObjectNode info = MAPPER.createObjectNode();
+        try (JsonParser p = MAPPER.getFactory().createParser(new java.io.BufferedInputStream(capped(in, maxBytes)))) {
+            if (p.nextToken() == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (value == null) {
+                        break;
+                    }
+                    if (FIELDS.contains(field) && value.isScalarValue()) {
+                        info.set(field, MAPPER.readTree(p));
+                    } else if ("thumbnails".equals(field) && value == JsonToken.START_ARRAY) {
+                        info.set(field, thumbnailUrls(p));
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // malformed, cut short or over the cap: keep what was read
+        }
+        return map(info, quality, givenSource, defaultSource);
+    }
+
+    /** {@link #fromStream(InputStream, long, String, String, String)} with the job's downloader options. */
+    public static Map<String, Object> fromStream(InputStream in, long maxBytes, DownloadOptions options) {
+        return fromStream(in, maxBytes, options.quality().label(), options.sourceGiven() ? options.source() : null, options.source());
+    }
+
+    /** Only the {@code url} of each element of {@code thumbnails} (the parser is at the array's start). */
+    private static ArrayNode thumbnailUrls(JsonParser p) throws IOException {
+        ArrayNode urls = MAPPER.createArrayNode();
+        JsonToken t;
+        while ((t = p.nextToken()) != null && t != JsonToken.END_ARRAY) {
+            if (t == JsonToken.START_OBJECT) {
+                ObjectNode one = MAPPER.createObjectNode();
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String f = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if ("url".equals(f) && v == JsonToken.VALUE_STRING) {
+                        one.put("url", p.getText());
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                urls.add(one);
+            } else {
+                p.skipChildren();
+            }
+        }
+        return urls;
+    }
+
+    private static InputStream capped(InputStream in, long maxBytes) {
+        return new java.io.FilterInputStream(in) {
+            private long left = maxBytes;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                    left--;
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        };
+    }
+
     /** Reads and maps the info JSON file yt-dlp wrote. */
     public static Map<String, Object> fromInfoFile(Path infoJson, DownloadOptions options) throws IOException {
         return map(MAPPER.readTree(infoJson.toFile()), options);
     }
 
-    private static String source(JsonNode info, DownloadOptions options) {
-        if (options.sourceGiven()) {
-            return options.source();
-        }
+    private static String source(JsonNode info, String defaultSource) {
         String extractor = text(info, "extractor_key");
         if (extractor == null) {
             extractor = text(info, "extractor");
         }
-        return extractor != null ? extractor.toLowerCase(Locale.ROOT) : options.source();
+        return extractor != null ? extractor.toLowerCase(Locale.ROOT) : defaultSource;
     }
 
     private static String thumbnail(JsonNode info) {

@@ -267,6 +267,13 @@ public final class Metrics implements AutoCloseable {
         return delivered;
     }
 
+    /** One probe of a quiet runner's {@code /status} and what it found: alive, failed, completed or lost. */
+    public void runnerProbe(String engine, String result) {
+        if (!off()) {
+            counter("runner.probes", "engine", engine, "result", result).increment();
+        }
+    }
+
     /** A request answered 429 (rate limit, or a busy runner) by route {@code routeId}. */
     public void rateLimited(String routeId) {
         if (!off()) {

@@ -39,8 +39,12 @@ public final class Job {
     public boolean runnerCompleted;
     /** When the first dispatch attempt failed (0: none failed); the dispatch deadline counts from it. */
     public long firstAttemptAt;
-    /** When the runner last reported (accepted the job or called back); for the heartbeat limit. */
+    /** When the runner last reported (accepted the job or called back); a quiet runner is probed from then on. */
     public long lastReportAt;
+    /** When the runner's {@code /status} was last asked about the job (0: never). */
+    public long lastProbeAt;
+    /** Probes in a row that found no answer or a runner that does not know the job. */
+    public int probeMisses;
     /** Place in its engine's queue while waiting for a free slot (0 when not waiting); set by the dispatcher. */
     public int queuePosition;
     /** The terminal callback to the app. */
@@ -127,6 +131,8 @@ public final class Job {
         m.put("nextDispatchAt", nextDispatchAt);
         m.put("runnerCompleted", runnerCompleted);
         m.put("lastReportAt", lastReportAt);
+        m.put("lastProbeAt", lastProbeAt);
+        m.put("probeMisses", probeMisses);
         m.put("firstAttemptAt", firstAttemptAt);
         Map<String, Object> cb = new LinkedHashMap<>();
         cb.put("nonce", callback.nonce);
@@ -158,6 +164,8 @@ public final class Job {
         j.nextDispatchAt = num(m.get("nextDispatchAt"));
         j.runnerCompleted = Boolean.TRUE.equals(m.get("runnerCompleted"));
         j.lastReportAt = num(m.get("lastReportAt"));
+        j.lastProbeAt = num(m.get("lastProbeAt"));
+        j.probeMisses = (int) num(m.get("probeMisses"));
         j.firstAttemptAt = num(m.get("firstAttemptAt"));
         if (m.get("callback") instanceof Map<?, ?> cb) {
             j.callback.nonce = (String) cb.get("nonce");

@@ -40,6 +40,7 @@ public final class JobTransitions {
         job.dispatched = true;
         job.dispatchError = null;
         job.lastReportAt = now;
+        job.probeMisses = 0;
         if ("failed".equals(status) || "canceled".equals(status)) {
             Object error = cb.get("error");
             terminate(job, status, error instanceof String e && !e.isBlank() ? e : "runner reported " + status, now);
@@ -63,6 +64,31 @@ public final class JobTransitions {
         job.phase = phase;
         job.progress = Math.max(job.progress, progress);
         return Outcome.APPLIED;
+    }
+
+    /**
+     * A probe found the runner working on the job ({@code running}, {@code uploading}, ...): the
+     * job stays alive, a status further on and a higher progress are taken (below 1: only the
+     * outputs in the bucket complete a job). Returns true when the document changed.
+     */
+    public static boolean probedAlive(Job job, String status, Double progress, long now) {
+        job.lastProbeAt = now;
+        boolean changed = job.probeMisses != 0;
+        job.probeMisses = 0;
+        if (job.isTerminal()) {
+            return false;
+        }
+        if (isKnownStatus(status) && rank(status) > rank(job.status) && rank(status) < rank("completed")) {
+            job.status = status;
+            job.phase = status;
+            changed = true;
+        }
+        double capped = progress == null ? 0 : Math.min(clamp(progress), 0.99);
+        if (capped > job.progress) {
+            job.progress = capped;
+            changed = true;
+        }
+        return changed;
     }
 
     /** The outputs are all in the bucket. */

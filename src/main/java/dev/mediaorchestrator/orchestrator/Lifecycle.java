@@ -6,11 +6,13 @@ import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.observability.JobContext;
+import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,6 +40,13 @@ public final class Lifecycle implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final ExecutorService heads = Threads.daemonPool("output-check", HEAD_PARALLELISM);
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
+    static final int PROBE_PARALLELISM = 4;
+    /** Probes in a row without an answer (or with a 404) after which a job is lost. */
+    static final int MAX_PROBE_MISSES = 3;
+    private final RunnerProbe probe = new RunnerProbe();
+    private final ExecutorService probes = Threads.daemonPool("runner-probe", PROBE_PARALLELISM);
+    private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    private volatile Metrics metrics = Metrics.NONE;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, Dispatcher dispatcher, Clock clock) {
         this.config = config;
@@ -46,6 +55,11 @@ public final class Lifecycle implements AutoCloseable {
         this.storage = storage;
         this.replay = replay;
         this.clock = clock;
+    }
+
+    /** Where the probes report to (observability; nothing until set). */
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
     }
 
     /** {@code POST /callbacks/container}, after the signature and ts checks. */
@@ -89,8 +103,15 @@ public final class Lifecycle implements AutoCloseable {
                 return false;
             }
         }
+        // A downloader job carries metadata whatever completes it: mapped from metadata.json when
+        // no runner callback brought it (the original downloader sends it only after its uploads).
+        Map<String, Object> metadata = job.engine == Engine.DOWNLOADER && job.metadata == null
+                ? DownloadMetadata.fromBucket(storage, job) : null;
         boolean done;
         synchronized (job) {
+            if (metadata != null && job.metadata == null && !job.isTerminal()) {
+                job.metadata = metadata;
+            }
             done = JobTransitions.complete(job, clock.millis());
         }
         if (done) {
@@ -141,22 +162,22 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     /**
-     * Deadlines: a job past {@code JOB_TIMEOUT_SECONDS} for its engine, or a dispatched job whose
-     * runner has not reported for {@code HEARTBEAT_TIMEOUT_SECONDS}, fails (its runner is told to
-     * stop, and the terminal callback follows).
+     * Deadlines and quiet runners: a job past {@code JOB_TIMEOUT_SECONDS} for its engine fails (its
+     * runner is told to stop, and the terminal callback follows); a dispatched job whose runner has
+     * been silent for {@code RUNNER_PROBE_SECONDS} is probed ({@link #probeIfQuiet}). Silence alone
+     * never fails a job.
      */
     void enforceLimits(Job job) {
         long now = clock.millis();
-        String error = null;
         long timeout = config.jobTimeoutSeconds(job.engine.id);
         if (now - job.createdAt > timeout * 1000) {
-            error = "job timed out after " + timeout + " s";
-        } else if (job.dispatched && job.lastReportAt > 0 && now - job.lastReportAt > config.heartbeatTimeoutSeconds * 1000) {
-            error = "runner stopped reporting (nothing for " + config.heartbeatTimeoutSeconds + " s)";
+            fail(job, "job timed out after " + timeout + " s", now);
+        } else {
+            probeIfQuiet(job, now);
         }
-        if (error == null) {
-            return;
-        }
+    }
+
+    private void fail(Job job, String error, long now) {
         boolean ended;
         synchronized (job) {
             ended = JobTransitions.terminate(job, "failed", error, now);
@@ -165,6 +186,79 @@ public final class Lifecycle implements AutoCloseable {
             jobs.update(job.jobId, j -> { });
             LOG.warn("job {} failed: {}", job.jobId, error);
             dispatcher.cancelOnRunner(job);
+        }
+    }
+
+    /**
+     * CONTRACT.md, "Quiet runners are asked, not killed": a dispatched job whose runner has not
+     * reported (nor been asked) for {@code RUNNER_PROBE_SECONDS} is probed at
+     * {@code GET {runner}/status/{jobId}}, in the background and never twice at once for one job.
+     */
+    void probeIfQuiet(Job job, long now) {
+        URI runner = config.runnerBaseUrl(job.engine.id);
+        long quietSince = Math.max(job.lastReportAt, job.lastProbeAt);
+        if (runner == null || !job.dispatched || job.isTerminal() || quietSince == 0
+                || now - quietSince < config.runnerProbeSeconds * 1000 || !probing.add(job.jobId)) {
+            return;
+        }
+        try {
+            probes.submit(JobContext.wrap(job.jobId, () -> {
+                try {
+                    applyProbe(job, probe.probe(runner, job.jobId));
+                } catch (RuntimeException e) {
+                    LOG.warn("probe of job {} failed: {}", job.jobId, e.toString());
+                } finally {
+                    probing.remove(job.jobId);
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            probing.remove(job.jobId); // closing
+        }
+    }
+
+    /** Acts on what the runner said about a quiet job. */
+    void applyProbe(Job job, RunnerProbe.Answer answer) {
+        long now = clock.millis();
+        metrics.runnerProbe(job.engine.id, answer.kind().name().toLowerCase(java.util.Locale.ROOT));
+        switch (answer.kind()) {
+            case ALIVE -> {
+                boolean changed;
+                synchronized (job) {
+                    changed = JobTransitions.probedAlive(job, answer.status(), answer.progress(), now);
+                }
+                if (changed) {
+                    jobs.update(job.jobId, j -> { });
+                }
+            }
+            case FAILED -> {
+                synchronized (job) {
+                    job.lastProbeAt = now;
+                }
+                fail(job, "runner reports failed" + (answer.error() == null ? "" : ": " + answer.error()), now);
+            }
+            case COMPLETED -> {
+                synchronized (job) {
+                    job.lastProbeAt = now;
+                    job.probeMisses = 0;
+                    job.runnerCompleted = true;
+                }
+                if (!checkOutputs(job)) {
+                    jobs.update(job.jobId, j -> { });
+                }
+            }
+            case LOST -> {
+                int misses;
+                synchronized (job) {
+                    job.lastProbeAt = now;
+                    misses = ++job.probeMisses;
+                }
+                LOG.warn("probe of job {}: {} ({} of {} in a row)", job.jobId, answer.why(), misses, MAX_PROBE_MISSES);
+                if (misses >= MAX_PROBE_MISSES) {
+                    fail(job, "runner lost the job (" + answer.why() + " to " + misses + " probes in a row)", now);
+                } else {
+                    jobs.update(job.jobId, j -> { });
+                }
+            }
         }
     }
 
@@ -187,5 +281,6 @@ public final class Lifecycle implements AutoCloseable {
     @Override
     public void close() {
         heads.shutdownNow();
+        probes.shutdownNow();
     }
 }

@@ -131,6 +131,64 @@ class MetadataMapperTest {
         assertEquals("Me at the zoo", MetadataMapper.fromInfoFile(f, YT_720).get("title"));
     }
 
+    private static java.io.InputStream stream(String s) {
+        return new java.io.ByteArrayInputStream(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aStreamMapsLikeTheParsedTree() throws Exception {
+        assertEquals(MetadataMapper.map(JSON.readTree(YOUTUBE_SHAPED), YT_720),
+                MetadataMapper.fromStream(stream(YOUTUBE_SHAPED), 1 << 20, YT_720));
+        assertEquals(MetadataMapper.map(JSON.readTree(YtDlpFixtures.GENERIC_INFO_JSON), LOCAL),
+                MetadataMapper.fromStream(stream(YtDlpFixtures.GENERIC_INFO_JSON), 1 << 20, LOCAL));
+    }
+
+    @Test
+    void aStreamCutShortGivesWhatWasReadBeforeTheCut() {
+        String cut = YOUTUBE_SHAPED.substring(0, YOUTUBE_SHAPED.indexOf("\"description\""));
+        Map<String, Object> m = MetadataMapper.fromStream(stream(cut), 1 << 20, YT_720);
+        assertEquals("Me at the zoo", m.get("title"));
+        assertEquals("https://i.ytimg.com/vi_webp/jNQXAC9IVRw/maxresdefault.webp", m.get("thumbnail"));
+        assertNull(m.get("viewCount"), "after the cut");
+        assertEquals("720p", m.get("quality"));
+        assertEquals("youtube", m.get("source"), "no extractor read: the URL's source");
+    }
+
+    @Test
+    void malformedOrNotAnObjectGivesAllKeysAndNeverThrows() {
+        for (String bad : new String[]{"", "not json", "[1,2,3]", "{\"title\": \"t\", \"view_count\": }", "{\"title\":{\"nested\":1}}"}) {
+            Map<String, Object> m = MetadataMapper.fromStream(stream(bad), 1 << 20, YT_720);
+            assertEquals(List.of("title", "author", "thumbnail", "viewCount", "likeCount", "duration", "quality", "source"),
+                    List.copyOf(m.keySet()), bad);
+            assertEquals("720p", m.get("quality"), bad);
+        }
+        assertEquals("t", MetadataMapper.fromStream(stream("{\"title\": \"t\", \"view_count\": }"), 1 << 20, YT_720).get("title"));
+    }
+
+    @Test
+    void onlyTheCapIsReadOfAHugeFile() {
+        // megabytes of formats between the title and the counts: the cap stops the read, the title stays
+        StringBuilder big = new StringBuilder("{\"title\":\"big\",\"formats\":[");
+        for (int i = 0; i < 50_000; i++) {
+            big.append(i == 0 ? "" : ",").append("{\"format_id\":\"").append(i).append("\",\"url\":\"https://cdn.example/").append(i).append("\"}");
+        }
+        big.append("],\"view_count\":5}");
+        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+        java.io.InputStream counting = new java.io.FilterInputStream(stream(big.toString())) {
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, len);
+                read.addAndGet(Math.max(0, n));
+                return n;
+            }
+        };
+        Map<String, Object> m = MetadataMapper.fromStream(counting, 100_000, YT_720);
+        assertEquals("big", m.get("title"));
+        assertNull(m.get("viewCount"), "past the cap");
+        assertEquals(100_000, read.get(), "no more than the cap was read of " + big.length() + " bytes");
+        assertEquals(5L, MetadataMapper.fromStream(stream(big.toString()), 1L << 30, YT_720).get("viewCount"), "under the cap: all of it");
+    }
+
     private static List<Object> nulls(Map<String, Object> m) {
         return Arrays.asList(m.values().toArray());
     }

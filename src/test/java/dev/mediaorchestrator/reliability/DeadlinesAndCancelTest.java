@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Heartbeat limit, a hanging ffmpeg killed by the stall limit, and cancel during a real burn. */
+/** A runner that forgets its job (probes), a hanging ffmpeg killed by the stall limit, and cancel during a real burn. */
 class DeadlinesAndCancelTest {
     private static boolean processMentions(String text) {
         return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false));
@@ -39,22 +39,24 @@ class DeadlinesAndCancelTest {
     }
 
     @Test
-    void aRunnerThatGoesSilentFailsTheJobAfterTheHeartbeatLimit() throws Exception {
+    void aRunnerThatForgetsTheJobFailsItAfterThreeProbes() throws Exception {
         try (AppStandIn next = new AppStandIn(new Hmac(RunningApp.SECRET));
              StubHttpServer runner = new StubHttpServer()) {
             runner.on("/", ex -> {
                 runner.record(ex);
                 StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
             });
+            runner.answer("/status/", 404, "{\"error\":\"not found\"}"); // e.g. restarted: it knows nothing of the job
             try (RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(),
-                    "CONTAINER_BASE_URL", runner.base().toString(), "HEARTBEAT_TIMEOUT_SECONDS", "2",
+                    "CONTAINER_BASE_URL", runner.base().toString(), "RUNNER_PROBE_SECONDS", "1",
                     "COMPLETION_POLL_INTERVAL_MS", "300"))) {
                 String jobId = (String) json(app.postSigned("/jobs", Map.of("mediaId", "silent", "engine", "media-downloader",
                         "options", Map.of("url", "https://example.com/v"), "ts", System.currentTimeMillis()))).get("jobId");
                 Wait.until("the failed callback", Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
                 Map<String, Object> cb = next.acceptedFor(jobId).get(0);
                 assertEquals("failed", cb.get("status"));
-                assertTrue(((String) cb.get("error")).startsWith("runner stopped reporting"), (String) cb.get("error"));
+                assertTrue(((String) cb.get("error")).startsWith("runner lost the job"), (String) cb.get("error"));
+                assertEquals(3, runner.requests("/status/" + jobId).size(), "three probes in a row, then the job is lost");
                 Wait.until("the runner told to stop", Duration.ofSeconds(10), () -> !runner.requests("/cancel/" + jobId).isEmpty());
                 Thread.sleep(800);
                 assertEquals(1, next.acceptedFor(jobId).size());

@@ -1,0 +1,123 @@
+package dev.mediaorchestrator.compat;
+
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.support.Put;
+import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.StubHttpServer;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A runner that behaves as the original node containers do (CONTRACT.md, "Compatibility with the
+ * original's parts"): it answers {@code POST /render} with 202 and then works in silence, keeping
+ * only its own {@code GET /status/{jobId}} ({@code 200 {"jobId","status","progress"}}, 404 for a job
+ * it does not know). What it does with a job is chosen per mediaId ({@link #behave}).
+ */
+final class OriginalRunnerStandIn implements AutoCloseable {
+    /** What the stand-in does with one job after accepting it. */
+    interface Behaviour {
+        void run(OriginalRunnerStandIn runner, Map<String, Object> payload) throws Exception;
+    }
+
+    final StubHttpServer server = new StubHttpServer();
+    private final SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
+    private final ExecutorService work = Executors.newCachedThreadPool();
+    private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Object>> status = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> probesInFlight = new ConcurrentHashMap<>();
+    final Map<String, Integer> maxProbesInFlight = new ConcurrentHashMap<>();
+    private final Map<String, Long> statusDelayMs = new ConcurrentHashMap<>();
+
+    OriginalRunnerStandIn() {
+        server.on("/render", ex -> {
+            Map<String, Object> p = Json.parseObject(server.record(ex).body());
+            String jobId = (String) p.get("jobId");
+            setStatus(jobId, "running", 0.05);
+            StubHttpServer.respond(ex, 202, "application/json", Json.writeBytes(Map.of("jobId", jobId)));
+            Behaviour b = behaviours.get((String) p.get("mediaId"));
+            work.submit(() -> {
+                b.run(this, p);
+                return null;
+            });
+        });
+        server.on("/status/", ex -> {
+            String jobId = ex.getRequestURI().getPath().substring("/status/".length());
+            server.record(ex);
+            AtomicInteger inFlight = probesInFlight.computeIfAbsent(jobId, k -> new AtomicInteger());
+            maxProbesInFlight.merge(jobId, inFlight.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(statusDelayMs.getOrDefault(jobId, 0L));
+                Map<String, Object> s = status.get(jobId);
+                if (s == null) {
+                    StubHttpServer.respond(ex, 404, "application/json", "{\"error\":\"not found\"}".getBytes());
+                } else {
+                    StubHttpServer.respond(ex, 200, "application/json", Json.writeBytes(s));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        });
+    }
+
+    OriginalRunnerStandIn behave(String mediaId, Behaviour b) {
+        behaviours.put(mediaId, b);
+        return this;
+    }
+
+    URI base() {
+        return server.base();
+    }
+
+    void setStatus(String jobId, String s, double progress) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("jobId", jobId);
+        doc.put("status", s);
+        doc.put("progress", progress);
+        status.put(jobId, doc);
+    }
+
+    /** The job's {@code /status} answers take this long (longer than a probe interval: probes must not pile up). */
+    void slowStatus(String jobId, long delayMs) {
+        statusDelayMs.put(jobId, delayMs);
+    }
+
+    int probes(String jobId) {
+        return server.requests("/status/" + jobId).size();
+    }
+
+    /** A PUT to one of the payload's URLs, as the original containers upload (status checked). */
+    static void put(Map<String, Object> payload, String field, String contentType, byte[] body) throws Exception {
+        int code = Put.put(URI.create((String) payload.get(field)), contentType, body);
+        if (code / 100 != 2) {
+            throw new IllegalStateException("upload to " + field + " answered " + code);
+        }
+    }
+
+    /** A signed callback to the payload's {@code callbackUrl}, as the original containers send one. */
+    int callback(Map<String, Object> payload, Map<String, Object> fields) throws Exception {
+        Map<String, Object> cb = new LinkedHashMap<>();
+        cb.put("jobId", payload.get("jobId"));
+        cb.putAll(fields);
+        cb.put("ts", System.currentTimeMillis());
+        cb.put("nonce", UUID.randomUUID().toString());
+        return signed.post(URI.create((String) payload.get("callbackUrl")), cb, Duration.ofSeconds(10)).status();
+    }
+
+    @Override
+    public void close() {
+        work.shutdownNow();
+        server.close();
+    }
+}

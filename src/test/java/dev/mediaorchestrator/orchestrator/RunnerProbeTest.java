@@ -1,0 +1,59 @@
+package dev.mediaorchestrator.orchestrator;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a runner's {@code /status} answer means for a quiet job, and what a probe may change. */
+class RunnerProbeTest {
+    private static RunnerProbe.Answer parse(int status, String body) {
+        return RunnerProbe.parse(status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theOriginalsStatusesMapToAliveFailedCompleted() {
+        RunnerProbe.Answer running = parse(200, "{\"jobId\":\"j\",\"status\":\"running\",\"progress\":0.42}");
+        assertEquals(RunnerProbe.Kind.ALIVE, running.kind());
+        assertEquals(0.42, running.progress());
+        assertEquals(RunnerProbe.Kind.ALIVE, parse(200, "{\"status\":\"uploading\"}").kind());
+        RunnerProbe.Answer failed = parse(200, "{\"status\":\"failed\",\"progress\":0.2}");
+        assertEquals(RunnerProbe.Kind.FAILED, failed.kind());
+        assertNull(failed.error(), "the original burner gives no error text");
+        assertEquals("ffmpeg exited 1", parse(200, "{\"status\":\"failed\",\"error\":\"ffmpeg exited 1\"}").error());
+        assertEquals(RunnerProbe.Kind.COMPLETED, parse(200, "{\"status\":\"completed\",\"progress\":1}").kind());
+    }
+
+    @Test
+    void notFoundNoStatusAndErrorsAreMisses() {
+        assertEquals(RunnerProbe.Kind.LOST, parse(404, "{\"error\":\"not found\"}").kind());
+        assertEquals(RunnerProbe.Kind.LOST, parse(502, "bad gateway").kind());
+        assertEquals(RunnerProbe.Kind.LOST, parse(200, "<html>").kind());
+        assertEquals(RunnerProbe.Kind.LOST, parse(200, "{\"progress\":0.5}").kind());
+        assertEquals(RunnerProbe.Kind.LOST, parse(200, "{\"status\":\"" + "x".repeat(RunnerProbe.MAX_ANSWER) + "\"}").kind());
+    }
+
+    @Test
+    void aliveMovesStatusAndProgressForwardOnlyAndNeverCompletes() {
+        Job job = new Job("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "m", Engine.BURNER, Map.of(), 0, "n");
+        job.status = "running";
+        job.progress = 0.5;
+        job.probeMisses = 2;
+        assertTrue(JobTransitions.probedAlive(job, "running", 0.3, 10), "the misses were reset");
+        assertEquals(0.5, job.progress, "progress never goes back");
+        assertEquals(0, job.probeMisses);
+        assertEquals(10, job.lastProbeAt);
+        assertFalse(JobTransitions.probedAlive(job, "preparing", null, 20), "nothing changed");
+        assertEquals("running", job.status);
+        assertTrue(JobTransitions.probedAlive(job, "uploading", 1.0, 30));
+        assertEquals("uploading", job.status);
+        assertEquals(0.99, job.progress, "only the outputs in the bucket complete a job");
+        assertFalse(JobTransitions.probedAlive(job, "completed", 1.0, 40));
+        assertEquals("uploading", job.status);
+    }
+}
