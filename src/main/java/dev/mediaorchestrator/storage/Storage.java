@@ -205,6 +205,26 @@ public final class Storage implements AutoCloseable {
      * (someone else wrote first).
      */
     public Optional<String> putSmall(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
+        if (ifMatch == null && !createOnly) {
+            return putSmallNow(key, data, contentType, null, false);
+        }
+        // The embedded store (S3Proxy) checks If-Match / If-None-Match and then writes, not atomically:
+        // concurrent conditional writers on one version could all win. Within this JVM (which is where
+        // the embedded store and its users run) they are serialized per object; R2 and MinIO are atomic.
+        synchronized (CONDITIONAL_STRIPES[Math.floorMod((endpoint + "/" + bucket + "/" + key).hashCode(), CONDITIONAL_STRIPES.length)]) {
+            return putSmallNow(key, data, contentType, ifMatch, createOnly);
+        }
+    }
+
+    private static final Object[] CONDITIONAL_STRIPES = new Object[256];
+
+    static {
+        for (int i = 0; i < CONDITIONAL_STRIPES.length; i++) {
+            CONDITIONAL_STRIPES[i] = new Object();
+        }
+    }
+
+    private Optional<String> putSmallNow(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
         try {
             return Optional.of(client().putObject(b -> {
                 b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
@@ -229,6 +249,17 @@ public final class Storage implements AutoCloseable {
         client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
                 .contents().forEach(o -> keys.add(o.key()));
         return keys;
+    }
+
+    /** Keys under a prefix with their last-modified times (all pages). */
+    public List<Listed> listWithTimes(String prefix) {
+        List<Listed> keys = new ArrayList<>();
+        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                .contents().forEach(o -> keys.add(new Listed(o.key(), o.lastModified())));
+        return keys;
+    }
+
+    public record Listed(String key, Instant lastModified) {
     }
 
     public void delete(String key) {

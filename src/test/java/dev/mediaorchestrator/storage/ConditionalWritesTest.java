@@ -1,0 +1,97 @@
+package dev.mediaorchestrator.storage;
+
+import dev.mediaorchestrator.support.TestServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The conditional writes job state rests on, against the embedded store: If-None-Match: * creates
+ * once, If-Match replaces only the version read, and concurrent writers on one version: exactly one wins.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConditionalWritesTest {
+    private Path dir;
+    private EmbeddedS3 s3;
+    private Storage storage;
+
+    @BeforeAll
+    void start() {
+        dir = TestServers.tempDir("mo-cond");
+        s3 = EmbeddedS3.start(dir, 0);
+        s3.createBucket("cond");
+        storage = new Storage(s3.endpoint(), s3.accessKey(), s3.secretKey(), "auto", "cond");
+    }
+
+    @AfterAll
+    void stop() {
+        storage.close();
+        s3.close();
+        TestServers.deleteRecursively(dir);
+    }
+
+    @Test
+    void createOnlyAndIfMatch() {
+        String v1 = storage.putSmall("k1", "1".getBytes(), "application/json", null, true).orElseThrow();
+        assertEquals(Optional.empty(), storage.putSmall("k1", "x".getBytes(), "application/json", null, true), "exists");
+        assertEquals(Optional.empty(), storage.putSmall("k1", "x".getBytes(), "application/json", "\"not-it\"", false), "another version");
+        String v2 = storage.putSmall("k1", "2".getBytes(), "application/json", v1, false).orElseThrow();
+        assertEquals(Optional.empty(), storage.putSmall("k1", "3".getBytes(), "application/json", v1, false), "the version was replaced");
+        assertEquals("2", new String(storage.getSmall("k1").orElseThrow().data()));
+        assertEquals(v2, storage.getSmall("k1").orElseThrow().etag());
+    }
+
+    @Test
+    void concurrentWritersOnOneVersionOneWins() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String key = "race" + round;
+                String v = storage.putSmall(key, "0".getBytes(), "application/json", null, true).orElseThrow();
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Boolean>> all = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    byte[] mine = ("w" + i).getBytes();
+                    all.add(pool.submit(() -> {
+                        go.await();
+                        return storage.putSmall(key, mine, "application/json", v, false).isPresent();
+                    }));
+                }
+                go.countDown();
+                int won = 0;
+                for (Future<Boolean> f : all) {
+                    won += f.get() ? 1 : 0;
+                }
+                assertEquals(1, won, "round " + round);
+                CountDownLatch go2 = new CountDownLatch(1);
+                List<Future<Boolean>> creates = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    creates.add(pool.submit(() -> {
+                        go2.await();
+                        return storage.putSmall(key + "-new", "c".getBytes(), "application/json", null, true).isPresent();
+                    }));
+                }
+                go2.countDown();
+                int created = 0;
+                for (Future<Boolean> f : creates) {
+                    created += f.get() ? 1 : 0;
+                }
+                assertEquals(1, created, "create round " + round);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
