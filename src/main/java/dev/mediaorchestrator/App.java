@@ -14,6 +14,8 @@ import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
+import dev.mediaorchestrator.orchestrator.ReplayStore;
+import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
@@ -163,9 +165,11 @@ public final class App implements AutoCloseable {
             } else {
                 storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
             }
-            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, clock);
+            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, hmac, clock);
             jobs.setMetrics(metrics);
-            ReplayCache replay = new ReplayCache(Duration.ofMinutes(10));
+            ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));
+            ReplayStore sharedReplay = new ReplayStore(StateObjects.of(storage), clock, Duration.ofSeconds(config.jobTtlSeconds));
+            main.bind("replayStore", sharedReplay);
             ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
             TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
             main.bind("storage", storage);
@@ -173,16 +177,17 @@ public final class App implements AutoCloseable {
             main.bind("jobStore", jobs);
             main.bind("jobs", jobs.cache());
             main.bind("replay", replay.cache());
-            main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, clock));
+            main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, sharedReplay, clock));
             main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
             Mirror mirror = new Mirror(config, storage);
             mirror.setMetrics(metrics);
             main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
-            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, dispatcher, clock);
+            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock);
             lifecycle.setMetrics(metrics);
-            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, storage);
+            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
+                    InstanceId.resolve(config.dataDir));
             terminalCallbacks.setMetrics(metrics);
             jobs.onTerminal(terminalCallbacks::deliverNow);
             main.bind("dispatcher", dispatcher);
@@ -193,12 +198,15 @@ public final class App implements AutoCloseable {
             main.bind("artifacts", artifacts);
             Observability.bindOrchestrator(main, metrics, config, storage, jobs);
             main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
+            main.addInitialProperty("state.syncMs", String.valueOf(Math.max(1000, Math.min(5000, config.completionPollIntervalMs * 2))));
+            main.addInitialProperty("state.retentionMs", String.valueOf(Math.max(60_000, Math.min(600_000, config.jobTtlSeconds * 100))));
             if (config.localApp) {
                 main.bind("localApp", new LocalApp(config, replay));
                 LOG.info("local mode: media from {}, callbacks to {}", config.mediaDir.toAbsolutePath(),
                         config.dataDir.resolve("callbacks.jsonl").toAbsolutePath());
             }
             closeables.add(dispatcher);
+            closeables.add(jobs);
             closeables.add(lifecycle);
             closeables.add(terminalCallbacks);
         }

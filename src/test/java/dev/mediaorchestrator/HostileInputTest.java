@@ -146,6 +146,7 @@ class HostileInputTest {
         List<String> failures = new ArrayList<>();
         Map<String, Map<Integer, Integer>> statuses = new TreeMap<>();
         List<String> batch = new ArrayList<>();
+        boolean batchAccepted = false;
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
             String problem;
@@ -161,9 +162,15 @@ class HostileInputTest {
             }
             // the bucket is listed after every BATCH cases (listing after each one would double the run time)
             batch.add(c.category + " | " + c.name);
+            batchAccepted |= c.success;
             if (batch.size() == BATCH || i == cases.size() - 1) {
                 Set<String> now = new TreeSet<>(app.app.storage().list(""));
                 List<String> written = unexpectedKeys(keys, now);
+                if (batchAccepted) {
+                    // a request accepted on purpose (a lenient callback) is remembered against replays: that key only
+                    written = written.stream().filter(k -> !k.startsWith("state/replay/short/")).toList();
+                }
+                batchAccepted = false;
                 if (!written.isEmpty()) {
                     failures.add("wrote " + written + " in one of these cases:\n    " + String.join("\n    ", batch));
                 }

@@ -11,6 +11,7 @@ public class HttpError extends RuntimeException {
     private final int status;
     private final String error;
     private final Map<String, Object> extra;
+    private Integer retryAfter;
 
     public HttpError(int status, String error) {
         this(status, error, Map.of());
@@ -25,6 +26,17 @@ public class HttpError extends RuntimeException {
 
     public static HttpError badRequest(String error) {
         return new HttpError(400, error);
+    }
+
+    /** The same error with a {@code Retry-After} header (seconds). */
+    public HttpError withRetryAfter(int seconds) {
+        this.retryAfter = seconds;
+        return this;
+    }
+
+    /** Seconds for a {@code Retry-After} header, or null for none. */
+    public Integer getRetryAfter() {
+        return retryAfter;
     }
 
     public int getStatus() {

@@ -14,7 +14,10 @@ import java.util.Map;
  * without {@code ts} is accepted; a {@code ts} that is present must still be in the window.
  */
 public final class SignedRequests {
+    /** A body's {@code ts} may be this far in the past... */
     public static final long TS_WINDOW_MS = 600_000;
+    /** ...and this far in the future (clock skew); signatures are remembered for the sum and more. */
+    public static final long TS_FUTURE_MS = 60_000;
 
     private final Hmac hmac;
     private final Clock clock;
@@ -68,6 +71,6 @@ public final class SignedRequests {
             return false;
         }
         long age = clock.millis() - ((Number) ts).longValue();
-        return age >= -TS_WINDOW_MS && age <= TS_WINDOW_MS;
+        return age >= -TS_FUTURE_MS && age <= TS_WINDOW_MS;
     }
 }

@@ -145,7 +145,7 @@ public final class Metrics implements AutoCloseable {
 
     private static double count(JobStore store, Engine engine, boolean dispatched) {
         int n = 0;
-        for (Job j : store.cache().asMap().values()) {
+        for (Job j : store.active()) {
             if (j.engine == engine && j.dispatched == dispatched && !j.isTerminal()) {
                 n++;
             }

@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Sends a job to its runner: {@code POST {runner}/render} with the engine's payload, signed. Each
@@ -50,34 +52,67 @@ public final class Dispatcher implements AutoCloseable {
     /**
      * Dispatches the job if its engine has a free slot ({@code MAX_ACTIVE_JOBS}) and no older job
      * of that engine is waiting; otherwise it waits {@code queued} with its queue position, and the
-     * dispatch timer sends it when its turn comes. Returns true when a runner accepted it now.
+     * dispatch timer sends it when its turn comes. Returns true when a runner accepted it now. A
+     * failure to record the attempt leaves the job to the timer; it never fails the request.
      */
     public boolean dispatch(String jobId) {
-        Job job = jobs.get(jobId).orElse(null);
-        if (job == null || job.isTerminal() || job.dispatched) {
-            return false;
-        }
-        synchronized (this) { // slot decisions are atomic: two threads never take the last slot twice
-            List<Job> queue = waitingByEngine().getOrDefault(job.engine, List.of());
-            int free = config.maxActiveJobs - activeCount(job.engine);
-            int position = queue.indexOf(job);
-            if (position < 0 || position >= free || !inFlight.add(jobId)) {
-                return false; // not its turn (or being sent): retryDue() sends it later
-            }
-        }
         try {
-            return attempt(job);
-        } finally {
-            inFlight.remove(jobId);
+            Job job = jobs.get(jobId).orElse(null);
+            if (job == null || job.isTerminal() || job.dispatched) {
+                return false;
+            }
+            synchronized (this) { // slot decisions are atomic: two threads never take the last slot twice
+                List<Job> queue = waitingByEngine().getOrDefault(job.engine, List.of());
+                int free = config.maxActiveJobs - activeCount(job.engine);
+                int position = indexOf(queue, jobId);
+                if (position < 0 || position >= free || !inFlight.add(jobId)) {
+                    return false; // not its turn (or being sent): retryDue() sends it later
+                }
+            }
+            try {
+                return attempt(job);
+            } finally {
+                inFlight.remove(jobId);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("dispatch of job {} deferred to the dispatch timer: {}", jobId, e.toString());
+            return false;
         }
     }
 
+    private static int indexOf(List<Job> queue, String jobId) {
+        for (int i = 0; i < queue.size(); i++) {
+            if (queue.get(i).jobId.equals(jobId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** One dispatch attempt; returns true when the runner accepted the job. */
-    boolean attempt(Job job) {
+    boolean attempt(Job given) {
+        Job job = given;
         String jobId = job.jobId;
         if (job.dispatched || job.isTerminal()) {
             return job.dispatched;
         }
+        // One replica sends a job at a time: the attempt is claimed in the record first (the claim
+        // runs out after the dispatch timeout, should this process die while sending).
+        String claim = java.util.UUID.randomUUID().toString();
+        long claimedAt = clock.millis();
+        Optional<Job> claimed = jobs.transition(jobId, j -> {
+            if (j.isTerminal() || j.dispatched || j.nextDispatchAt > claimedAt) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            d.dispatchClaim = claim;
+            d.nextDispatchAt = claimedAt + config.dispatchTimeoutMs + 5_000;
+            return d.build();
+        });
+        if (claimed.isEmpty() || !claim.equals(claimed.get().dispatchClaim)) {
+            return claimed.map(j -> j.dispatched).orElse(false); // sent, or being sent, by another
+        }
+        job = claimed.get();
         URI runner = config.runnerBaseUrl(job.engine.id);
         String error;
         if (runner == null) {
@@ -87,15 +122,7 @@ public final class Dispatcher implements AutoCloseable {
                 SignedHttp.Response r = http.post(URI.create(runner + "/render"), payload(job),
                         Duration.ofMillis(config.dispatchTimeoutMs));
                 if (r.ok()) {
-                    jobs.update(jobId, j -> {
-                        j.attempts++;
-                        j.dispatched = true;
-                        j.dispatchError = null;
-                        j.queuePosition = 0;
-                        j.lastDispatchAt = clock.millis();
-                        j.lastReportAt = j.lastDispatchAt;
-                    });
-                    LOG.info("start job {} ({} on {})", jobId, job.engine.id, runner);
+                    accepted(job, runner);
                     return true;
                 }
                 error = "runner answered " + r.status() + (r.status() == 429 ? " (busy)" : "");
@@ -108,23 +135,60 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         String reason = error;
-        jobs.update(jobId, j -> {
-            j.attempts++;
-            j.dispatchError = reason;
-            j.lastDispatchAt = clock.millis();
-            if (j.firstAttemptAt == 0) {
-                j.firstAttemptAt = j.lastDispatchAt;
+        long now = clock.millis();
+        jobs.transition(jobId, j -> {
+            if (j.isTerminal() || j.dispatched || !claim.equals(j.dispatchClaim)) {
+                return j;
             }
-            j.nextDispatchAt = j.lastDispatchAt + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(16, j.attempts - 1));
+            Job.Draft d = j.draft();
+            d.dispatchClaim = null;
+            d.attempts++;
+            d.dispatchError = reason;
+            d.lastDispatchAt = now;
+            if (d.firstAttemptAt == 0) {
+                d.firstAttemptAt = now;
+            }
+            d.nextDispatchAt = now + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(16, d.attempts - 1));
+            return d.build();
         });
         LOG.warn("dispatch of job {} failed: {}; the job stays queued", jobId, reason);
         return false;
     }
 
+    /**
+     * The runner took the job: recorded on a fresh read. A job that ended while the dispatch was in
+     * flight (canceled through any replica) is stopped on that runner at once.
+     */
+    private void accepted(Job job, URI runner) {
+        long now = clock.millis();
+        AtomicBoolean endedMeanwhile = new AtomicBoolean();
+        jobs.setQueuePosition(job.jobId, 0);
+        Optional<Job> after = jobs.transition(job.jobId, j -> {
+            endedMeanwhile.set(j.isTerminal());
+            if (j.isTerminal() || j.dispatched) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            d.dispatchClaim = null;
+            d.attempts++;
+            d.dispatched = true;
+            d.dispatchError = null;
+            d.lastDispatchAt = now;
+            d.lastReportAt = Math.max(d.lastReportAt, now);
+            return d.build();
+        });
+        if (endedMeanwhile.get()) {
+            LOG.info("job {} ended while its dispatch was in flight: telling the runner to stop it", job.jobId);
+            stopOnRunner(job.jobId, job.engine);
+        } else if (after.isPresent()) {
+            LOG.info("start job {} ({} on {})", job.jobId, job.engine.id, runner);
+        }
+    }
+
     /** Jobs dispatched to a runner (or being sent to one) and not yet terminal. */
     int activeCount(Engine engine) {
         int n = 0;
-        for (Job j : jobs.cache().asMap().values()) {
+        for (Job j : jobs.active()) {
             if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.contains(j.jobId))) {
                 n++;
             }
@@ -135,7 +199,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Per engine, the jobs no runner has accepted yet and none is being sent, oldest first. */
     private Map<Engine, List<Job>> waitingByEngine() {
         Map<Engine, List<Job>> waiting = new EnumMap<>(Engine.class);
-        for (Job j : jobs.cache().asMap().values()) {
+        for (Job j : jobs.active()) {
             if (!j.isTerminal() && !j.dispatched && !inFlight.contains(j.jobId)) {
                 waiting.computeIfAbsent(j.engine, e -> new ArrayList<>()).add(j);
             }
@@ -159,11 +223,7 @@ public final class Dispatcher implements AutoCloseable {
                 JobContext.set(job.jobId);
                 position++;
                 int pos = position;
-                if (job.queuePosition != pos) {
-                    synchronized (job) {
-                        job.queuePosition = pos;
-                    }
-                }
+                jobs.setQueuePosition(job.jobId, pos);
                 if (job.firstAttemptAt > 0 && now - job.firstAttemptAt > config.dispatchDeadlineSeconds * 1000) {
                     fail(job, "no runner accepted the job within " + config.dispatchDeadlineSeconds + " s ("
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
@@ -175,6 +235,8 @@ public final class Dispatcher implements AutoCloseable {
                 senders.submit(JobContext.wrap(job.jobId, () -> {
                     try {
                         attempt(job);
+                    } catch (RuntimeException ex) {
+                        LOG.warn("dispatch of job {} failed: {}", job.jobId, ex.toString());
                     } finally {
                         inFlight.remove(job.jobId);
                     }
@@ -184,32 +246,42 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void fail(Job job, String error, long now) {
-        boolean failed;
-        synchronized (job) {
-            failed = JobTransitions.terminate(job, "failed", error, now);
-        }
-        if (failed) {
-            jobs.update(job.jobId, j -> { });
-            LOG.warn("job {} failed: {}", job.jobId, job.error);
+        try {
+            jobs.transition(job.jobId, j -> {
+                if (j.isTerminal() || j.dispatched) {
+                    return j;
+                }
+                Job.Draft d = j.draft();
+                JobTransitions.terminate(d, "failed", error, now);
+                return d.build();
+            }).filter(j -> error.equals(j.error)).ifPresent(j -> LOG.warn("job {} failed: {}", j.jobId, error));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot fail job {}: {}", job.jobId, e.toString());
         }
     }
 
     /** Tells the job's runner to stop it ({@code POST {runner}/cancel/{jobId}}, signed); best effort, in the background. */
     public void cancelOnRunner(Job job) {
-        URI runner = config.runnerBaseUrl(job.engine.id);
-        if (runner == null || !job.dispatched) {
+        if (job.dispatched) {
+            stopOnRunner(job.jobId, job.engine);
+        }
+    }
+
+    private void stopOnRunner(String jobId, Engine engine) {
+        URI runner = config.runnerBaseUrl(engine.id);
+        if (runner == null) {
             return;
         }
-        senders.submit(JobContext.wrap(job.jobId, () -> {
+        senders.submit(JobContext.wrap(jobId, () -> {
             try {
                 Map<String, Object> body = new LinkedHashMap<>();
-                body.put("jobId", job.jobId);
+                body.put("jobId", jobId);
                 body.put("ts", clock.millis());
                 body.put("nonce", java.util.UUID.randomUUID().toString());
-                SignedHttp.Response r = http.post(URI.create(runner + "/cancel/" + job.jobId), body, Duration.ofSeconds(10));
-                LOG.info("runner told to stop job {}: {}", job.jobId, r.status());
+                SignedHttp.Response r = http.post(URI.create(runner + "/cancel/" + jobId), body, Duration.ofSeconds(10));
+                LOG.info("runner told to stop job {}: {}", jobId, r.status());
             } catch (IOException e) {
-                LOG.warn("cannot tell the runner to stop job {}: {}", job.jobId, e.getClass().getSimpleName());
+                LOG.warn("cannot tell the runner to stop job {}: {}", jobId, e.getClass().getSimpleName());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -228,7 +300,7 @@ public final class Dispatcher implements AutoCloseable {
         p.put("mediaId", job.mediaId);
         p.put("engine", job.engine.id);
         p.put("callbackUrl", config.orchestratorBaseUrlContainer + "/callbacks/container");
-        p.put("engineOptions", job.options);
+        p.put("engineOptions", job.options());
         switch (job.engine) {
             case BURNER -> {
                 p.put("inputVideoUrl", urls.input(job.mediaId, Engine.InputKind.VIDEO));

@@ -29,14 +29,14 @@ final class DownloadMetadata {
         String givenSource;
         String defaultSource;
         try {
-            DownloadOptions o = DownloadOptions.parse(job.options);
+            DownloadOptions o = DownloadOptions.parse(job.options());
             quality = o.quality().label();
             givenSource = o.sourceGiven() ? o.source() : null;
             defaultSource = o.source();
         } catch (IllegalArgumentException e) {
             // options the orchestrator accepted but the downloader's rules do not: report them as given
-            quality = job.options.get("quality") instanceof String q && !q.isBlank() ? q : "1080p";
-            givenSource = job.options.get("source") instanceof String s && !s.isBlank() ? s : null;
+            quality = job.options().get("quality") instanceof String q && !q.isBlank() ? q : "1080p";
+            givenSource = job.options().get("source") instanceof String s && !s.isBlank() ? s : null;
             defaultSource = "generic";
         }
         String key = job.outputKey(Engine.OutputKind.METADATA);

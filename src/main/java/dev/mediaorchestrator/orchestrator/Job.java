@@ -1,13 +1,20 @@
 package dev.mediaorchestrator.orchestrator;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A job's state. Mutated only through {@link JobStore#update}, which serialises changes per job;
- * {@link #document()} is the contract's job document (internal fields such as the engine options,
- * which may hold proxy credentials, are not in it).
+ * A job's state as one immutable value, with the store {@link #version} (the ETag of the record in
+ * the bucket) it was read or written as. Nothing changes a {@code Job}: a change is a transition
+ * function from one value to the next ({@link JobTransitions}), applied by {@link JobStore#transition}
+ * on a fresh read and written with {@code If-Match} on that version. {@link #draft()} gives a mutable
+ * copy for a transition to build the next value from.
+ *
+ * <p>{@link #document()} is the contract's job document. The engine options (which may hold proxy
+ * credentials, cookies) are in no document, no log and, in the bucket, only encrypted
+ * ({@link StateCodec}).
  */
 public final class Job {
     public static final Set<String> TERMINAL = Set.of("completed", "failed", "canceled");
@@ -15,60 +22,114 @@ public final class Job {
     public final String jobId;
     public final String mediaId;
     public final Engine engine;
-    /** The request's options, passed to the runner as engineOptions; never shown in the document. */
-    public final Map<String, Object> options;
+    private final Map<String, Object> options;
     public final long createdAt;
     /** The nonce of the dispatch event, kept across dispatch retries. */
     public final String dispatchNonce;
 
-    public String status = "queued";
-    public String phase = "queued";
-    public double progress;
-    public Map<String, Object> metadata;
-    public String error;
-    public long ts;
-    public Long durationMs;
+    public final String status;
+    public final String phase;
+    public final double progress;
+    public final Map<String, Object> metadata;
+    public final String error;
+    /** The last change (ms). */
+    public final long ts;
+    public final Long durationMs;
     /** Dispatch attempts so far. */
-    public int attempts;
-    public boolean dispatched;
-    public String dispatchError;
-    public Long lastDispatchAt;
-    /** When the next dispatch attempt is due (while not dispatched). */
-    public long nextDispatchAt;
+    public final int attempts;
+    public final boolean dispatched;
+    public final String dispatchError;
+    public final Long lastDispatchAt;
+    /** When the next dispatch attempt is due (while not dispatched); while one is in flight, when its claim runs out. */
+    public final long nextDispatchAt;
+    /** The claim of the dispatch attempt in flight (one replica at a time sends a job), null when none. */
+    public final String dispatchClaim;
     /** The runner said {@code completed}; the job completes once its outputs are in the bucket. */
-    public boolean runnerCompleted;
+    public final boolean runnerCompleted;
     /** When the first dispatch attempt failed (0: none failed); the dispatch deadline counts from it. */
-    public long firstAttemptAt;
+    public final long firstAttemptAt;
     /** When the runner last reported (accepted the job or called back); a quiet runner is probed from then on. */
-    public long lastReportAt;
+    public final long lastReportAt;
     /** When the runner's {@code /status} was last asked about the job (0: never). */
-    public long lastProbeAt;
+    public final long lastProbeAt;
     /** Probes in a row that found no answer or a runner that does not know the job. */
-    public int probeMisses;
-    /** Place in its engine's queue while waiting for a free slot (0 when not waiting); set by the dispatcher. */
-    public int queuePosition;
+    public final int probeMisses;
     /** The terminal callback to the app. */
-    public final CallbackState callback = new CallbackState();
+    public final Callback callback;
+    /** The version (ETag) of the stored record this value is; null before it is stored. */
+    public final String version;
 
+    /** A new queued job. */
     public Job(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
-        this.jobId = jobId;
-        this.mediaId = mediaId;
-        this.engine = engine;
-        this.options = options;
-        this.createdAt = createdAt;
-        this.ts = createdAt;
-        this.dispatchNonce = dispatchNonce;
+        this(new Draft(jobId, mediaId, engine, options, createdAt, dispatchNonce));
+    }
+
+    private Job(Draft d) {
+        this.jobId = d.jobId;
+        this.mediaId = d.mediaId;
+        this.engine = d.engine;
+        this.options = d.options == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(d.options));
+        this.createdAt = d.createdAt;
+        this.dispatchNonce = d.dispatchNonce;
+        this.status = d.status;
+        this.phase = d.phase;
+        this.progress = d.progress;
+        this.metadata = d.metadata == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(d.metadata));
+        this.error = d.error;
+        this.ts = d.ts;
+        this.durationMs = d.durationMs;
+        this.attempts = d.attempts;
+        this.dispatched = d.dispatched;
+        this.dispatchError = d.dispatchError;
+        this.lastDispatchAt = d.lastDispatchAt;
+        this.nextDispatchAt = d.nextDispatchAt;
+        this.dispatchClaim = d.dispatchClaim;
+        this.runnerCompleted = d.runnerCompleted;
+        this.firstAttemptAt = d.firstAttemptAt;
+        this.lastReportAt = d.lastReportAt;
+        this.lastProbeAt = d.lastProbeAt;
+        this.probeMisses = d.probeMisses;
+        this.callback = d.callback == null ? Callback.NONE : d.callback;
+        this.version = d.version;
+    }
+
+    /** The request's options, passed to the runner as engineOptions; never shown, logged or stored in clear. */
+    public Map<String, Object> options() {
+        return options;
     }
 
     public boolean isTerminal() {
         return TERMINAL.contains(status);
     }
 
+    /** Terminal with its callback delivered (or given up): nothing left to do for it. */
+    public boolean isDone() {
+        return isTerminal() && (callback.delivered || callback.abandoned);
+    }
+
     public String outputKey(Engine.OutputKind kind) {
         return engine.outputs.contains(kind) ? engine.outputKey(mediaId, jobId, kind) : null;
     }
 
-    public synchronized Map<String, Object> document() {
+    /** A mutable copy to build the next value from. */
+    public Draft draft() {
+        return new Draft(this);
+    }
+
+    /** This value as stored under {@code version}. */
+    public Job withVersion(String newVersion) {
+        Draft d = draft();
+        d.version = newVersion;
+        return d.build();
+    }
+
+    /** The contract's job document. */
+    public Map<String, Object> document() {
+        return document(0);
+    }
+
+    /** The contract's job document; {@code queuePosition} (when above 0) is shown while the job waits. */
+    public Map<String, Object> document(int queuePosition) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("jobId", jobId);
         d.put("mediaId", mediaId);
@@ -108,13 +169,15 @@ public final class Job {
         return d;
     }
 
-    /** Everything about the job, for the durable copy in the bucket ({@code state/jobs/{jobId}.json}). */
-    public synchronized Map<String, Object> toState() {
+    /**
+     * Everything about the job for its record in the bucket ({@code state/jobs/{jobId}.json}),
+     * except the options, which the caller stores encrypted.
+     */
+    public Map<String, Object> toState() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("jobId", jobId);
         m.put("mediaId", mediaId);
         m.put("engine", engine.id);
-        m.put("options", options);
         m.put("createdAt", createdAt);
         m.put("dispatchNonce", dispatchNonce);
         m.put("status", status);
@@ -129,64 +192,162 @@ public final class Job {
         m.put("dispatchError", dispatchError);
         m.put("lastDispatchAt", lastDispatchAt);
         m.put("nextDispatchAt", nextDispatchAt);
+        m.put("dispatchClaim", dispatchClaim);
         m.put("runnerCompleted", runnerCompleted);
         m.put("lastReportAt", lastReportAt);
         m.put("lastProbeAt", lastProbeAt);
         m.put("probeMisses", probeMisses);
         m.put("firstAttemptAt", firstAttemptAt);
-        Map<String, Object> cb = new LinkedHashMap<>();
-        cb.put("nonce", callback.nonce);
-        cb.put("delivered", callback.delivered);
-        cb.put("attempts", callback.attempts);
-        cb.put("lastError", callback.lastError);
-        cb.put("nextAttemptAt", callback.nextAttemptAt);
-        m.put("callback", cb);
+        m.put("callback", callback.toState());
         return m;
     }
 
+    /** A job from its record ({@link #toState()}), the decrypted {@code options} and the record's version. */
     @SuppressWarnings("unchecked")
-    public static Job fromState(Map<String, Object> m) {
+    public static Job fromState(Map<String, Object> m, Map<String, Object> options, String version) {
         Engine engine = Engine.of((String) m.get("engine")).orElseThrow(() -> new IllegalArgumentException("unknown engine in state"));
-        Job j = new Job((String) m.get("jobId"), (String) m.get("mediaId"), engine,
-                m.get("options") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of(),
+        Draft d = new Draft((String) m.get("jobId"), (String) m.get("mediaId"), engine, options,
                 num(m.get("createdAt")), (String) m.get("dispatchNonce"));
-        j.status = (String) m.get("status");
-        j.phase = (String) m.get("phase");
-        j.progress = m.get("progress") instanceof Number n ? n.doubleValue() : 0;
-        j.metadata = m.get("metadata") instanceof Map<?, ?> md ? (Map<String, Object>) md : null;
-        j.error = (String) m.get("error");
-        j.ts = num(m.get("ts"));
-        j.durationMs = m.get("durationMs") == null ? null : num(m.get("durationMs"));
-        j.attempts = (int) num(m.get("attempts"));
-        j.dispatched = Boolean.TRUE.equals(m.get("dispatched"));
-        j.dispatchError = (String) m.get("dispatchError");
-        j.lastDispatchAt = m.get("lastDispatchAt") == null ? null : num(m.get("lastDispatchAt"));
-        j.nextDispatchAt = num(m.get("nextDispatchAt"));
-        j.runnerCompleted = Boolean.TRUE.equals(m.get("runnerCompleted"));
-        j.lastReportAt = num(m.get("lastReportAt"));
-        j.lastProbeAt = num(m.get("lastProbeAt"));
-        j.probeMisses = (int) num(m.get("probeMisses"));
-        j.firstAttemptAt = num(m.get("firstAttemptAt"));
-        if (m.get("callback") instanceof Map<?, ?> cb) {
-            j.callback.nonce = (String) cb.get("nonce");
-            j.callback.delivered = Boolean.TRUE.equals(cb.get("delivered"));
-            j.callback.attempts = (int) num(cb.get("attempts"));
-            j.callback.lastError = (String) cb.get("lastError");
-            j.callback.nextAttemptAt = num(cb.get("nextAttemptAt"));
-        }
-        return j;
+        d.status = (String) m.get("status");
+        d.phase = (String) m.get("phase");
+        d.progress = m.get("progress") instanceof Number n ? n.doubleValue() : 0;
+        d.metadata = m.get("metadata") instanceof Map<?, ?> md ? (Map<String, Object>) md : null;
+        d.error = (String) m.get("error");
+        d.ts = num(m.get("ts"));
+        d.durationMs = m.get("durationMs") == null ? null : num(m.get("durationMs"));
+        d.attempts = (int) num(m.get("attempts"));
+        d.dispatched = Boolean.TRUE.equals(m.get("dispatched"));
+        d.dispatchError = (String) m.get("dispatchError");
+        d.lastDispatchAt = m.get("lastDispatchAt") == null ? null : num(m.get("lastDispatchAt"));
+        d.nextDispatchAt = num(m.get("nextDispatchAt"));
+        d.dispatchClaim = (String) m.get("dispatchClaim");
+        d.runnerCompleted = Boolean.TRUE.equals(m.get("runnerCompleted"));
+        d.lastReportAt = num(m.get("lastReportAt"));
+        d.lastProbeAt = num(m.get("lastProbeAt"));
+        d.probeMisses = (int) num(m.get("probeMisses"));
+        d.firstAttemptAt = num(m.get("firstAttemptAt"));
+        d.callback = m.get("callback") instanceof Map<?, ?> cb ? Callback.fromState((Map<String, Object>) cb) : Callback.NONE;
+        d.version = version;
+        return d.build();
     }
 
-    private static long num(Object o) {
+    static long num(Object o) {
         return o instanceof Number n ? n.longValue() : 0;
     }
 
-    /** Delivery state of the terminal callback: one nonce for every attempt. */
-    public static final class CallbackState {
-        public String nonce;
-        public boolean delivered;
+    /** A mutable copy of a job, for one transition; {@link #build()} makes the next value. */
+    public static final class Draft {
+        public final String jobId;
+        public final String mediaId;
+        public final Engine engine;
+        public final Map<String, Object> options;
+        public final long createdAt;
+        public final String dispatchNonce;
+        public String status = "queued";
+        public String phase = "queued";
+        public double progress;
+        public Map<String, Object> metadata;
+        public String error;
+        public long ts;
+        public Long durationMs;
         public int attempts;
-        public String lastError;
-        public long nextAttemptAt;
+        public boolean dispatched;
+        public String dispatchError;
+        public Long lastDispatchAt;
+        public long nextDispatchAt;
+        public String dispatchClaim;
+        public boolean runnerCompleted;
+        public long firstAttemptAt;
+        public long lastReportAt;
+        public long lastProbeAt;
+        public int probeMisses;
+        public Callback callback = Callback.NONE;
+        String version;
+
+        private Draft(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
+            this.jobId = jobId;
+            this.mediaId = mediaId;
+            this.engine = engine;
+            this.options = options;
+            this.createdAt = createdAt;
+            this.ts = createdAt;
+            this.dispatchNonce = dispatchNonce;
+        }
+
+        private Draft(Job j) {
+            this(j.jobId, j.mediaId, j.engine, j.options, j.createdAt, j.dispatchNonce);
+            status = j.status;
+            phase = j.phase;
+            progress = j.progress;
+            metadata = j.metadata;
+            error = j.error;
+            ts = j.ts;
+            durationMs = j.durationMs;
+            attempts = j.attempts;
+            dispatched = j.dispatched;
+            dispatchError = j.dispatchError;
+            lastDispatchAt = j.lastDispatchAt;
+            nextDispatchAt = j.nextDispatchAt;
+            dispatchClaim = j.dispatchClaim;
+            runnerCompleted = j.runnerCompleted;
+            firstAttemptAt = j.firstAttemptAt;
+            lastReportAt = j.lastReportAt;
+            lastProbeAt = j.lastProbeAt;
+            probeMisses = j.probeMisses;
+            callback = j.callback;
+            version = j.version;
+        }
+
+        public boolean isTerminal() {
+            return TERMINAL.contains(status);
+        }
+
+        public Job build() {
+            return new Job(this);
+        }
+    }
+
+    /**
+     * The terminal callback as a stored event: its {@code nonce} and {@code event} (the body's
+     * stable fields) are fixed in the job's terminal transition, before any attempt, so a crash at
+     * any point leads to the same event being retried; {@code ts} and presigned URLs are made fresh
+     * for each attempt. {@code leaseOwner}/{@code leaseUntil}: the orchestrator sending it now.
+     */
+    public record Callback(String nonce, Map<String, Object> event, boolean delivered, boolean abandoned, int attempts,
+                           String lastError, long nextAttemptAt, String leaseOwner, long leaseUntil) {
+        public static final Callback NONE = new Callback(null, null, false, false, 0, null, 0, null, 0);
+
+        public Callback withEvent(String newNonce, Map<String, Object> newEvent, long dueAt) {
+            return new Callback(newNonce, newEvent, false, false, 0, null, dueAt, null, 0);
+        }
+
+        public Callback leased(String owner, long until) {
+            return new Callback(nonce, event, delivered, abandoned, attempts, lastError, nextAttemptAt, owner, until);
+        }
+
+        public Callback attempted(boolean ok, String error, long nextAt) {
+            return new Callback(nonce, event, ok, abandoned, attempts + 1, ok ? null : error, ok ? 0 : nextAt, null, 0);
+        }
+
+        Map<String, Object> toState() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("nonce", nonce);
+            m.put("event", event);
+            m.put("delivered", delivered);
+            m.put("abandoned", abandoned);
+            m.put("attempts", attempts);
+            m.put("lastError", lastError);
+            m.put("nextAttemptAt", nextAttemptAt);
+            m.put("leaseOwner", leaseOwner);
+            m.put("leaseUntil", leaseUntil);
+            return m;
+        }
+
+        @SuppressWarnings("unchecked")
+        static Callback fromState(Map<String, Object> m) {
+            return new Callback((String) m.get("nonce"), m.get("event") instanceof Map<?, ?> e ? (Map<String, Object>) e : null,
+                    Boolean.TRUE.equals(m.get("delivered")), Boolean.TRUE.equals(m.get("abandoned")), (int) num(m.get("attempts")),
+                    (String) m.get("lastError"), num(m.get("nextAttemptAt")), (String) m.get("leaseOwner"), num(m.get("leaseUntil")));
+        }
     }
 }

@@ -1,8 +1,11 @@
 package dev.mediaorchestrator.orchestrator;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
@@ -11,40 +14,94 @@ import org.slf4j.LoggerFactory;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
- * Job records. The hot store is a Caffeine loading cache (bound in the Camel registry as
- * {@code jobs}, read by the routes through camel-caffeine) that expires a job
- * {@code JOB_TTL_SECONDS} after its last change. Every change is written through to the bucket
- * ({@code state/jobs/{jobId}.json}) and a miss loads from there, so a restarted orchestrator on the
- * same bucket still knows its jobs; {@link #recover()} puts the unfinished ones back in the cache so
- * the timers keep working on them.
+ * The one owner of job state (docs/architecture.md). Each job is a record in the bucket,
+ * {@code state/jobs/{jobId}.json}, whose ETag is its version; a job needing work also has a marker
+ * {@code state/active/{jobId}} (the active index).
+ *
+ * <ul>
+ *   <li>{@link #create} writes the marker, then the record with {@code If-None-Match: *}.</li>
+ *   <li>{@link #transition} is the only way a job changes: read the record fresh, apply a pure
+ *       function of the current value, write with {@code If-Match} on the version read; on a
+ *       conflict (another replica or thread wrote first) read again and re-apply, a bounded number
+ *       of times. A write that fails is an {@link HttpError} 503 the caller sees, never a WARN.</li>
+ *   <li>Reads for answers ({@link #get}) come from a cache that keeps a job that may still change
+ *       for {@value #FRESH_MS} ms and a finished one for a minute; decisions always come from the
+ *       fresh read inside a transition.</li>
+ *   <li>{@link #active()} is what this process knows of the active index, kept current by
+ *       {@link #syncActive()} (a listing of {@code state/active/}), so every replica's timers see
+ *       every active job, whoever created it. Start-up reads only the active ones.</li>
+ *   <li>{@link #sweep()} deletes records {@code JOB_TTL_SECONDS} after their last change once their
+ *       callback is delivered; outputs are left alone.</li>
+ * </ul>
  */
-public final class JobStore {
+public final class JobStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobStore.class);
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
     public static final String STATE_PREFIX = "state/jobs/";
+    public static final String ACTIVE_PREFIX = "state/active/";
+    /** How long a cached job that may still change answers reads before it is read again. */
+    static final long FRESH_MS = 1000;
+    static final int MAX_ATTEMPTS = 10;
+    static final int LOAD_PARALLELISM = 8;
 
-    private final LoadingCache<String, Job> cache;
-    private final Storage storage;
+    private final StateObjects objects;
+    private final StateCodec codec;
     private final Duration ttl;
     private final Clock clock;
+    private final LoadingCache<String, Job> cache;
+    private final Map<String, Job> active = new ConcurrentHashMap<>();
+    private final Map<String, Integer> queuePositions = new ConcurrentHashMap<>();
+    private final ExecutorService loaders = Threads.daemonPool("state-load", LOAD_PARALLELISM);
     private volatile Metrics metrics = Metrics.NONE;
     private volatile Consumer<Job> onTerminal = job -> { };
 
-    /** A store without a durable copy (unit tests). */
+    /** A store on in-memory objects (unit tests). */
     public JobStore(Duration ttl) {
-        this(ttl, null, Clock.systemUTC());
+        this(ttl, StateObjects.inMemory(), new Hmac("unit-test-secret"), Clock.systemUTC());
     }
 
-    public JobStore(Duration ttl, Storage storage, Clock clock) {
+    public JobStore(Duration ttl, Storage storage, Hmac hmac, Clock clock) {
+        this(ttl, StateObjects.of(storage), hmac, clock);
+    }
+
+    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock) {
         this.ttl = ttl;
-        this.storage = storage;
+        this.objects = objects;
+        this.codec = new StateCodec(hmac);
         this.clock = clock;
-        this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).build(this::load);
+        this.cache = Caffeine.newBuilder()
+                .expireAfter(new Expiry<String, Job>() {
+                    @Override
+                    public long expireAfterCreate(String key, Job job, long now) {
+                        return Duration.ofMillis(job.isDone() ? 60_000 : FRESH_MS).toNanos();
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, Job job, long now, long current) {
+                        return expireAfterCreate(key, job, now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, Job job, long now, long current) {
+                        return current;
+                    }
+                })
+                .build(this::read);
     }
 
     /** Where this store reports to (observability; nothing until set). */
@@ -52,6 +109,7 @@ public final class JobStore {
         this.metrics = metrics;
     }
 
+    /** The read cache, bound in the Camel registry as {@code jobs} (the {@code GET /jobs/{id}} route reads it). */
     public LoadingCache<String, Job> cache() {
         return cache;
     }
@@ -79,64 +137,187 @@ public final class JobStore {
         return s != null && s.matches("job_[a-z2-7]{26}");
     }
 
-    public void put(Job job) {
-        synchronized (job) {
-            persist(job);
-        }
-        cache.put(job.jobId, job);
-        metrics.jobCreated(job);
-    }
-
-    public Optional<Job> get(String jobId) {
-        return isJobId(jobId) ? Optional.ofNullable(cache.get(jobId)) : Optional.empty();
+    static HttpError unavailable(String what, RuntimeException cause) {
+        LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
+        return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
     }
 
     /**
-     * Called after each change that leaves a job terminal, outside its lock (the terminal callback
+     * Records a new job: its marker in the active index first (a marker without a record is
+     * removed by {@link #syncActive()}; a record without a marker would be a job nobody works on),
+     * then the record, created only if absent. A failure is a 503 and leaves no job.
+     */
+    public Job create(Job job) {
+        String etag;
+        try {
+            objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
+            etag = objects.put(recordKey(job.jobId), codec.encode(job), null, true)
+                    .orElseThrow(() -> new IllegalStateException("job id already taken"));
+        } catch (RuntimeException e) {
+            deleteQuietly(ACTIVE_PREFIX + job.jobId);
+            throw unavailable("recorded", e);
+        }
+        Job stored = job.withVersion(etag);
+        remember(stored);
+        metrics.jobCreated(stored);
+        return stored;
+    }
+
+    /** The job as last read (at most {@value #FRESH_MS} ms ago while it may change); empty if unknown. */
+    public Optional<Job> get(String jobId) {
+        if (!isJobId(jobId)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(cache.get(jobId));
+        } catch (RuntimeException e) {
+            throw unavailable("read", e);
+        }
+    }
+
+    /** The job as it is in the bucket now. */
+    public Optional<Job> fresh(String jobId) {
+        if (!isJobId(jobId)) {
+            return Optional.empty();
+        }
+        Job job = read(jobId);
+        if (job == null) {
+            cache.invalidate(jobId);
+            active.remove(jobId);
+        } else {
+            remember(job);
+        }
+        return Optional.ofNullable(job);
+    }
+
+    /**
+     * Called after each change that leaves a job terminal, outside any lock (the terminal callback
      * starts at once instead of at the next tick of its timer). It must not block.
      */
     public void onTerminal(Consumer<Job> listener) {
         this.onTerminal = listener;
     }
 
-    /** Applies a change to a job under its lock, writes it through and refreshes its expiry; empty if unknown. */
-    public Optional<Job> update(String jobId, Consumer<Job> change) {
-        Job job = get(jobId).orElse(null);
-        if (job == null) {
+    /**
+     * Applies {@code change} to the job as it is in the bucket and writes the result with
+     * {@code If-Match} on the version read; re-reads and re-applies on a conflict. {@code change}
+     * must be a pure function of its argument (it may run more than once) and return its argument
+     * unchanged for "nothing to do". Returns the job as stored afterwards, empty when it does not
+     * exist; a failed write is a 503 {@link HttpError}.
+     */
+    public Optional<Job> transition(String jobId, UnaryOperator<Job> change) {
+        if (!isJobId(jobId)) {
             return Optional.empty();
         }
-        boolean terminal;
-        synchronized (job) {
-            change.accept(job);
-            job.ts = clock.millis();
-            persist(job);
-            terminal = job.isTerminal();
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            Job current;
+            try {
+                current = read(jobId);
+            } catch (RuntimeException e) {
+                throw unavailable("read", e);
+            }
+            if (current == null) {
+                return Optional.empty();
+            }
+            Job next = change.apply(current);
+            if (next == current) {
+                remember(current);
+                return Optional.of(current);
+            }
+            Job.Draft d = next.draft();
+            d.ts = Math.max(clock.millis(), current.ts);
+            next = d.build();
+            Optional<String> etag;
+            try {
+                etag = objects.put(recordKey(jobId), codec.encode(next), current.version, false);
+            } catch (RuntimeException e) {
+                throw unavailable("written", e);
+            }
+            if (etag.isEmpty()) {
+                continue; // another writer came first: read again, decide again
+            }
+            Job stored = next.withVersion(etag.get());
+            remember(stored);
+            if (stored.isDone()) {
+                deleteQuietly(ACTIVE_PREFIX + jobId);
+            }
+            metrics.jobChanged(stored);
+            if (!current.isTerminal() && stored.isTerminal()) {
+                onTerminal.accept(stored);
+            }
+            return Optional.of(stored);
         }
-        cache.put(jobId, job);
-        metrics.jobChanged(job);
-        if (terminal) {
-            onTerminal.accept(job);
+        throw unavailable("written (" + MAX_ATTEMPTS + " conflicting writes in a row)", null);
+    }
+
+    /** The active jobs this process knows of (every replica's, after {@link #syncActive()}). */
+    public Collection<Job> active() {
+        return new ArrayList<>(active.values());
+    }
+
+    /** Where a waiting job stands in its engine's queue (0: not waiting); a view of this process, set by the dispatcher. */
+    public int queuePosition(String jobId) {
+        return queuePositions.getOrDefault(jobId, 0);
+    }
+
+    void setQueuePosition(String jobId, int position) {
+        if (position <= 0) {
+            queuePositions.remove(jobId);
+        } else {
+            queuePositions.put(jobId, position);
         }
-        return Optional.of(job);
     }
 
     /**
-     * After a start: loads the jobs that still need work (not terminal, or a terminal callback not
-     * yet delivered) from the bucket into the cache. Returns how many.
+     * Brings {@link #active()} in line with the active index in the bucket: loads the jobs other
+     * replicas created (in parallel), drops the ones that are done, removes markers whose record is
+     * gone or done. Returns how many jobs are active.
      */
-    public int recover() {
-        if (storage == null) {
-            return 0;
-        }
-        int n = 0;
-        for (String key : storage.list(STATE_PREFIX)) {
-            String jobId = key.substring(STATE_PREFIX.length()).replace(".json", "");
-            Job job = cache.get(jobId);
-            if (job != null && (!job.isTerminal() || !job.callback.delivered)) {
-                n++;
-            } else if (job != null) {
-                cache.invalidate(jobId);
+    public int syncActive() {
+        List<Storage.Listed> listed = objects.list(ACTIVE_PREFIX);
+        Set<String> ids = new HashSet<>();
+        List<Future<?>> loads = new ArrayList<>();
+        for (Storage.Listed l : listed) {
+            String jobId = l.key().substring(ACTIVE_PREFIX.length());
+            ids.add(jobId);
+            if (!active.containsKey(jobId)) {
+                loads.add(loaders.submit(() -> settle(jobId)));
             }
+        }
+        for (String jobId : active.keySet()) {
+            if (!ids.contains(jobId)) {
+                loads.add(loaders.submit(() -> settle(jobId))); // finished elsewhere (or its marker is late)
+            }
+        }
+        for (Future<?> f : loads) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                LOG.warn("loading an active job failed: {}", e.toString());
+            }
+        }
+        return active.size();
+    }
+
+    /** Reads one job of the active index and keeps, drops or unlists it. */
+    private void settle(String jobId) {
+        Job job = isJobId(jobId) ? read(jobId) : null;
+        if (job == null || job.isDone()) {
+            active.remove(jobId);
+            if (job != null) {
+                cache.put(jobId, job);
+            }
+            deleteQuietly(ACTIVE_PREFIX + jobId);
+        } else {
+            remember(job);
+        }
+    }
+
+    /** After a start: loads the active jobs (only those) into {@link #active()}. */
+    public int recover() {
+        int n = syncActive();
+        for (Job job : active.values()) {
+            metrics.jobLoaded(job);
         }
         if (n > 0) {
             LOG.info("recovered {} unfinished jobs from the bucket", n);
@@ -144,35 +325,84 @@ public final class JobStore {
         return n;
     }
 
-    private Job load(String jobId) {
-        if (storage == null || !isJobId(jobId)) {
-            return null;
+    /**
+     * Retention: deletes the records of jobs that are done and unchanged for {@code JOB_TTL_SECONDS}
+     * (the listing's last-modified time picks the candidates; each is read before it goes).
+     * Returns how many were deleted.
+     */
+    public int sweep() {
+        long cutoff = clock.millis() - ttl.toMillis();
+        int deleted = 0;
+        for (Storage.Listed l : objects.list(STATE_PREFIX)) {
+            if (l.lastModified() == null || l.lastModified().toEpochMilli() > cutoff) {
+                continue;
+            }
+            String jobId = l.key().substring(STATE_PREFIX.length()).replace(".json", "");
+            try {
+                Optional<Storage.Versioned> v = objects.get(l.key());
+                Job job = v.isEmpty() ? null : codec.decode(v.get().data(), v.get().etag());
+                if (job == null || job.isDone()) {
+                    objects.delete(l.key());
+                    deleteQuietly(ACTIVE_PREFIX + jobId);
+                    cache.invalidate(jobId);
+                    active.remove(jobId);
+                    deleted++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("retention of job {} failed: {}", jobId, e.toString());
+            }
         }
-        try {
-            Optional<Storage.Versioned> v = storage.getSmall(STATE_PREFIX + jobId + ".json");
-            if (v.isEmpty()) {
-                return null;
-            }
-            Job job = Job.fromState(Json.parseObject(v.get().data()));
-            if (clock.millis() - job.ts > ttl.toMillis()) {
-                return null; // past its TTL
-            }
-            metrics.jobLoaded(job);
-            return job;
-        } catch (RuntimeException e) {
-            LOG.warn("cannot load job {} from the bucket: {}", jobId, e.toString());
-            return null;
+        if (deleted > 0) {
+            LOG.info("retention: deleted {} job records older than {} s", deleted, ttl.toSeconds());
+        }
+        return deleted;
+    }
+
+    private void remember(Job job) {
+        cache.put(job.jobId, job);
+        if (job.isDone()) {
+            active.remove(job.jobId);
+            queuePositions.remove(job.jobId);
+        } else {
+            active.merge(job.jobId, job, (old, neu) -> neu.ts >= old.ts ? neu : old);
         }
     }
 
-    private void persist(Job job) {
-        if (storage == null) {
-            return;
+    /** The record as stored, or null when there is none (or it outlived its TTL). */
+    private Job read(String jobId) {
+        if (!isJobId(jobId)) {
+            return null;
         }
+        Optional<Storage.Versioned> v;
         try {
-            storage.putSmall(STATE_PREFIX + job.jobId + ".json", Json.writeBytes(job.toState()), "application/json", null, false);
+            v = objects.get(recordKey(jobId));
         } catch (RuntimeException e) {
-            LOG.warn("cannot write job {} to the bucket: {}", job.jobId, e.toString());
+            throw unavailable("read", e);
         }
+        if (v.isEmpty()) {
+            return null;
+        }
+        Job job = codec.decode(v.get().data(), v.get().etag());
+        if (job.isDone() && clock.millis() - job.ts > ttl.toMillis()) {
+            return null; // past its TTL, not yet swept
+        }
+        return job;
+    }
+
+    private static String recordKey(String jobId) {
+        return STATE_PREFIX + jobId + ".json";
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            objects.delete(key);
+        } catch (RuntimeException e) {
+            LOG.debug("cannot delete {}: {}", key, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        loaders.shutdownNow();
     }
 }

@@ -1,11 +1,16 @@
 package dev.mediaorchestrator.orchestrator;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The rules of a job's state (CONTRACT.md): status and progress only move forward, a terminal job
  * never changes again, and a runner's word alone does not complete a job (its outputs must be in
- * the bucket). Callers hold the job's lock.
+ * the bucket). Each rule works on a {@link Job.Draft} of a fresh read, inside a transition that
+ * {@link JobStore#transition} writes conditionally. A transition that makes a job terminal also
+ * stores its terminal callback as an event ({@link Job.Callback}): nonce and body are fixed before
+ * any attempt.
  */
 public final class JobTransitions {
     private JobTransitions() {
@@ -30,7 +35,7 @@ public final class JobTransitions {
 
     /** Applies a runner callback. */
     @SuppressWarnings("unchecked")
-    public static Outcome apply(Job job, Map<String, Object> cb, long now) {
+    public static Outcome apply(Job.Draft job, Map<String, Object> cb, long now) {
         if (job.isTerminal()) {
             return Outcome.IGNORED;
         }
@@ -47,7 +52,7 @@ public final class JobTransitions {
             return Outcome.FAILED;
         }
         if (cb.get("metadata") instanceof Map<?, ?> m) {
-            job.metadata = (Map<String, Object>) m;
+            job.metadata = new LinkedHashMap<>((Map<String, Object>) m);
         }
         if ("completed".equals(status)) {
             job.runnerCompleted = true;
@@ -71,7 +76,7 @@ public final class JobTransitions {
      * job stays alive, a status further on and a higher progress are taken (below 1: only the
      * outputs in the bucket complete a job). Returns true when the document changed.
      */
-    public static boolean probedAlive(Job job, String status, Double progress, long now) {
+    public static boolean probedAlive(Job.Draft job, String status, Double progress, long now) {
         job.lastProbeAt = now;
         boolean changed = job.probeMisses != 0;
         job.probeMisses = 0;
@@ -92,7 +97,7 @@ public final class JobTransitions {
     }
 
     /** The outputs are all in the bucket. */
-    public static boolean complete(Job job, long now) {
+    public static boolean complete(Job.Draft job, long now) {
         if (job.isTerminal()) {
             return false;
         }
@@ -101,12 +106,12 @@ public final class JobTransitions {
         job.progress = 1.0;
         job.error = null;
         job.durationMs = now - job.createdAt;
-        job.callback.nextAttemptAt = now;
+        job.callback = job.callback.withEvent(UUID.randomUUID().toString(), event(job), now);
         return true;
     }
 
     /** Ends a job as failed or canceled; its terminal callback becomes due. */
-    public static boolean terminate(Job job, String status, String error, long now) {
+    public static boolean terminate(Job.Draft job, String status, String error, long now) {
         if (job.isTerminal()) {
             return false;
         }
@@ -114,8 +119,40 @@ public final class JobTransitions {
         job.phase = status;
         job.error = error;
         job.durationMs = now - job.createdAt;
-        job.callback.nextAttemptAt = now;
+        job.callback = job.callback.withEvent(UUID.randomUUID().toString(), event(job), now);
         return true;
+    }
+
+    /**
+     * The stable fields of the terminal callback (CONTRACT.md, Terminal callback to the Next app):
+     * everything but {@code ts}, {@code nonce} and the presigned URLs, which each attempt adds.
+     */
+    static Map<String, Object> event(Job.Draft job) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("jobId", job.jobId);
+        p.put("mediaId", job.mediaId);
+        p.put("engine", job.engine.id);
+        p.put("status", job.status);
+        p.put("durationMs", job.durationMs);
+        p.put("attempts", job.attempts);
+        if (job.error != null) {
+            p.put("error", job.error);
+        }
+        if ("completed".equals(job.status)) {
+            if (job.engine == Engine.DOWNLOADER) {
+                Map<String, Object> outputs = new LinkedHashMap<>();
+                for (Engine.OutputKind kind : job.engine.outputs) {
+                    outputs.put(kind.id, Map.of("key", job.engine.outputKey(job.mediaId, job.jobId, kind)));
+                }
+                p.put("outputs", outputs);
+                if (job.metadata != null) {
+                    p.put("metadata", job.metadata);
+                }
+            } else {
+                p.put("outputKey", job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO));
+            }
+        }
+        return p;
     }
 
     private static double clamp(double v) {

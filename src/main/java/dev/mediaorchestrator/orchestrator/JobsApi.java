@@ -21,8 +21,10 @@ import java.util.concurrent.TimeoutException;
  * The steps of the {@code /jobs} routes that are not routing: replay and idempotency admission,
  * validation, recording, and the response documents.
  *
- * <p>Admission: a request claims its signature, nonce (10-minute {@link ReplayCache}) and
- * {@code Idempotency-Key} (kept for {@code JOB_TTL_SECONDS}) with a pending response. A copy of an
+ * <p>Admission: a request claims its signature, nonce (kept 12 minutes, as long as its {@code ts}
+ * can be accepted) and {@code Idempotency-Key} (kept for {@code JOB_TTL_SECONDS}) with a pending
+ * response: in this process ({@link ReplayCache}, where a copy waits for its original) and in the
+ * bucket ({@link ReplayStore}, shared by every replica and kept across restarts). A copy of an
  * accepted request gets the original response again and creates nothing; a copy that arrives
  * while the original is still being processed waits for it. When the original fails (400, 502),
  * its claims are released so that the client may retry.
@@ -34,12 +36,17 @@ public final class JobsApi {
     private final JobStore jobs;
     private final ReplayCache replay;
     private final ReplayCache idempotency;
+    private final ReplayStore shared;
     private final Clock clock;
+    private static final String SHARED_KEYS = "jobsSharedKeys";
+    /** How long a copy waits for the original request, on another replica, to be answered. */
+    static final java.time.Duration AWAIT_ORIGINAL = java.time.Duration.ofSeconds(30);
 
-    public JobsApi(JobStore jobs, ReplayCache replay, ReplayCache idempotency, Clock clock) {
+    public JobsApi(JobStore jobs, ReplayCache replay, ReplayCache idempotency, ReplayStore shared, Clock clock) {
         this.jobs = jobs;
         this.replay = replay;
         this.idempotency = idempotency;
+        this.shared = shared;
         this.clock = clock;
     }
 
@@ -66,9 +73,9 @@ public final class JobsApi {
             exchange.setProperty("replayResponse", await(existing));
             return;
         }
-        exchange.setProperty(PENDING, mine);
         List<String> all = new ArrayList<>(replayKeys);
         all.addAll(idemKeys);
+        exchange.setProperty(PENDING, mine);
         exchange.setProperty(CLAIM_KEYS, all);
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
@@ -78,6 +85,9 @@ public final class JobsApi {
                 }
                 replay.release(replayKeys, mine);
                 idempotency.release(idemKeys, mine);
+                if (done.getProperty(SHARED_KEYS) != null) {
+                    shared.release(all);
+                }
                 Exception cause = done.getException() != null ? done.getException()
                         : done.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
                 mine.completeExceptionally(cause instanceof HttpError ? cause : new HttpError(503, "original request failed, retry"));
@@ -108,13 +118,33 @@ public final class JobsApi {
         return JobRequest.from(body);
     }
 
-    /** Records a new queued job; sets exchange property {@code jobId}. */
+    /**
+     * Records a new queued job; sets exchange property {@code jobId}. First the request's keys are
+     * claimed in the memory every replica shares (only now, once the request is valid and its inputs
+     * are in the bucket, so a refused request writes nothing): when another replica, or this one
+     * before a restart, already took the request, its answer becomes this one's (exchange property
+     * {@code replayResponse}) and nothing is created. A 503 when the store cannot be written.
+     */
+    @SuppressWarnings("unchecked")
     public Job record(JobRequest request, Exchange exchange) {
+        List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
+        if (keys != null) {
+            java.util.Optional<ReplayStore.Earlier> earlier = shared.claim(keys);
+            if (earlier.isPresent()) {
+                ReplayStore.Earlier e = earlier.get().pending() ? shared.await(earlier.get().key(), AWAIT_ORIGINAL).orElse(null) : earlier.get();
+                if (e == null || e.pending()) {
+                    throw new HttpError(503, "original request still in progress, retry").withRetryAfter(2);
+                }
+                exchange.setProperty("replayResponse", e.response());
+                return null;
+            }
+            exchange.setProperty(SHARED_KEYS, keys);
+        }
         Job job = new Job(JobStore.newJobId(), request.mediaId(), request.engine(), request.options(),
                 clock.millis(), UUID.randomUUID().toString());
-        jobs.put(job);
-        exchange.setProperty("jobId", job.jobId);
-        return job;
+        Job stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
+        exchange.setProperty("jobId", stored.jobId);
+        return stored;
     }
 
     /**
@@ -127,7 +157,12 @@ public final class JobsApi {
     @SuppressWarnings("unchecked")
     public String accepted(Exchange exchange) {
         String jobId = exchange.getProperty("jobId", String.class);
-        String response = Json.write(Map.of("jobId", jobId, "status", "queued"));
+        String replayed = exchange.getProperty("replayResponse", String.class);
+        String response = replayed != null ? replayed : Json.write(Map.of("jobId", jobId, "status", "queued"));
+        List<String> sharedKeys = exchange.getProperty(SHARED_KEYS, List.class);
+        if (sharedKeys != null && replayed == null) {
+            shared.complete(sharedKeys, response);
+        }
         CompletableFuture<String> pending = exchange.getProperty(PENDING, CompletableFuture.class);
         if (pending != null) {
             pending.complete(response);
@@ -137,7 +172,7 @@ public final class JobsApi {
 
     /** The job document as JSON; the body is the Job read from the cache. */
     public String document(Job job) {
-        return Json.write(job.document());
+        return Json.write(job.document(jobs.queuePosition(job.jobId)));
     }
 
     public void notFound() {

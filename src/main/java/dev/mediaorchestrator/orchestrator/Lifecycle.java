@@ -18,10 +18,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Moves jobs through their states: runner callbacks ({@code POST /callbacks/container}) and
@@ -35,6 +39,7 @@ public final class Lifecycle implements AutoCloseable {
     private final JobStore jobs;
     private final Storage storage;
     private final ReplayCache replay;
+    private final ReplayStore shared;
     private final Clock clock;
     private final Config config;
     private final Dispatcher dispatcher;
@@ -46,9 +51,12 @@ public final class Lifecycle implements AutoCloseable {
     private final RunnerProbe probe = new RunnerProbe();
     private final ExecutorService probes = Threads.daemonPool("runner-probe", PROBE_PARALLELISM);
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
+    /** When this process last probed each job (a probe that changed nothing writes nothing). */
+    private final Map<String, Long> probedAt = new ConcurrentHashMap<>();
     private volatile Metrics metrics = Metrics.NONE;
 
-    public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, Dispatcher dispatcher, Clock clock) {
+    public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
+        this.shared = shared;
         this.config = config;
         this.dispatcher = dispatcher;
         this.jobs = jobs;
@@ -73,59 +81,90 @@ public final class Lifecycle implements AutoCloseable {
         if (!JobTransitions.isKnownStatus(status)) {
             throw HttpError.badRequest("status is unknown"); // not echoed: the error text stays short and stable
         }
-        Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
         String signature = exchange.getProperty("signature", String.class);
         String nonce = exchange.getProperty("nonce", String.class);
         List<String> keys = Arrays.asList(signature == null ? null : "cb-sig:" + signature, nonce == null ? null : "cb-nonce:" + nonce);
         if (replay.claim(keys, Boolean.TRUE) != null) {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }
-        JobTransitions.Outcome outcome;
-        synchronized (job) {
-            outcome = JobTransitions.apply(job, body, clock.millis());
+        try {
+            if (shared.claim(keys).isPresent()) { // seen by another replica, or before a restart
+                return Json.write(Map.of("ok", true, "duplicate", true));
+            }
+        } catch (RuntimeException e) {
+            replay.release(keys, Boolean.TRUE);
+            throw e;
         }
-        jobs.update(jobId, j -> { });
-        if (outcome == JobTransitions.Outcome.FAILED) {
+        AtomicReference<JobTransitions.Outcome> outcome = new AtomicReference<>(JobTransitions.Outcome.IGNORED);
+        Job job;
+        try {
+            long now = clock.millis();
+            job = jobs.transition(jobId, j -> {
+                if (j.isTerminal()) {
+                    outcome.set(JobTransitions.Outcome.IGNORED);
+                    return j;
+                }
+                Job.Draft d = j.draft();
+                outcome.set(JobTransitions.apply(d, body, now));
+                return d.build();
+            }).orElseThrow(() -> new HttpError(404, "not found"));
+        } catch (RuntimeException e) {
+            replay.release(keys, Boolean.TRUE); // not applied: the runner's retry must not be a "duplicate"
+            shared.release(keys);
+            throw e;
+        }
+        if (outcome.get() == JobTransitions.Outcome.FAILED) {
             LOG.info("job {} {}: {}", jobId, job.status, job.error);
-        } else if (outcome == JobTransitions.Outcome.AWAITING_OUTPUTS) {
-            checkOutputs(job);
+        } else if (outcome.get() == JobTransitions.Outcome.AWAITING_OUTPUTS) {
+            job = checkOutputs(job);
         }
         return Json.write(Map.of("ok", true, "status", job.status));
     }
 
-    /** Completes the job if all its outputs are in the bucket; true if it is (now) completed. */
-    public boolean checkOutputs(Job job) {
+    /**
+     * Completes the job if all its outputs are in the bucket; returns the job as it is afterwards
+     * (completed when they are, or as given when not). The completion itself is a transition on a
+     * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
+     */
+    public Job checkOutputs(Job job) {
         if (job.isTerminal()) {
-            return "completed".equals(job.status);
+            return job;
         }
         for (Engine.OutputKind kind : job.engine.outputs) {
             if (!storage.exists(job.outputKey(kind))) {
-                return false;
+                return job;
             }
         }
         // A downloader job carries metadata whatever completes it: mapped from metadata.json when
         // no runner callback brought it (the original downloader sends it only after its uploads).
         Map<String, Object> metadata = job.engine == Engine.DOWNLOADER && job.metadata == null
                 ? DownloadMetadata.fromBucket(storage, job) : null;
-        boolean done;
-        synchronized (job) {
-            if (metadata != null && job.metadata == null && !job.isTerminal()) {
-                job.metadata = metadata;
+        long now = clock.millis();
+        AtomicBoolean completedHere = new AtomicBoolean();
+        Job done = jobs.transition(job.jobId, j -> {
+            completedHere.set(false);
+            if (j.isTerminal()) {
+                return j;
             }
-            done = JobTransitions.complete(job, clock.millis());
+            Job.Draft d = j.draft();
+            if (d.metadata == null && metadata != null) {
+                d.metadata = metadata;
+            }
+            completedHere.set(JobTransitions.complete(d, now));
+            return d.build();
+        }).orElse(job);
+        if (completedHere.get()) {
+            LOG.info("job {} completed ({} ms)", job.jobId, done.durationMs);
         }
-        if (done) {
-            jobs.update(job.jobId, j -> { });
-            LOG.info("job {} completed ({} ms)", job.jobId, job.durationMs);
-        }
-        return true;
+        return done;
     }
 
     /** For {@code GET /jobs/{id}}: check the bucket first when the job is not terminal. */
     public Job refreshed(Job job) {
         if (!job.isTerminal()) {
             try {
-                checkOutputs(job);
+                return checkOutputs(job);
             } catch (RuntimeException e) {
                 LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
             }
@@ -133,16 +172,18 @@ public final class Lifecycle implements AutoCloseable {
         return job;
     }
 
-    /** The completion timer: heads the outputs of every non-terminal, dispatched job. */
+    /** The completion timer: heads the outputs of every non-terminal, active job (any replica's). */
     public void pollOutputs() {
         List<Future<?>> pending = new ArrayList<>();
-        for (Job job : jobs.cache().asMap().values()) {
+        java.util.Collection<Job> active = jobs.active();
+        probedAt.keySet().retainAll(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        for (Job job : active) {
             if (job.isTerminal() || !checking.add(job.jobId)) {
                 continue;
             }
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
-                    if (!checkOutputs(job)) {
+                    if (!checkOutputs(job).isTerminal()) {
                         enforceLimits(job);
                     }
                 } catch (RuntimeException e) {
@@ -171,22 +212,33 @@ public final class Lifecycle implements AutoCloseable {
         long now = clock.millis();
         long timeout = config.jobTimeoutSeconds(job.engine.id);
         if (now - job.createdAt > timeout * 1000) {
-            fail(job, "job timed out after " + timeout + " s", now);
+            fail(job.jobId, "job timed out after " + timeout + " s", now, j -> true);
         } else {
             probeIfQuiet(job, now);
         }
     }
 
-    private void fail(Job job, String error, long now) {
-        boolean ended;
-        synchronized (job) {
-            ended = JobTransitions.terminate(job, "failed", error, now);
+    /**
+     * Fails the job on a fresh read when {@code stillTrue} holds for it then; tells the runner to
+     * stop when this call is what ended the job. Returns the job afterwards.
+     */
+    private Optional<Job> fail(String jobId, String error, long now, java.util.function.Predicate<Job> stillTrue) {
+        AtomicBoolean endedHere = new AtomicBoolean();
+        Optional<Job> after = jobs.transition(jobId, j -> {
+            endedHere.set(false);
+            if (j.isTerminal() || !stillTrue.test(j)) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "failed", error, now);
+            endedHere.set(true);
+            return d.build();
+        });
+        if (endedHere.get() && after.isPresent()) {
+            LOG.warn("job {} failed: {}", jobId, error);
+            dispatcher.cancelOnRunner(after.get());
         }
-        if (ended) {
-            jobs.update(job.jobId, j -> { });
-            LOG.warn("job {} failed: {}", job.jobId, error);
-            dispatcher.cancelOnRunner(job);
-        }
+        return after;
     }
 
     /**
@@ -196,7 +248,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     void probeIfQuiet(Job job, long now) {
         URI runner = config.runnerBaseUrl(job.engine.id);
-        long quietSince = Math.max(job.lastReportAt, job.lastProbeAt);
+        long quietSince = Math.max(Math.max(job.lastReportAt, job.lastProbeAt), probedAt.getOrDefault(job.jobId, 0L));
         if (runner == null || !job.dispatched || job.isTerminal() || quietSince == 0
                 || now - quietSince < config.runnerProbeSeconds * 1000 || !probing.add(job.jobId)) {
             return;
@@ -204,10 +256,11 @@ public final class Lifecycle implements AutoCloseable {
         try {
             probes.submit(JobContext.wrap(job.jobId, () -> {
                 try {
-                    applyProbe(job, probe.probe(runner, job.jobId));
+                    applyProbe(job, probe.probe(runner, job.jobId), now);
                 } catch (RuntimeException e) {
                     LOG.warn("probe of job {} failed: {}", job.jobId, e.toString());
                 } finally {
+                    probedAt.put(job.jobId, clock.millis());
                     probing.remove(job.jobId);
                 }
             }));
@@ -216,47 +269,54 @@ public final class Lifecycle implements AutoCloseable {
         }
     }
 
-    /** Acts on what the runner said about a quiet job. */
-    void applyProbe(Job job, RunnerProbe.Answer answer) {
+    /**
+     * Acts on what the runner said about a quiet job, on a fresh read: a job whose runner reported
+     * after the probe started ({@code askedAt}) is left alone, the answer being older than the report.
+     */
+    void applyProbe(Job job, RunnerProbe.Answer answer, long askedAt) {
         long now = clock.millis();
+        String jobId = job.jobId;
         metrics.runnerProbe(job.engine.id, answer.kind().name().toLowerCase(java.util.Locale.ROOT));
+        java.util.function.Predicate<Job> stillQuiet = j -> j.dispatched && j.lastReportAt <= askedAt;
         switch (answer.kind()) {
-            case ALIVE -> {
-                boolean changed;
-                synchronized (job) {
-                    changed = JobTransitions.probedAlive(job, answer.status(), answer.progress(), now);
+            case ALIVE -> jobs.transition(jobId, j -> {
+                if (j.isTerminal() || !stillQuiet.test(j)) {
+                    return j;
                 }
-                if (changed) {
-                    jobs.update(job.jobId, j -> { });
+                Job.Draft d = j.draft();
+                return JobTransitions.probedAlive(d, answer.status(), answer.progress(), now) ? d.build() : j;
+            });
+            case FAILED -> fail(jobId, "runner reports failed" + (answer.error() == null ? "" : ": " + answer.error()), now, stillQuiet);
+            case COMPLETED -> jobs.transition(jobId, j -> {
+                if (j.isTerminal() || (j.runnerCompleted && j.probeMisses == 0)) {
+                    return j;
                 }
-            }
-            case FAILED -> {
-                synchronized (job) {
-                    job.lastProbeAt = now;
-                }
-                fail(job, "runner reports failed" + (answer.error() == null ? "" : ": " + answer.error()), now);
-            }
-            case COMPLETED -> {
-                synchronized (job) {
-                    job.lastProbeAt = now;
-                    job.probeMisses = 0;
-                    job.runnerCompleted = true;
-                }
-                if (!checkOutputs(job)) {
-                    jobs.update(job.jobId, j -> { });
-                }
-            }
+                Job.Draft d = j.draft();
+                d.runnerCompleted = true;
+                d.probeMisses = 0;
+                d.lastProbeAt = now;
+                return d.build();
+            }).ifPresent(this::checkOutputs);
             case LOST -> {
-                int misses;
-                synchronized (job) {
-                    job.lastProbeAt = now;
-                    misses = ++job.probeMisses;
-                }
-                LOG.warn("probe of job {}: {} ({} of {} in a row)", job.jobId, answer.why(), misses, MAX_PROBE_MISSES);
-                if (misses >= MAX_PROBE_MISSES) {
-                    fail(job, "runner lost the job (" + answer.why() + " to " + misses + " probes in a row)", now);
-                } else {
-                    jobs.update(job.jobId, j -> { });
+                AtomicInteger misses = new AtomicInteger();
+                Optional<Job> after = jobs.transition(jobId, j -> {
+                    if (j.isTerminal() || !stillQuiet.test(j)) {
+                        return j;
+                    }
+                    Job.Draft d = j.draft();
+                    d.lastProbeAt = now;
+                    d.probeMisses = j.probeMisses + 1;
+                    misses.set(d.probeMisses);
+                    if (d.probeMisses >= MAX_PROBE_MISSES) {
+                        JobTransitions.terminate(d, "failed", "runner lost the job (" + answer.why() + " to "
+                                + d.probeMisses + " probes in a row)", now);
+                    }
+                    return d.build();
+                });
+                LOG.warn("probe of job {}: {} ({} of {} in a row)", jobId, answer.why(), misses.get(), MAX_PROBE_MISSES);
+                if (after.isPresent() && after.get().isTerminal() && misses.get() >= MAX_PROBE_MISSES) {
+                    LOG.warn("job {} failed: {}", jobId, after.get().error);
+                    dispatcher.cancelOnRunner(after.get());
                 }
             }
         }
@@ -264,17 +324,24 @@ public final class Lifecycle implements AutoCloseable {
 
     /** {@code POST /jobs/{jobId}/cancel}, after the signature and ts checks. */
     public String cancel(String jobId) {
-        Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
-        boolean canceled;
-        synchronized (job) {
-            canceled = JobTransitions.terminate(job, "canceled", "canceled by request", clock.millis());
+        jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        AtomicBoolean canceled = new AtomicBoolean();
+        long now = clock.millis();
+        Job after = jobs.transition(jobId, j -> {
+            canceled.set(false);
+            if (j.isTerminal()) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "canceled", "canceled by request", now);
+            canceled.set(true);
+            return d.build();
+        }).orElseThrow(() -> new HttpError(404, "not found"));
+        if (!canceled.get()) {
+            throw new HttpError(409, "job is already " + after.status);
         }
-        if (!canceled) {
-            throw new HttpError(409, "job is already " + job.status);
-        }
-        jobs.update(jobId, j -> { });
         LOG.info("job {} canceled", jobId);
-        dispatcher.cancelOnRunner(job);
+        dispatcher.cancelOnRunner(after);
         return Json.write(Map.of("jobId", jobId, "status", "canceled"));
     }
 

@@ -2,11 +2,9 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
-import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.observability.JobContext;
 import dev.mediaorchestrator.observability.Metrics;
-import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,32 +24,41 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
  * when it becomes terminal, retried until the app answers 2xx (1 s, doubling, at most 5 min apart,
- * for as long as the job lives — at least an hour with the default TTL), always with the same
- * nonce; presigned URLs are made fresh for each attempt.
+ * for as long as the job lives — at least an hour with the default TTL).
+ *
+ * <p>The callback is a stored event: its nonce and body were written with the job's terminal
+ * transition ({@link Job.Callback}), so every attempt — after a crash, a restart, from another
+ * replica — sends the same event with the same nonce; only {@code ts} and the presigned URLs are
+ * made fresh. An attempt first takes the delivery lease in the job record (a conditional write:
+ * one orchestrator at a time), and records its outcome in the record afterwards. The lease's owner
+ * is this orchestrator's instance id, kept in {@code DATA_DIR}: after a kill -9 and a restart on the
+ * same data dir it takes its own lease back at once; another replica waits until it runs out.
  */
 public final class TerminalCallbacks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TerminalCallbacks.class);
     static final long FIRST_RETRY_MS = 1000;
     static final long MAX_RETRY_MS = 300_000;
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** An attempt's lease: longer than the attempt can take. */
+    static final long LEASE_MS = TIMEOUT.toMillis() + 30_000;
 
     private final Config config;
     private final JobStore jobs;
     private final TransferUrls urls;
     private final SignedHttp http;
     private final Clock clock;
-    private final Storage storage;
-    private final String instanceId = UUID.randomUUID().toString();
+    private final String instanceId;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile Metrics metrics = Metrics.NONE;
     private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
 
-    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Storage storage) {
-        this.storage = storage;
+    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId) {
         this.config = config;
         this.jobs = jobs;
         this.urls = urls;
         this.http = http;
         this.clock = clock;
+        this.instanceId = instanceId;
     }
 
     /** Where this sender reports to (observability; nothing until set). */
@@ -62,28 +69,35 @@ public final class TerminalCallbacks implements AutoCloseable {
     /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
     public void deliverDue() {
         long now = clock.millis();
-        for (Job job : jobs.cache().asMap().values()) {
+        for (Job job : jobs.active()) {
             deliverIfDue(job, now);
         }
     }
 
     /**
      * When a job has just become terminal ({@link JobStore#onTerminal}): its first attempt starts
-     * now, not at the next tick of the timer (which added 0 to 500 ms to every job). Later attempts
-     * keep to their backoff.
+     * now, not at the next tick of the timer. Later attempts keep to their backoff.
      */
     public void deliverNow(Job job) {
         deliverIfDue(job, clock.millis());
     }
 
+    private boolean due(Job job, long now) {
+        Job.Callback cb = job.callback;
+        return job.isTerminal() && !cb.delivered() && !cb.abandoned() && cb.nextAttemptAt() <= now
+                && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || cb.leaseUntil() <= now);
+    }
+
     private void deliverIfDue(Job job, long now) {
-        if (!job.isTerminal() || job.callback.delivered || job.callback.nextAttemptAt > now || !inFlight.add(job.jobId)) {
+        if (!due(job, now) || !inFlight.add(job.jobId)) {
             return;
         }
         try {
             senders.submit(JobContext.wrap(job.jobId, () -> {
                 try {
-                    attempt(job);
+                    attempt(job.jobId);
+                } catch (RuntimeException e) {
+                    LOG.warn("[cf-callback] attempt for {} failed: {}", job.jobId, e.toString());
                 } finally {
                     inFlight.remove(job.jobId);
                 }
@@ -93,132 +107,67 @@ public final class TerminalCallbacks implements AutoCloseable {
         }
     }
 
-    void attempt(Job job) {
-        synchronized (job) {
-            if (job.callback.delivered) {
-                return;
-            }
-        }
-        // Only the orchestrator holding the delivery claim in the bucket sends: with two processes
-        // on one bucket, the app still hears once.
-        String claim = claim(job);
-        if (claim == null) {
-            return;
-        }
-        boolean delivered = false;
-        try {
-            delivered = metrics.appCallback(job, send(job));
-        } finally {
-            release(job, claim, delivered);
-        }
-    }
-
-    private boolean send(Job job) {
-        Map<String, Object> payload;
-        synchronized (job) {
-            if (job.callback.nonce == null) {
-                job.callback.nonce = UUID.randomUUID().toString();
-            }
-            payload = payload(job);
-        }
-        String error;
-        if (config.nextBaseUrl == null) {
-            error = "NEXT_BASE_URL is not set";
-        } else {
-            try {
-                SignedHttp.Response r = http.post(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload, Duration.ofSeconds(30));
-                if (r.ok()) {
-                    jobs.update(job.jobId, j -> {
-                        j.callback.delivered = true;
-                        j.callback.attempts++;
-                        j.callback.lastError = null;
-                    });
-                    LOG.info("[cf-callback] delivered {} ({}, attempt {})", job.jobId, job.status, job.callback.attempts);
-                    return true;
-                }
-                error = "app answered " + r.status();
-            } catch (IOException e) {
-                error = "app unreachable: " + e.getClass().getSimpleName();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                error = "interrupted";
-            }
-        }
-        String reason = error;
-        jobs.update(job.jobId, j -> {
-            j.callback.attempts++;
-            j.callback.lastError = reason;
-            long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(20, j.callback.attempts - 1));
-            j.callback.nextAttemptAt = clock.millis() + delay;
-        });
-        LOG.warn("[cf-callback] failed {} (attempt {}): {}; retrying", job.jobId, job.callback.attempts, reason);
-        return false;
-    }
-
-    static final String CLAIM_PREFIX = "state/callbacks/";
-    static final long LEASE_MS = 120_000;
-
-    /**
-     * Takes the job's delivery claim ({@code state/callbacks/{jobId}.json}) with a conditional
-     * write: created with {@code If-None-Match: *}, or taken over with {@code If-Match} on its ETag
-     * when its lease has run out. Returns the claim's ETag, or null when another process holds it
-     * or the callback was already delivered.
-     */
-    private String claim(Job job) {
-        if (storage == null) {
-            return "";
-        }
-        String key = CLAIM_PREFIX + job.jobId + ".json";
+    void attempt(String jobId) {
         long now = clock.millis();
-        byte[] mine = Json.writeBytes(Map.of("owner", instanceId, "leaseUntil", now + LEASE_MS, "delivered", false));
-        try {
-            Optional<Storage.Versioned> current = storage.getSmall(key);
-            if (current.isEmpty()) {
-                return storage.putSmall(key, mine, "application/json", null, true).orElse(null);
+        long leaseUntil = now + LEASE_MS;
+        Optional<Job> leased = jobs.transition(jobId, j -> {
+            if (!due(j, now)) {
+                return j;
             }
-            Map<String, Object> c = Json.parseObject(current.get().data());
-            if (Boolean.TRUE.equals(c.get("delivered"))) {
-                jobs.update(job.jobId, j -> j.callback.delivered = true);
-                return null;
+            Job.Draft d = j.draft();
+            if (d.callback.nonce() == null || d.callback.event() == null) {
+                // a record from before events were stored: fix the event now, once
+                d.callback = d.callback.withEvent(UUID.randomUUID().toString(), JobTransitions.event(d), now);
             }
-            long leaseUntil = c.get("leaseUntil") instanceof Number n ? n.longValue() : 0;
-            if (leaseUntil > now && !instanceId.equals(c.get("owner"))) {
-                jobs.update(job.jobId, j -> j.callback.nextAttemptAt = leaseUntil);
-                return null;
+            d.callback = d.callback.leased(instanceId, leaseUntil);
+            return d.build();
+        });
+        if (leased.isEmpty() || !instanceId.equals(leased.get().callback.leaseOwner()) || leased.get().callback.leaseUntil() != leaseUntil) {
+            return; // not due, or another orchestrator holds the lease
+        }
+        Job job = leased.get();
+        String error = send(job);
+        boolean delivered = error == null;
+        metrics.appCallback(job, delivered);
+        long after = clock.millis();
+        Optional<Job> recorded = jobs.transition(jobId, j -> {
+            if (!instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() != leaseUntil) {
+                return j; // the lease ran out and another took over: its outcome counts
             }
-            return storage.putSmall(key, mine, "application/json", current.get().etag(), false).orElse(null);
-        } catch (RuntimeException e) {
-            LOG.warn("[cf-callback] cannot claim delivery of {}: {}", job.jobId, e.toString());
-            return null;
+            Job.Draft d = j.draft();
+            long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(20, j.callback.attempts()));
+            d.callback = d.callback.attempted(delivered, error, after + delay);
+            return d.build();
+        });
+        int attempts = recorded.map(j -> j.callback.attempts()).orElse(0);
+        if (delivered) {
+            LOG.info("[cf-callback] delivered {} ({}, attempt {})", jobId, job.status, attempts);
+        } else {
+            LOG.warn("[cf-callback] failed {} (attempt {}): {}; retrying", jobId, attempts, error);
         }
     }
 
-    private void release(Job job, String etag, boolean delivered) {
-        if (storage == null) {
-            return;
+    /** One attempt; null when the app took it, else why not. */
+    private String send(Job job) {
+        if (config.nextBaseUrl == null) {
+            return "NEXT_BASE_URL is not set";
         }
-        byte[] state = Json.writeBytes(Map.of("owner", instanceId, "leaseUntil", 0, "delivered", delivered));
         try {
-            storage.putSmall(CLAIM_PREFIX + job.jobId + ".json", state, "application/json", etag, false);
-        } catch (RuntimeException e) {
-            LOG.warn("[cf-callback] cannot release the delivery claim of {}: {}", job.jobId, e.toString());
+            SignedHttp.Response r = http.post(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload(job), TIMEOUT);
+            return r.ok() ? null : "app answered " + r.status();
+        } catch (IOException e) {
+            return "app unreachable: " + e.getClass().getSimpleName();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
         }
     }
 
-    /** The contract's terminal callback body for the job's engine. */
+    /** The stored event with this attempt's {@code ts} and fresh presigned URLs. */
     Map<String, Object> payload(Job job) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("jobId", job.jobId);
-        p.put("mediaId", job.mediaId);
-        p.put("engine", job.engine.id);
-        p.put("status", job.status);
+        Map<String, Object> p = new LinkedHashMap<>(job.callback.event());
         p.put("ts", clock.millis());
-        p.put("nonce", job.callback.nonce);
-        p.put("durationMs", job.durationMs);
-        p.put("attempts", job.attempts);
-        if (job.error != null) {
-            p.put("error", job.error);
-        }
+        p.put("nonce", job.callback.nonce());
         if ("completed".equals(job.status)) {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
@@ -226,11 +175,7 @@ public final class TerminalCallbacks implements AutoCloseable {
                     outputs.put(kind.id, Map.of("key", job.outputKey(kind), "url", outputUrl(job, kind)));
                 }
                 p.put("outputs", outputs);
-                if (job.metadata != null) {
-                    p.put("metadata", job.metadata);
-                }
             } else {
-                p.put("outputKey", job.outputKey(Engine.OutputKind.VIDEO));
                 p.put("outputUrl", outputUrl(job, Engine.OutputKind.VIDEO));
             }
         }

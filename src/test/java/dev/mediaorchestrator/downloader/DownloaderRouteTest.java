@@ -564,7 +564,11 @@ class DownloaderRouteTest {
         }
 
         void assertNeverLogged(String jobId, String secret) {
-            List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            List<ILoggingEvent> events;
+            synchronized (appender) { // AppenderBase.doAppend holds this lock: other tests' threads append while we read
+                events = new java.util.ArrayList<>(appender.list);
+            }
+            List<String> lines = events.stream().map(ILoggingEvent::getFormattedMessage).toList();
             assertTrue(lines.stream().anyMatch(l -> l.contains("start download (job " + jobId)), "the job's log lines were captured");
             lines.forEach(l -> assertFalse(l.contains(secret), "logged: " + l));
         }

@@ -110,8 +110,24 @@ class CompletionAndCallbackTest {
         assertEquals(4, attempts.size());
         assertEquals(1, next.acceptedFor(jobId).size());
         assertEquals(1, attempts.stream().map(m -> m.get("nonce")).distinct().count(), "one nonce for every attempt");
-        Map<String, Object> doc = json(app.get("/jobs/" + jobId));
+        // the app's 200 comes before the orchestrator records it: the document follows within moments
+        Map<String, Object> doc = recordedDelivery(jobId);
         assertEquals(Map.of("delivered", true, "attempts", 4, "lastError", "null"), stringify((Map<?, ?>) doc.get("callback")));
+    }
+
+    private Map<String, Object> recordedDelivery(String jobId) {
+        Wait.until("the delivery recorded in the job", Duration.ofSeconds(10), () -> {
+            try {
+                return Boolean.TRUE.equals(((Map<?, ?>) json(app.get("/jobs/" + jobId)).get("callback")).get("delivered"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        try {
+            return json(app.get("/jobs/" + jobId));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static Map<String, Object> stringify(Map<?, ?> m) {

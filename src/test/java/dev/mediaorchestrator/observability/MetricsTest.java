@@ -35,29 +35,38 @@ class MetricsTest {
         return new Job(id, "m1", Engine.DOWNLOADER, Map.of(), createdAt, "nonce");
     }
 
-    private static void move(Job job, String status, long ts) {
-        job.status = status;
-        job.ts = ts;
+    /** The job's next value: {@code status} at {@code ts}. */
+    private static Job move(Job job, String status, long ts) {
+        Job.Draft d = job.draft();
+        d.status = status;
+        d.ts = ts;
         if (Job.TERMINAL.contains(status)) {
-            job.durationMs = ts - job.createdAt;
+            d.durationMs = ts - job.createdAt;
         }
+        return d.build();
+    }
+
+    private static Job at(Job job, long ts) {
+        Job.Draft d = job.draft();
+        d.ts = ts;
+        return d.build();
     }
 
     @Test
     void aJobIsCountedOnceWithTheTimeOfEachStatus() {
         Job j = job("job_a", 10_000);
         metrics.jobCreated(j);
-        move(j, "preparing", 11_000);
+        j = move(j, "preparing", 11_000);
         metrics.jobChanged(j);
-        move(j, "fetching_metadata", 11_500);
+        j = move(j, "fetching_metadata", 11_500);
         metrics.jobChanged(j);
         metrics.jobChanged(j); // written again with no change of status
-        move(j, "running", 14_000);
+        j = move(j, "running", 14_000);
         metrics.jobChanged(j);
-        move(j, "completed", 20_000);
+        j = move(j, "completed", 20_000);
         metrics.jobChanged(j);
         metrics.jobChanged(j); // e.g. the callback delivered: still one end
-        j.ts = 25_000;
+        j = at(j, 25_000);
         metrics.jobChanged(j);
 
         PrometheusText m = scrape();
@@ -78,12 +87,12 @@ class MetricsTest {
     void anOlderViewOfAJobChangesNothing() {
         Job j = job("job_b", 0);
         metrics.jobCreated(j);
-        move(j, "running", 5_000);
+        j = move(j, "running", 5_000);
         metrics.jobChanged(j);
         Job stale = job("job_b", 0);
-        move(stale, "preparing", 4_000);
+        stale = move(stale, "preparing", 4_000);
         metrics.jobChanged(stale);
-        move(j, "failed", 9_000);
+        j = move(j, "failed", 9_000);
         metrics.jobChanged(j);
         PrometheusText m = scrape();
         assertEquals(1, m.value("mediaorch_jobs_failed_total", "engine", "media-downloader"));
@@ -94,19 +103,19 @@ class MetricsTest {
     @Test
     void jobsReadBackFromTheBucketAreNotCountedAgain() {
         Job ended = job("job_c", 0);
-        move(ended, "completed", 3_000);
+        ended = move(ended, "completed", 3_000);
         metrics.jobLoaded(ended);
-        ended.ts = 4_000;
+        ended = at(ended, 4_000);
         metrics.jobChanged(ended);
 
         Job running = job("job_d", 0);
-        move(running, "running", 2_000);
+        running = move(running, "running", 2_000);
         metrics.jobLoaded(running);
-        move(running, "canceled", 7_000);
+        running = move(running, "canceled", 7_000);
         metrics.jobChanged(running);
 
         Job unknown = job("job_e", 0); // changed without being created or loaded here: taken as it is
-        move(unknown, "failed", 1_000);
+        unknown = move(unknown, "failed", 1_000);
         metrics.jobChanged(unknown);
 
         PrometheusText m = scrape();

@@ -32,7 +32,7 @@ class JobStoreTest {
         JobStore store = new JobStore(Duration.ofMinutes(1));
         Job job = new Job("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "m1", Engine.DOWNLOADER,
                 Map.of("url", "https://x", "proxy", Map.of("password", "pw")), 1000, "n");
-        store.put(job);
+        store.create(job);
         Map<String, Object> d = store.get(job.jobId).orElseThrow().document();
         for (String f : new String[]{"jobId", "mediaId", "engine", "status", "phase", "progress", "outputKey",
                 "outputAudioKey", "outputMetadataKey", "outputs", "metadata", "error", "createdAt", "ts", "durationMs", "attempts"}) {
@@ -53,10 +53,172 @@ class JobStoreTest {
         java.util.List<String> heard = new java.util.ArrayList<>();
         store.onTerminal(j -> heard.add(j.jobId + ":" + j.status));
         Job job = new Job("job_cccccccccccccccccccccccccc", "m1", Engine.BURNER, Map.of(), 1000, "n");
-        store.put(job);
-        store.update(job.jobId, j -> j.progress = 0.5);
+        store.create(job);
+        store.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            d.progress = 0.5;
+            return d.build();
+        });
         assertEquals(java.util.List.of(), heard, "not terminal yet");
-        store.update(job.jobId, j -> JobTransitions.terminate(j, "failed", "boom", 2000));
+        store.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "failed", "boom", 2000);
+            return d.build();
+        });
         assertEquals(java.util.List.of("job_cccccccccccccccccccccccccc:failed"), heard);
+        store.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "canceled", "late", 3000);
+            return d.build();
+        });
+        assertEquals(1, heard.size(), "a terminal job is final: no second end");
+    }
+
+    /** In-memory objects that count the reads of job records. */
+    private static final class Counting implements StateObjects {
+        final StateObjects inner = StateObjects.inMemory();
+        final java.util.concurrent.atomic.AtomicInteger recordReads = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+            if (key.startsWith(JobStore.STATE_PREFIX)) {
+                recordReads.incrementAndGet();
+            }
+            return inner.get(key);
+        }
+
+        @Override
+        public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+            return inner.put(key, data, ifMatch, createOnly);
+        }
+
+        @Override
+        public void delete(String key) {
+            inner.delete(key);
+        }
+
+        @Override
+        public java.util.List<dev.mediaorchestrator.storage.Storage.Listed> list(String prefix) {
+            return inner.list(prefix);
+        }
+    }
+
+    private static final dev.mediaorchestrator.common.Hmac HMAC = new dev.mediaorchestrator.common.Hmac("k");
+
+    private static Job finished(JobStore store, Job job) {
+        store.create(job);
+        store.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "failed", "x", j.createdAt + 1);
+            return d.build();
+        });
+        return store.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            d.callback = d.callback.attempted(true, null, 0);
+            return d.build();
+        }).orElseThrow();
+    }
+
+    @Test
+    void aStartReadsOnlyTheActiveJobsHoweverLongTheHistory() {
+        Counting objects = new Counting();
+        JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(finished(first, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).isDone());
+        }
+        for (int i = 0; i < 3; i++) {
+            first.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        }
+        assertEquals(3, objects.list(JobStore.ACTIVE_PREFIX).size(), "a finished job leaves the active index");
+        objects.recordReads.set(0);
+        JobStore restarted = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        assertEquals(3, restarted.recover());
+        assertEquals(3, objects.recordReads.get(), "one read per active job, none of the 10,000 finished ones");
+        restarted.close();
+        first.close();
+    }
+
+    @Test
+    void retentionDeletesDoneRecordsPastTheirTtlOnly() {
+        StateObjects objects = StateObjects.inMemory();
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.ofEpochMilli(now.get());
+            }
+        };
+        JobStore store = new JobStore(Duration.ofMinutes(10), objects, HMAC, clock);
+        Job done = finished(store, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        Job running = store.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        Job undelivered = store.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        store.transition(undelivered.jobId, j -> {
+            Job.Draft d = j.draft();
+            JobTransitions.terminate(d, "failed", "x", now.get());
+            return d.build();
+        });
+        assertEquals(0, store.sweep(), "nothing is older than the TTL yet");
+        now.addAndGet(Duration.ofMinutes(11).toMillis());
+        assertEquals(1, store.sweep());
+        assertTrue(store.fresh(done.jobId).isEmpty(), "the done record is gone");
+        assertTrue(store.fresh(running.jobId).isPresent(), "a job still running stays");
+        assertTrue(store.fresh(undelivered.jobId).isPresent(), "a callback not yet delivered keeps its job");
+        store.close();
+    }
+
+    @Test
+    void optionsAreSealedInTheRecordAndOpenOnlyWithTheSecret() {
+        StateObjects objects = StateObjects.inMemory();
+        JobStore store = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        Job job = store.create(new Job(JobStore.newJobId(), "m", Engine.DOWNLOADER,
+                Map.of("url", "https://x", "proxy", Map.of("password", "pw-secret-1")), System.currentTimeMillis(), "n"));
+        String raw = new String(objects.get(JobStore.STATE_PREFIX + job.jobId + ".json").orElseThrow().data(), java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse(raw.contains("pw-secret-1"), raw);
+        JobStore again = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        assertEquals(Map.of("password", "pw-secret-1"), again.fresh(job.jobId).orElseThrow().options().get("proxy"));
+        JobStore otherSecret = new JobStore(Duration.ofDays(1), objects, new dev.mediaorchestrator.common.Hmac("other"), java.time.Clock.systemUTC());
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> otherSecret.fresh(job.jobId));
+        store.close();
+        again.close();
+        otherSecret.close();
+    }
+
+    @Test
+    void aConflictingWriteIsReadAgainAndReapplied() {
+        StateObjects objects = StateObjects.inMemory();
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        Job after = a.transition(job.jobId, j -> {
+            if (calls.incrementAndGet() == 1) {
+                // another replica cancels between this read and this write
+                b.transition(job.jobId, k -> {
+                    Job.Draft d = k.draft();
+                    JobTransitions.terminate(d, "canceled", "by b", System.currentTimeMillis());
+                    return d.build();
+                });
+            }
+            if (j.isTerminal()) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            JobTransitions.complete(d, System.currentTimeMillis());
+            return d.build();
+        }).orElseThrow();
+        assertEquals(2, calls.get(), "the conflict made the change run again on the new version");
+        assertEquals("canceled", after.status, "and it saw the cancel: a terminal job is final");
+        a.close();
+        b.close();
     }
 }

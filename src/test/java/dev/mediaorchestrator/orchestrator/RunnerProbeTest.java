@@ -40,7 +40,7 @@ class RunnerProbeTest {
 
     @Test
     void aliveMovesStatusAndProgressForwardOnlyAndNeverCompletes() {
-        Job job = new Job("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "m", Engine.BURNER, Map.of(), 0, "n");
+        Job.Draft job = new Job("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "m", Engine.BURNER, Map.of(), 0, "n").draft();
         job.status = "running";
         job.progress = 0.5;
         job.probeMisses = 2;
