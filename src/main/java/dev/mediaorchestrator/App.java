@@ -16,6 +16,7 @@ import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
 import dev.mediaorchestrator.orchestrator.StateObjects;
+import dev.mediaorchestrator.orchestrator.UploadJanitor;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
@@ -57,6 +58,10 @@ public final class App implements AutoCloseable {
     private final JobStore jobs;
 
     private final List<AutoCloseable> closeables;
+    /** Run first in {@link #close()}, before Camel stops. */
+    private final List<Runnable> beforeStop = new ArrayList<>();
+    /** Held from the start to the very end of {@link #close()}. */
+    private DataDirLock lock;
 
     private App(Config config, Main main, EmbeddedS3 embedded, Storage storage, JobStore jobs, List<AutoCloseable> closeables) {
         this.closeables = closeables;
@@ -128,6 +133,20 @@ public final class App implements AutoCloseable {
 
     public static App start(Config config, RunnerConfig runnerConfig) throws Exception {
         long t0 = System.nanoTime();
+        DataDirLock lock = config.roles.contains("orchestrator") ? DataDirLock.acquire(config.dataDir) : null;
+        try {
+            App app = start(config, runnerConfig, t0);
+            app.lock = lock;
+            return app;
+        } catch (Exception | Error e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
+    }
+
+    private static App start(Config config, RunnerConfig runnerConfig, long t0) throws Exception {
         String secret = SecretStore.resolve(config);
         Clock clock = Clock.systemUTC();
         Hmac hmac = new Hmac(secret);
@@ -150,6 +169,7 @@ public final class App implements AutoCloseable {
         main.bind("signedHttp", signedHttp);
 
         List<AutoCloseable> closeables = new ArrayList<>();
+        List<Runnable> beforeStop = new ArrayList<>();
         Metrics metrics = Metrics.prometheus(Duration.ofSeconds(config.jobTtlSeconds));
         Observability.bind(main, metrics);
         EmbeddedS3.Starting embeddedStart = null;
@@ -170,6 +190,7 @@ public final class App implements AutoCloseable {
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));
             ReplayStore sharedReplay = new ReplayStore(StateObjects.of(storage), clock, Duration.ofSeconds(config.jobTtlSeconds));
             main.bind("replayStore", sharedReplay);
+            main.bind("uploadJanitor", new UploadJanitor(storage, clock));
             ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
             TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
             main.bind("storage", storage);
@@ -211,7 +232,7 @@ public final class App implements AutoCloseable {
             closeables.add(terminalCallbacks);
         }
         if (config.roles.contains("burner") || config.roles.contains("downloader")) {
-            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock, metrics);
+            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock, metrics, beforeStop);
         }
         closeables.add(metrics);
 
@@ -240,6 +261,11 @@ public final class App implements AutoCloseable {
             }
             if (jobs != null) {
                 jobs.recover();
+                UploadJanitor janitor = new UploadJanitor(storage, clock);
+                boolean exclusive = embedded != null;
+                Thread sweep = new Thread(() -> janitor.atStart(exclusive), "upload-janitor");
+                sweep.setDaemon(true);
+                sweep.start();
             }
         } catch (Exception e) {
             stopQuietly(main);
@@ -254,7 +280,9 @@ public final class App implements AutoCloseable {
         }
         LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
                 config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
-        return new App(config, main, embedded, storage, jobs, closeables);
+        App app = new App(config, main, embedded, storage, jobs, closeables);
+        app.beforeStop.addAll(beforeStop);
+        return app;
     }
 
     private static void stopQuietly(Main main) {
@@ -302,6 +330,13 @@ public final class App implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Runnable r : beforeStop) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping: {}", e.toString());
+            }
+        }
         try {
             main.stop();
         } catch (Exception e) {
@@ -319,6 +354,9 @@ public final class App implements AutoCloseable {
         }
         if (embedded != null) {
             embedded.close();
+        }
+        if (lock != null) {
+            lock.close();
         }
     }
 }

@@ -79,7 +79,17 @@ public final class StreamingPut {
      */
     public static Answer put(URL url, InputStream in, long length, String contentType,
                              Duration connectTimeout, Duration readTimeout) throws IOException {
+        return put(url, in, length, contentType, connectTimeout, readTimeout, null);
+    }
+
+    /**
+     * {@link #put(URL, InputStream, long, String, Duration, Duration)} that registers a way to end it
+     * in {@code inFlight} while it runs (its owner stopping ends every PUT it has in flight).
+     */
+    public static Answer put(URL url, InputStream in, long length, String contentType,
+                             Duration connectTimeout, Duration readTimeout, java.util.Set<Runnable> inFlight) throws IOException {
         HttpURLConnection c = (HttpURLConnection) url.openConnection();
+        Watch watch = new Watch(c, readTimeout, inFlight);
         try {
             c.setRequestMethod("PUT");
             c.setDoOutput(true);
@@ -100,9 +110,11 @@ public final class StreamingPut {
                         throw new EOFException("the body ended after " + (length - left) + " of " + length + " bytes");
                     }
                     out.write(buffer, 0, n);
+                    watch.progress();
                     left -= n;
                 }
             }
+            watch.stop(); // the body is out: the answer has the read timeout
             int status = c.getResponseCode();
             Answer answer = new Answer(status, c.getHeaderField("ETag"));
             InputStream body = status < 400 ? c.getInputStream() : c.getErrorStream();
@@ -116,7 +128,70 @@ public final class StreamingPut {
             return answer;
         } catch (IOException | RuntimeException e) {
             c.disconnect(); // a body cut short must not be completed by anything else on this connection
+            if (watch.reason != null) {
+                throw new IOException(watch.reason, e);
+            }
             throw e;
+        } finally {
+            watch.stop();
+        }
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "put-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * A write has no timeout of its own in {@link HttpURLConnection}: a peer that stops reading (a
+     * refusal that never reads the body) would block it for ever. The watchdog disconnects a PUT
+     * whose body has not moved for {@code idle}, which makes the blocked write fail.
+     */
+    private static final class Watch {
+        private final HttpURLConnection connection;
+        private final long idleNanos;
+        private final java.util.concurrent.ScheduledFuture<?> task;
+        private final java.util.Set<Runnable> inFlight;
+        private final Runnable stopping = () -> abort("stopped: the process is shutting down");
+        private volatile long lastProgress = System.nanoTime();
+        volatile String reason;
+
+        Watch(HttpURLConnection connection, Duration idle, java.util.Set<Runnable> inFlight) {
+            this.connection = connection;
+            this.idleNanos = idle.toNanos();
+            this.inFlight = inFlight;
+            long period = Math.max(50, Math.min(1000, idle.toMillis() / 4));
+            if (inFlight != null) {
+                inFlight.add(stopping);
+            }
+            this.task = WATCHDOG.scheduleAtFixedRate(this::check, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        void progress() {
+            lastProgress = System.nanoTime();
+        }
+
+        private void check() {
+            if (System.nanoTime() - lastProgress > idleNanos) {
+                abort("nothing could be sent for " + (idleNanos / 1_000_000) + " ms (the peer stopped reading)");
+            }
+        }
+
+        void abort(String why) {
+            if (reason == null) {
+                reason = why;
+                connection.disconnect();
+            }
+            stop();
+        }
+
+        void stop() {
+            task.cancel(false);
+            if (inFlight != null) {
+                inFlight.remove(stopping);
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.mediaorchestrator.common.VertxStreams;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -83,6 +84,28 @@ public final class Artifacts {
 
     /** {@code PUT|POST /upload/{jobId}?kind=&exp=&sig=} (fallback mode): streams the body into the job's key. */
     public String upload(Exchange exchange) throws IOException {
+        try {
+            return receive(exchange);
+        } catch (HttpError e) {
+            if (exchange.getMessage().getBody() instanceof HttpServerRequest request && !request.isEnded()) {
+                closeAfterAnswer(request);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A refusal of an upload whose body was not read ends the connection once the answer is on the
+     * wire: a client still sending (a runner streaming gigabytes) gets an error at once instead of
+     * blocking in its write on a connection nobody reads.
+     */
+    private static void closeAfterAnswer(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        response.putHeader("Connection", "close");
+        response.bodyEndHandler(v -> request.connection().close());
+    }
+
+    private String receive(Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         String jobId = m.getHeader("jobId", String.class);
         String kindId = m.getHeader("kind", String.class) == null ? "video" : m.getHeader("kind", String.class);
@@ -167,12 +190,11 @@ public final class Artifacts {
     private void checkUrlSignature(String method, String path, String kind, Message m) {
         String exp = m.getHeader("exp", String.class);
         String sig = m.getHeader("sig", String.class);
-        long expires;
-        try {
-            expires = Long.parseLong(exp);
-        } catch (NumberFormatException | NullPointerException e) {
+        // strict: the decimal digits the orchestrator writes, no sign, no leading zero, no spaces
+        if (exp == null || !exp.matches("[1-9][0-9]{0,11}")) {
             throw new HttpError(403, "forbidden");
         }
+        long expires = Long.parseLong(exp);
         if (expires < clock.instant().getEpochSecond() || !hmac.verifyUrl(method, path, kind, expires, sig)) {
             throw new HttpError(403, "forbidden");
         }

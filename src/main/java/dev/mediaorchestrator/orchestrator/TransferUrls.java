@@ -46,12 +46,29 @@ public final class TransferUrls {
         return config.orchestratorBaseUrlContainer + path + "?exp=" + exp + "&sig=" + hmac.signUrl("GET", path, kind.id, exp);
     }
 
+    /** Longest lifetime of a presigned URL (SigV4's limit, also R2's). */
+    static final long MAX_TTL_SECONDS = 7 * 24 * 3600;
+    /** An output URL outlives the job's deadline by this much (the upload of the last bytes, clock skew). */
+    static final long OUTPUT_MARGIN_SECONDS = 600;
+
+    /**
+     * An output URL must work whenever the runner is done, so it lives until the job's own deadline
+     * ({@code createdAt} + {@code JOB_TIMEOUT_SECONDS} of its engine) and a margin, at least
+     * {@code PRESIGN_TTL_SECONDS}, at most 7 days. Input URLs keep the short TTL: they are used at once.
+     */
+    long outputTtlSeconds(Job job) {
+        long now = clock.instant().getEpochSecond();
+        long deadline = job.createdAt / 1000 + config.jobTimeoutSeconds(job.engine.id) + OUTPUT_MARGIN_SECONDS;
+        return Math.min(MAX_TTL_SECONDS, Math.max(config.presignTtlSeconds, deadline - now));
+    }
+
     public String output(Job job, Engine.OutputKind kind) {
+        long ttl = outputTtlSeconds(job);
         if (config.transferMode == Config.TransferMode.DIRECT) {
-            return storage.presignPut(job.outputKey(kind), kind.contentType, ttl()).toString();
+            return storage.presignPut(job.outputKey(kind), kind.contentType, Duration.ofSeconds(ttl)).toString();
         }
         String path = "/upload/" + job.jobId;
-        long exp = exp();
+        long exp = clock.instant().getEpochSecond() + ttl;
         return config.orchestratorBaseUrlContainer + path + "?kind=" + kind.id + "&exp=" + exp
                 + "&sig=" + hmac.signUrl("PUT", path, kind.id, exp);
     }

@@ -129,6 +129,7 @@ public final class RunnerJobs {
         try {
             Files.createDirectories(config.workDir);
             job.workDir = Files.createTempDirectory(config.workDir, engine + "-" + job.jobId + "-");
+            WorkDirSweeper.claim(job.workDir);
             return job.workDir;
         } catch (IOException e) {
             throw new RunnerFailure("cannot create a work directory: " + e.getMessage(), e);

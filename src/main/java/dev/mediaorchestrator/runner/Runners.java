@@ -32,7 +32,11 @@ public final class Runners {
     private Runners() {
     }
 
-    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock, Metrics metrics) {
+    /** Binds the runner roles; {@code beforeStop} gets what must happen before Camel stops (ending uploads in flight). */
+    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock, Metrics metrics,
+                            List<Runnable> beforeStop) {
+        // what a runner killed before this start left: its tools still running, its job directories
+        WorkDirSweeper.sweep(rc.workDir);
         JobProcessExecutor processes = new JobProcessExecutor();
         RunnerCallbacks callbacks = new RunnerCallbacks(signedHttp, clock, 1000);
         Transfers transfers = new Transfers();
@@ -42,6 +46,7 @@ public final class Runners {
         main.bind("jobProcessExecutor", processes);
         main.bind("runnerSignedRequests", new SignedRequests(hmac, clock, MAX_RENDER_BODY, rc.requireSignature));
         main.bind("transfers", transfers);
+        beforeStop.add(transfers::abortAll); // before the routes wait for their jobs: a blocked upload ends now
         boolean alone = config.roles.size() == 1;
         main.addInitialProperty("runner.maxConcurrency", String.valueOf(rc.maxConcurrency));
         main.addInitialProperty("runner.ffmpeg", rc.ffmpegBin);

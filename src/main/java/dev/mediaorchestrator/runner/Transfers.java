@@ -26,6 +26,8 @@ public final class Transfers {
     private static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
 
     private volatile Metrics metrics = Metrics.NONE;
+    /** How to end each upload in flight (see {@link #abortAll()}). */
+    private final java.util.Set<Runnable> uploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Where these transfers report to (observability; nothing until set). */
     public void setMetrics(Metrics metrics) {
@@ -62,13 +64,20 @@ public final class Transfers {
     public void upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
         try (InputStream in = new Stoppable(Files.newInputStream(file), stop)) {
             StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), Files.size(file),
-                    contentType, CONNECT_TIMEOUT, STALL_TIMEOUT);
+                    contentType, CONNECT_TIMEOUT, STALL_TIMEOUT, uploads);
             if (!a.ok()) {
                 throw new RunnerFailure("upload of " + what + " failed: HTTP " + a.status());
             }
         } catch (IOException e) {
             throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
                     + detail(e), e);
+        }
+    }
+
+    /** The runner is stopping: every upload in flight fails now (a peer that stopped reading cannot hold the shutdown). */
+    public void abortAll() {
+        for (Runnable r : java.util.List.copyOf(uploads)) {
+            r.run();
         }
     }
 

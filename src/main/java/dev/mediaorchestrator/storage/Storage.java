@@ -251,6 +251,26 @@ public final class Storage implements AutoCloseable {
         return keys;
     }
 
+    /**
+     * Aborts the multipart uploads under {@code prefixes} that were started before
+     * {@code startedBefore} (a process killed in the middle of a streamed upload leaves its parts
+     * behind; nobody else ever completes them). Returns how many were aborted.
+     */
+    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore) {
+        int aborted = 0;
+        for (String prefix : prefixes) {
+            for (var page : client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix))) {
+                for (var u : page.uploads()) {
+                    if (u.initiated() == null || u.initiated().isBefore(startedBefore)) {
+                        client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key()).uploadId(u.uploadId()).build());
+                        aborted++;
+                    }
+                }
+            }
+        }
+        return aborted;
+    }
+
     /** Keys under a prefix with their last-modified times (all pages). */
     public List<Listed> listWithTimes(String prefix) {
         List<Listed> keys = new ArrayList<>();

@@ -162,14 +162,18 @@ class MirrorAndPresignTest {
     }
 
     @Test
-    void presignedPutIsRefusedAfterExpiry() throws Exception {
+    void inputUrlsExpireAfterTheTtlOutputUrlsAtTheJobsDeadline() throws Exception {
         HttpResponse<String> r = shortTtlApp.postSigned("/jobs", body("mediattl"));
         assertEquals(202, r.statusCode(), r.body());
         Map<String, Object> payload = dispatched((String) json(r).get("jobId"));
         Thread.sleep(2100);
-        assertEquals(403, put(URI.create((String) payload.get("outputPutUrl")), "video/mp4", "late".getBytes()));
         assertEquals(403, http.send(HttpRequest.newBuilder(URI.create((String) payload.get("inputVideoUrl"))).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode());
+                HttpResponse.BodyHandlers.discarding()).statusCode(), "an input URL lives PRESIGN_TTL_SECONDS");
+        String out = (String) payload.get("outputPutUrl");
+        long expires = Long.parseLong(out.replaceAll(".*[?&]X-Amz-Expires=(\\d+).*", "$1"));
+        assertTrue(expires >= 7200 && expires <= 7200 + 600, "an output URL lives until the job's deadline (2 h + 10 min): " + expires);
+        assertEquals(200, put(URI.create(out), "video/mp4", "late".getBytes()), "a job longer than the TTL can still upload");
+        assertEquals(403, put(URI.create(out), "audio/mpeg", "late".getBytes()), "with its own Content-Type only");
     }
 
     @Test

@@ -94,4 +94,15 @@ class ConditionalWritesTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aLeftOverMultipartUploadIsAborted() {
+        var client = storage.client();
+        String id = client.createMultipartUpload(b -> b.bucket("cond").key("inputs/videos/left.mp4")).uploadId();
+        client.uploadPart(b -> b.bucket("cond").key("inputs/videos/left.mp4").uploadId(id).partNumber(1),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024]));
+        assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), java.time.Instant.now().minusSeconds(3600)), "a fresh one is kept");
+        assertEquals(1, storage.abortMultipartUploads(List.of("inputs/", "outputs/"), java.time.Instant.now().plusSeconds(1)));
+        assertEquals(0, client.listMultipartUploads(b -> b.bucket("cond")).uploads().size());
+    }
 }

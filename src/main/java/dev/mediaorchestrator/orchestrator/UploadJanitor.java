@@ -1,0 +1,54 @@
+package dev.mediaorchestrator.orchestrator;
+
+import dev.mediaorchestrator.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Multipart uploads that nobody will complete: a process killed while it streamed a mirror or an
+ * {@code /upload} into the bucket leaves its parts there, stored and billed, for ever. At start the
+ * embedded store's are all aborted (one orchestrator per data dir: none can be in progress); on a
+ * shared store (R2, MinIO), and then hourly everywhere, those started more than
+ * {@value #MAX_AGE_HOURS} hours ago. Only under the prefixes this service writes. On R2 a lifecycle
+ * rule ("abort incomplete multipart uploads after 1 day") does the same on the bucket's side.
+ */
+public final class UploadJanitor {
+    private static final Logger LOG = LoggerFactory.getLogger(UploadJanitor.class);
+    static final long MAX_AGE_HOURS = 24;
+    static final List<String> PREFIXES = List.of("inputs/", "outputs/", "downloads/");
+
+    private final Storage storage;
+    private final Clock clock;
+
+    public UploadJanitor(Storage storage, Clock clock) {
+        this.storage = storage;
+        this.clock = clock;
+    }
+
+    /** At start: {@code exclusive} (the embedded store, ours alone) aborts all, else the old ones. */
+    public int atStart(boolean exclusive) {
+        return abort(exclusive ? clock.instant() : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
+    }
+
+    /** The hourly sweep. */
+    public int sweep() {
+        return abort(clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
+    }
+
+    private int abort(java.time.Instant startedBefore) {
+        try {
+            int n = storage.abortMultipartUploads(PREFIXES, startedBefore);
+            if (n > 0) {
+                LOG.info("aborted {} multipart uploads left unfinished (started before {})", n, startedBefore);
+            }
+            return n;
+        } catch (RuntimeException e) {
+            LOG.warn("cannot sweep unfinished multipart uploads: {}", e.toString());
+            return 0;
+        }
+    }
+}
