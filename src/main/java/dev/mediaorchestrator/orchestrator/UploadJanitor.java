@@ -29,9 +29,12 @@ public final class UploadJanitor {
         this.clock = clock;
     }
 
-    /** At start: {@code exclusive} (the embedded store, ours alone) aborts all, else the old ones. */
+    /**
+     * At start: {@code exclusive} (the embedded store, ours alone) aborts all of them (S3Proxy
+     * reports the listing's time as {@code Initiated}, so there age cannot choose), else the old ones.
+     */
     public int atStart(boolean exclusive) {
-        return abort(exclusive ? clock.instant() : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
+        return abort(exclusive ? java.time.Instant.MAX : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
     }
 
     /** The hourly sweep. */

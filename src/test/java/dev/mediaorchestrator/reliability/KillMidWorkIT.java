@@ -1,0 +1,227 @@
+package dev.mediaorchestrator.reliability;
+
+import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.support.TestServers;
+import dev.mediaorchestrator.support.Wait;
+import dev.mediaorchestrator.testutil.TestMedia;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kill -9 of the packaged service in the middle of the work, then a start on the same directories:
+ * nothing of the killed process is left (no tool still running, no job directory, no multipart
+ * upload in the bucket).
+ */
+class KillMidWorkIT {
+    private static final Path JAR = Path.of("target/media-orchestrator.jar");
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Hmac hmac = new Hmac(RunningApp.SECRET);
+
+    private Process start(Path dir, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString())
+                .directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("out.log").toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("R2_") || k.equals("ROLES"));
+        pb.environment().put("HOST", "127.0.0.1");
+        pb.environment().put("JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private void awaitAnswer(String url, Process p) {
+        Wait.until("the service to answer", Duration.ofSeconds(60), () -> {
+            try {
+                return p.isAlive() && http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() < 500;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    private static void kill9(Process p) throws InterruptedException {
+        p.destroyForcibly();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        if (p != null && p.isAlive()) {
+            p.destroy();
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** Processes whose working directory is under {@code dir}. */
+    private static List<ProcessHandle> processesIn(Path dir) throws IOException {
+        Path real = dir.toRealPath();
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")).startsWith(real);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }).toList();
+    }
+
+    @Test
+    void killedMidBurnThenRestarted_noToolAndNoWorkDirIsLeft() throws Exception {
+        Path dir = TestServers.tempDir("mo-kill-burn");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Path slow = dir.resolve("slow-ffmpeg");
+        Files.writeString(slow, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n");
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
+        Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 1.0, true);
+        int port = TestServers.freePort();
+        Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(port), "ROLES", "burner",
+                "RUNNER_WORK_DIR", work.toString(), "FFMPEG_BIN", slow.toString()));
+        Process p = null;
+        try (StubHttpServer stub = new StubHttpServer()) {
+            stub.on("/in/video", ex -> StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip)));
+            stub.on("/in/vtt", ex -> StubHttpServer.respond(ex, 200, "text/vtt", "WEBVTT\n".getBytes()));
+            stub.answer("/cb", 200, "{}");
+            p = start(dir, env);
+            awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("jobId", "job_killburnaaaaaaaaaaaaaaaaaa");
+            body.put("mediaId", "k1");
+            body.put("engine", "burner-ffmpeg");
+            body.put("callbackUrl", stub.base() + "/cb");
+            body.put("engineOptions", Map.of());
+            body.put("inputVideoUrl", stub.base() + "/in/video");
+            body.put("inputVttUrl", stub.base() + "/in/vtt");
+            body.put("outputPutUrl", stub.base() + "/out");
+            body.put("outputVideoKey", "outputs/by-media/k1/job_killburnaaaaaaaaaaaaaaaaaa/video.mp4");
+            body.put("ts", System.currentTimeMillis());
+            body.put("nonce", "n1");
+            byte[] raw = Json.writeBytes(body);
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/render"))
+                    .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, r.statusCode(), r.body());
+            Wait.until("the (slow) ffmpeg to run", Duration.ofSeconds(30), () -> {
+                try {
+                    return !processesIn(work).isEmpty();
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            kill9(p);
+            assertTrue(!processesIn(work).isEmpty(), "the tool outlived the killed runner (so this test can fail)");
+            p = start(dir, env);
+            awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
+            Wait.until("no process left in the work dir", Duration.ofSeconds(10), () -> {
+                try {
+                    return processesIn(work).isEmpty();
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            try (Stream<Path> left = Files.list(work)) {
+                assertEquals(List.of(), left.toList(), "no job directory left");
+            }
+        } finally {
+            stop(p);
+            for (ProcessHandle h : processesIn(work)) {
+                h.destroyForcibly();
+            }
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
+    @Test
+    void killedMidMirrorThenRestarted_noMultipartUploadIsLeft() throws Exception {
+        Path dir = TestServers.tempDir("mo-kill-mirror");
+        int port = TestServers.freePort();
+        int s3Port = TestServers.freePort();
+        CountDownLatch stalled = new CountDownLatch(1);
+        Process p = null;
+        try (StubHttpServer app = new StubHttpServer()) {
+            app.on("/api/media/big/source", ex -> {
+                ex.getResponseHeaders().set("content-type", "video/mp4");
+                ex.sendResponseHeaders(200, 0); // chunked, no length: the mirror goes up in 8 MiB parts
+                OutputStream out = ex.getResponseBody();
+                byte[] chunk = new byte[1 << 20];
+                for (int i = 0; i < 12; i++) {
+                    out.write(chunk);
+                    out.flush();
+                }
+                stalled.countDown();
+                try {
+                    Thread.sleep(120_000); // and then nothing: the service is killed meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            app.answer("/api/media/big/subtitles", 200, "WEBVTT\n");
+            Map<String, String> env = Map.of("PORT", String.valueOf(port), "ROLES", "orchestrator", "DATA_DIR", dir.resolve("data").toString(),
+                    "S3_EMBEDDED_PORT", String.valueOf(s3Port), "NEXT_BASE_URL", app.base().toString(), "CONTAINER_BASE_URL", "http://127.0.0.1:1");
+            p = start(dir, env);
+            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+            byte[] body = Json.writeBytes(Map.of("mediaId", "big", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
+            Thread client = new Thread(() -> {
+                try {
+                    http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs"))
+                            .header("content-type", "application/json").header("x-signature", hmac.sign(body))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+                } catch (Exception ignored) {
+                    // the service is killed under it
+                }
+            });
+            client.setDaemon(true);
+            client.start();
+            assertTrue(stalled.await(30, TimeUnit.SECONDS));
+            Storage storage = new Storage(URI.create("http://127.0.0.1:" + s3Port), "local-" + hmac.sign("embedded-s3-access-key").substring(0, 16),
+                    hmac.sign("embedded-s3-secret-key"), "auto", "vidgen-render");
+            try {
+                Wait.until("a part in the bucket", Duration.ofSeconds(30), () -> uploads(storage) > 0);
+                kill9(p);
+                p = start(dir, env);
+                awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+                try {
+                    Wait.until("the left-over upload aborted", Duration.ofSeconds(30), () -> uploads(storage) == 0);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + " (" + uploads(storage) + " left); log:\n" + Files.readString(dir.resolve("out.log")), e);
+                }
+            } finally {
+                storage.close();
+            }
+        } finally {
+            stop(p);
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
+    private static int uploads(Storage storage) {
+        try {
+            return storage.client().listMultipartUploads(b -> b.bucket("vidgen-render")).uploads().size();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+}
