@@ -56,6 +56,13 @@ public final class Config {
     public final long completionPollIntervalMs;
     public final int maxActiveJobs;
     public final long jobsRatePerMinute;
+    /** {@code APP_CONNECT_TIMEOUT_SECONDS}, {@code APP_READ_TIMEOUT_SECONDS}: fetching the app's media (connect; first byte and each read). */
+    public final long appConnectTimeoutSeconds;
+    public final long appReadTimeoutSeconds;
+    /** {@code MIRROR_CONCURRENCY}: sources fetched from the app at once; beyond it {@code POST /jobs} is 503 with Retry-After. */
+    public final int mirrorConcurrency;
+    /** {@code ARTIFACT_CONCURRENCY}: {@code /artifacts} and {@code /inputs} bodies streamed at once; beyond it 503 with Retry-After. */
+    public final int artifactConcurrency;
     /** {@code RUNNER_PROBE_SECONDS}: a dispatched job whose runner has been silent this long is probed at its {@code /status}. */
     public final long runnerProbeSeconds;
     /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
@@ -124,6 +131,10 @@ public final class Config {
         maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
         jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
         runnerProbeSeconds = Env.positiveLong(env, "RUNNER_PROBE_SECONDS", 30);
+        appConnectTimeoutSeconds = Env.positiveLong(env, "APP_CONNECT_TIMEOUT_SECONDS", 5);
+        appReadTimeoutSeconds = Env.positiveLong(env, "APP_READ_TIMEOUT_SECONDS", 60);
+        mirrorConcurrency = (int) Math.min(1000, Env.positiveLong(env, "MIRROR_CONCURRENCY", 8));
+        artifactConcurrency = (int) Math.min(1000, Env.positiveLong(env, "ARTIFACT_CONCURRENCY", 32));
         logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");

@@ -44,6 +44,18 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
         this.configuration = configuration;
     }
 
+    /**
+     * Routes run on Vert.x worker threads. Slow work (fetching from the app, streaming artifacts)
+     * is bounded below this (MIRROR_CONCURRENCY + ARTIFACT_CONCURRENCY, 40 by default), so status,
+     * health, metrics and runner callbacks always find a thread.
+     */
+    static final int WORKER_THREADS = 96;
+
+    @Override
+    protected io.vertx.core.Vertx createVertxInstance() {
+        return io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(WORKER_THREADS));
+    }
+
     @Override
     protected void startServer() throws Exception {
         Field router;

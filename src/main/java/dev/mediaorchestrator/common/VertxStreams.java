@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -35,9 +34,18 @@ public final class VertxStreams {
         return new RequestInputStream(request);
     }
 
+    /** Chunks of a response written and not yet on the wire: the memory one response may hold. */
+    static final int WINDOW = 4;
+    /** A reader that takes nothing for this long is disconnected. */
+    static final long STALL_MS = 30_000;
+
     /**
      * Writes a complete response from a worker thread: status, headers, exactly {@code length}
-     * bytes of {@code in} (none for HEAD), then ends it. Waits while Vert.x's write queue is full.
+     * bytes of {@code in} (none for HEAD), then ends it. Back-pressure is the completion of each
+     * write (the chunk is on the wire): at most {@value #WINDOW} chunks of {@value #CHUNK} bytes are
+     * in flight per response, whatever the reader does. ({@code writeQueueFull()} cannot be used
+     * from a worker thread: the queue is counted on the event loop, and buffers piled up behind it.)
+     * A reader that takes nothing for {@value #STALL_MS} ms is disconnected.
      */
     public static void respond(HttpServerResponse response, int status, Map<String, String> headers,
                                InputStream in, long length, boolean head) throws IOException {
@@ -48,6 +56,7 @@ public final class VertxStreams {
             response.end();
             return;
         }
+        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.ArrayDeque<>();
         byte[] buf = new byte[CHUNK];
         long left = length;
         while (left > 0) {
@@ -55,11 +64,13 @@ public final class VertxStreams {
             if (n < 0) {
                 break;
             }
+            if (inFlight.size() >= WINDOW) {
+                awaitWritten(response, inFlight.removeFirst());
+            }
             if (response.closed()) {
                 throw new IOException("client went away");
             }
-            awaitDrain(response);
-            response.write(Buffer.buffer(n).appendBytes(buf, 0, n));
+            inFlight.addLast(response.write(Buffer.buffer(n).appendBytes(buf, 0, n)).toCompletionStage().toCompletableFuture());
             left -= n;
         }
         if (left > 0) {
@@ -69,24 +80,18 @@ public final class VertxStreams {
         response.end();
     }
 
-    private static void awaitDrain(HttpServerResponse response) throws IOException {
-        while (response.writeQueueFull()) {
-            CountDownLatch drained = new CountDownLatch(1);
-            response.drainHandler(v -> drained.countDown());
-            if (!response.writeQueueFull()) {
-                break;
-            }
-            try {
-                if (!drained.await(60, TimeUnit.SECONDS) && response.writeQueueFull()) {
-                    throw new IOException("client stopped reading");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
-            }
-            if (response.closed()) {
-                throw new IOException("client went away");
-            }
+    private static void awaitWritten(HttpServerResponse response, java.util.concurrent.CompletableFuture<Void> write) throws IOException {
+        try {
+            write.get(STALL_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            response.reset(); // closes the connection: the pending buffers go with it
+            throw new IOException("client stopped reading");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("client went away", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            response.reset();
+            throw new IOException("interrupted", e);
         }
     }
 

@@ -51,7 +51,10 @@ public final class Artifacts {
         this.hmac = hmac;
         this.lifecycle = lifecycle;
         this.clock = clock;
+        this.relays = new java.util.concurrent.Semaphore(config.artifactConcurrency);
     }
+
+    private final java.util.concurrent.Semaphore relays;
 
     /** Where this endpoint reports to (observability; nothing until set). */
     public void setMetrics(Metrics metrics) {
@@ -239,10 +242,17 @@ public final class Artifacts {
         if (partial) {
             headers.put("Content-Range", range.contentRange(info.size()));
         }
+        // Bodies streamed at once are bounded (ARTIFACT_CONCURRENCY): readers that stall hold at
+        // most these threads, and each at most a few chunks of memory (VertxStreams.respond).
+        if (!relays.tryAcquire()) {
+            throw new HttpError(503, "too many downloads in progress, retry").withRetryAfter(2);
+        }
         try (InputStream in = metrics.served(key, storage.get(key, partial ? range.start() : null, partial ? range.end() : null))) {
             VertxStreams.respond(request.response(), partial ? 206 : 200, headers, in, range.length(), false);
         } catch (IOException e) {
             LOG.debug("artifact {} not fully sent: {}", key, e.getMessage());
+        } finally {
+            relays.release();
         }
     }
 }

@@ -25,14 +25,22 @@ public final class Mirror {
 
     private final Config config;
     private final Storage storage;
-    /** The app may take its time to start answering (it may fetch the file itself); then each read may stall this long. */
-    private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private final Duration connectTimeout;
+    /** The first byte, and then each read, may take this long (APP_READ_TIMEOUT_SECONDS). */
+    private final Duration readTimeout;
+    /**
+     * Fetches from the app at once (MIRROR_CONCURRENCY): an app that never answers holds at most
+     * these threads, never all the threads that serve status, health and callbacks.
+     */
+    private final java.util.concurrent.Semaphore slots;
     private volatile Metrics metrics = Metrics.NONE;
 
     public Mirror(Config config, Storage storage) {
         this.config = config;
         this.storage = storage;
+        this.connectTimeout = Duration.ofSeconds(config.appConnectTimeoutSeconds);
+        this.readTimeout = Duration.ofSeconds(config.appReadTimeoutSeconds);
+        this.slots = new java.util.concurrent.Semaphore(config.mirrorConcurrency);
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
@@ -45,8 +53,18 @@ public final class Mirror {
         if (!config.mirrorInputs) {
             return;
         }
-        for (Engine.InputKind kind : request.engine().inputs) {
-            ensure(request.mediaId(), kind);
+        if (request.engine().inputs.isEmpty()) {
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            throw new HttpError(503, "too many sources being fetched from the app, retry").withRetryAfter(5);
+        }
+        try {
+            for (Engine.InputKind kind : request.engine().inputs) {
+                ensure(request.mediaId(), kind);
+            }
+        } finally {
+            slots.release();
         }
     }
 
@@ -62,7 +80,7 @@ public final class Mirror {
         URI source = URI.create(config.nextBaseUrl + "/api/media/" + mediaId + "/" + kind.nextPath);
         StreamingGet resp;
         try {
-            resp = StreamingGet.open(source, CONNECT_TIMEOUT, READ_TIMEOUT);
+            resp = StreamingGet.open(source, connectTimeout, readTimeout);
         } catch (IOException e) {
             throw new HttpError(502, kind.fetchError(), Map.of("detail", "source unreachable: " + e.getClass().getSimpleName()));
         }
