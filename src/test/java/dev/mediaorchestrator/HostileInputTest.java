@@ -101,7 +101,8 @@ class HostileInputTest {
         // here are dispatched to the silent stand-in, the in-process runners only see the corpus
         app = RunningApp.start(Map.of("ROLES", "orchestrator,burner,downloader", "MEDIA_DIR", mediaDir.toString(),
                 "CONTAINER_BASE_URL", runner.base().toString(), "COMPLETION_POLL_INTERVAL_MS", "300",
-                "RUNNER_WORK_DIR", workDir.toString(), "RUNNER_MAX_CONCURRENCY", "32"));
+                "RUNNER_WORK_DIR", workDir.toString(), "RUNNER_MAX_CONCURRENCY", "32",
+                "RUNNER_PROBE_SECONDS", "3600")); // the silent stand-in has no /status: its jobs must stay running for the whole corpus
         runningJob = createJob(Map.of("mediaId", "h1", "engine", "burner-ffmpeg"));
         downloaderJob = createJob(Map.of("mediaId", "h2", "engine", "media-downloader", "options", Map.of("url", "https://example.com/v")));
         doneJob = createJob(Map.of("mediaId", "h1", "engine", "burner-ffmpeg"));

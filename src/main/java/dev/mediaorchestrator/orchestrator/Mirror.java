@@ -33,6 +33,9 @@ public final class Mirror {
      * these threads, never all the threads that serve status, health and callbacks.
      */
     private final java.util.concurrent.Semaphore slots;
+    /** Requests waiting on the app at once, fetching or waiting for another's fetch of the same object. */
+    private final java.util.concurrent.Semaphore waiters;
+    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Metrics metrics = Metrics.NONE;
 
     public Mirror(Config config, Storage storage) {
@@ -41,6 +44,7 @@ public final class Mirror {
         this.connectTimeout = Duration.ofSeconds(config.appConnectTimeoutSeconds);
         this.readTimeout = Duration.ofSeconds(config.appReadTimeoutSeconds);
         this.slots = new java.util.concurrent.Semaphore(config.mirrorConcurrency);
+        this.waiters = new java.util.concurrent.Semaphore(config.mirrorConcurrency * 4);
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
@@ -53,18 +57,8 @@ public final class Mirror {
         if (!config.mirrorInputs) {
             return;
         }
-        if (request.engine().inputs.isEmpty()) {
-            return;
-        }
-        if (!slots.tryAcquire()) {
-            throw new HttpError(503, "too many sources being fetched from the app, retry").withRetryAfter(5);
-        }
-        try {
-            for (Engine.InputKind kind : request.engine().inputs) {
-                ensure(request.mediaId(), kind);
-            }
-        } finally {
-            slots.release();
+        for (Engine.InputKind kind : request.engine().inputs) {
+            ensure(request.mediaId(), kind);
         }
     }
 
@@ -77,6 +71,61 @@ public final class Mirror {
         if (config.nextBaseUrl == null) {
             throw new HttpError(502, kind.fetchError(), Map.of("detail", "NEXT_BASE_URL is not set and " + key + " is not in the bucket"));
         }
+        // One fetch per object at a time: the requests for an object already being fetched wait for
+        // that fetch (and share its outcome) instead of fetching it again. Fetches and waiters are
+        // both bounded; beyond, the request is refused at once.
+        if (!waiters.tryAcquire()) {
+            throw busy();
+        }
+        try {
+            java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Void> running = inFlight.putIfAbsent(key, mine);
+            if (running != null) {
+                await(running);
+                return;
+            }
+            try {
+                if (!slots.tryAcquire()) {
+                    throw busy();
+                }
+                try {
+                    fetch(mediaId, kind, key);
+                } finally {
+                    slots.release();
+                }
+                mine.complete(null);
+            } catch (RuntimeException e) {
+                mine.completeExceptionally(e);
+                throw e;
+            } finally {
+                inFlight.remove(key, mine);
+            }
+        } finally {
+            waiters.release();
+        }
+    }
+
+    private static HttpError busy() {
+        return new HttpError(503, "too many sources being fetched from the app, retry").withRetryAfter(5);
+    }
+
+    private void await(java.util.concurrent.CompletableFuture<Void> running) {
+        try {
+            running.get(connectTimeout.plus(readTimeout).multipliedBy(4).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof HttpError h) {
+                throw new HttpError(h.getStatus(), h.getError()); // the same answer as the request that fetched
+            }
+            throw new HttpError(503, "fetching the source failed, retry").withRetryAfter(5);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw busy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw busy();
+        }
+    }
+
+    private void fetch(String mediaId, Engine.InputKind kind, String key) {
         URI source = URI.create(config.nextBaseUrl + "/api/media/" + mediaId + "/" + kind.nextPath);
         StreamingGet resp;
         try {
