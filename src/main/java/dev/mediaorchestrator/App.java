@@ -133,6 +133,7 @@ public final class App implements AutoCloseable {
 
     public static App start(Config config, RunnerConfig runnerConfig) throws Exception {
         long t0 = System.nanoTime();
+        checkEncoding(config, System.getProperty("sun.jnu.encoding"));
         DataDirLock lock = config.roles.contains("orchestrator") ? DataDirLock.acquire(config.dataDir) : null;
         try {
             App app = start(config, runnerConfig, t0);
@@ -183,7 +184,8 @@ public final class App implements AutoCloseable {
                         "local-" + hmac.sign("embedded-s3-access-key").substring(0, 16), hmac.sign("embedded-s3-secret-key"));
                 storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
             } else {
-                storage = new Storage(config.s3Endpoint, config.s3AccessKeyId, config.s3SecretAccessKey, config.region, config.bucket);
+                storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
+                        config.region, config.bucket);
             }
             jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, hmac, clock);
             jobs.setMetrics(metrics);
@@ -259,6 +261,9 @@ public final class App implements AutoCloseable {
                 embedded.createBucket(config.bucket);
                 LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
             }
+            if (embedded == null && config.createBucket && storage != null && storage.ensureBucket()) {
+                LOG.info("created the bucket {}", config.bucket);
+            }
             if (jobs != null) {
                 jobs.recover();
                 UploadJanitor janitor = new UploadJanitor(storage, clock);
@@ -283,6 +288,22 @@ public final class App implements AutoCloseable {
         App app = new App(config, main, embedded, storage, jobs, closeables);
         app.beforeStop.addAll(beforeStop);
         return app;
+    }
+
+    /**
+     * The runners hand ffmpeg and yt-dlp their arguments (a hint text, a URL, file names) in the
+     * JVM's file name encoding, which follows the locale: under {@code LANG=C} (no LANG at all, as in
+     * {@code debian:bookworm-slim} or a bare systemd unit) it is ASCII, and every other character
+     * becomes '?' ("请稍候" burned as "???", a URL with 视频 in it not found). Rather than mangle
+     * users' text, a process with a runner role refuses to start there.
+     */
+    static void checkEncoding(Config config, String fileNameEncoding) {
+        boolean tools = config.roles.contains("burner") || config.roles.contains("downloader");
+        if (tools && (fileNameEncoding == null || !fileNameEncoding.replace("-", "").equalsIgnoreCase("UTF8"))) {
+            throw new Config.ConfigException("LANG: the locale's character set is " + fileNameEncoding + ", not UTF-8: text and URLs "
+                    + "passed to ffmpeg and yt-dlp would lose every non-ASCII character. Start with LANG=C.UTF-8 (or another UTF-8 "
+                    + "locale) in the environment; the images and ./run set it");
+        }
     }
 
     private static void stopQuietly(Main main) {

@@ -38,6 +38,10 @@ public final class Config {
     public final URI orchestratorBaseUrlNext;
     /** Null: start the embedded S3 server. */
     public final URI s3Endpoint;
+    /** {@code R2_S3_PUBLIC_ENDPOINT}: the endpoint presigned GETs for the app are signed for; {@code R2_S3_ENDPOINT} when unset. */
+    public final URI s3PublicEndpoint;
+    /** {@code R2_CREATE_BUCKET}: create the bucket at start when it does not exist (MinIO in compose; R2 buckets are made in its console). */
+    public final boolean createBucket;
     public final String s3AccessKeyId;
     public final String s3SecretAccessKey;
     public final String bucket;
@@ -97,6 +101,11 @@ public final class Config {
 
         String endpoint = Env.blankToNull(env.get("R2_S3_ENDPOINT"));
         s3Endpoint = endpoint == null ? null : s3Endpoint(endpoint);
+        String publicEndpoint = Env.blankToNull(env.get("R2_S3_PUBLIC_ENDPOINT"));
+        if (publicEndpoint != null && s3Endpoint == null) {
+            throw new ConfigException("R2_S3_PUBLIC_ENDPOINT: needs R2_S3_ENDPOINT (the embedded store is reached on loopback only)");
+        }
+        s3PublicEndpoint = publicEndpoint == null ? s3Endpoint : s3Endpoint("R2_S3_PUBLIC_ENDPOINT", publicEndpoint);
         s3AccessKeyId = Env.blankToNull(env.get("R2_ACCESS_KEY_ID"));
         s3SecretAccessKey = Env.blankToNull(env.get("R2_SECRET_ACCESS_KEY"));
         if (s3Endpoint != null && s3AccessKeyId == null) {
@@ -106,6 +115,7 @@ public final class Config {
             throw new ConfigException("R2_SECRET_ACCESS_KEY: required when R2_S3_ENDPOINT is set");
         }
         bucket = Env.str(env, "R2_BUCKET_NAME", "vidgen-render");
+        createBucket = Env.bool(env, "R2_CREATE_BUCKET", false);
         if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
             throw new ConfigException("R2_BUCKET_NAME: not a valid bucket name: '" + bucket + "'");
         }
@@ -179,8 +189,12 @@ public final class Config {
     }
 
     private static URI s3Endpoint(String value) {
+        return s3Endpoint("R2_S3_ENDPOINT", value);
+    }
+
+    private static URI s3Endpoint(String name, String value) {
         String v = value.contains("://") ? value : "https://" + value;
-        return Env.parseUrl("R2_S3_ENDPOINT", v);
+        return Env.parseUrl(name, v);
     }
 
     private static Set<String> roles(String value) {

@@ -101,4 +101,27 @@ class JarIT {
             TestServers.deleteRecursively(dir);
         }
     }
+
+    /** LANG=C (no LC_*): the JVM would hand ffmpeg and yt-dlp ASCII only. A runner refuses, naming LANG; the orchestrator alone runs. */
+    @Test
+    void underLangCARunnerRefusesToStartNamingLang() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("java", "-XshowSettings:properties", "-jar", JAR.toAbsolutePath().toString())
+                    .directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE") || k.startsWith("R2_"));
+            pb.environment().put("LANG", "C");
+            pb.environment().put("PORT", String.valueOf(TestServers.freePort()));
+            pb.environment().put("ROLES", "burner");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(out.contains("sun.jnu.encoding = ANSI_X3.4-1968"), "the JVM really runs in an ASCII locale:\n" + out);
+            assertEquals(2, p.exitValue(), out);
+            assertTrue(out.contains("configuration error: LANG: the locale's character set is ANSI_X3.4-1968, not UTF-8"), out);
+            assertTrue(out.contains("LANG=C.UTF-8"), "says what to do: " + out);
+        } finally {
+            TestServers.deleteRecursively(dir);
+        }
+    }
 }

@@ -321,6 +321,11 @@ public final class Metrics implements AutoCloseable {
                 .description("RUNNER_MAX_CONCURRENCY").tag("engine", runner.engine()).register(registry);
         counter("callback.attempts", "target", "orchestrator", "engine", runner.engine());
         counter("callback.failures", "target", "orchestrator", "engine", runner.engine());
+        // mediaorch_runner_tool_info{engine,tool,version} 1, once the versions are known
+        runner.tools().whenKnown(versions -> versions.forEach((tool, version) ->
+                Gauge.builder(PREFIX + "runner.tool.info", () -> 1).strongReference(true)
+                        .description("The versions of the runner's tools").tags("engine", runner.engine(), "tool", tool, "version", version)
+                        .register(registry)));
     }
 
     /** A runner job moved to its current phase (called under the job's lock, after the change). */

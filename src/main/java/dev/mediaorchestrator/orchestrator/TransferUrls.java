@@ -73,8 +73,8 @@ public final class TransferUrls {
                 + "&sig=" + hmac.signUrl("PUT", path, kind.id, exp);
     }
 
-    /** A presigned GET for a job's output (terminal callback, direct mode). */
+    /** A presigned GET for a job's output, for the app (terminal callback, direct mode): signed for R2_S3_PUBLIC_ENDPOINT. */
     public URI outputGet(Job job, Engine.OutputKind kind) {
-        return storage.presignGet(job.outputKey(kind), ttl());
+        return storage.presignPublicGet(job.outputKey(kind), ttl());
     }
 }

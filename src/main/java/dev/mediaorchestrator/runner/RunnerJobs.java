@@ -45,6 +45,7 @@ public final class RunnerJobs {
     private final Clock clock;
     private final Semaphore slots;
     private volatile Metrics metrics = Metrics.NONE;
+    private volatile ToolVersions tools = new ToolVersions(List.of());
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
@@ -55,6 +56,15 @@ public final class RunnerJobs {
         this.processes = processes;
         this.clock = clock;
         this.slots = new Semaphore(config.maxConcurrency);
+    }
+
+    /** The versions of this runner's tools, for {@code /healthz}. */
+    public void setTools(ToolVersions tools) {
+        this.tools = tools;
+    }
+
+    public ToolVersions tools() {
+        return tools;
     }
 
     /** Where this runner reports to (observability; nothing until set). */
@@ -313,6 +323,7 @@ public final class RunnerJobs {
         h.put("engine", engine);
         h.put("active", active.size());
         h.put("maxConcurrency", config.maxConcurrency);
+        h.put("tools", tools.now());
         return Json.write(h);
     }
 

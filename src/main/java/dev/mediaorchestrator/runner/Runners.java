@@ -57,6 +57,7 @@ public final class Runners {
         if (config.roles.contains("burner")) {
             main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
+            jobs.setTools(new ToolVersions(ToolVersions.of("burner-ffmpeg", rc)));
             main.bind("burnerJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ffmpegBin, rc.ffprobeBin));
             main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
@@ -64,6 +65,7 @@ public final class Runners {
         if (config.roles.contains("downloader")) {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
+            jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
             main.bind("downloaderJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
             DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc));

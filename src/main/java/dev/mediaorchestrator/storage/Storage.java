@@ -49,10 +49,20 @@ public final class Storage implements AutoCloseable {
     /** Built in the background: the SDK takes a while to load, which the service overlaps with its own start. */
     private final CompletableFuture<S3Client> clientFuture;
     private final CompletableFuture<S3Presigner> presignerFuture;
+    /** Presigns for the endpoint the app reaches the bucket by (R2_S3_PUBLIC_ENDPOINT); the same presigner when that is the same. */
+    private final CompletableFuture<S3Presigner> publicPresignerFuture;
     private final String bucket;
     private final URI endpoint;
 
     public Storage(URI endpoint, String accessKey, String secretKey, String region, String bucket) {
+        this(endpoint, null, accessKey, secretKey, region, bucket);
+    }
+
+    /**
+     * @param publicEndpoint the endpoint the app (not the orchestrator or runners) reaches the bucket
+     *                       by, for the presigned GETs handed to it; null: the same as {@code endpoint}
+     */
+    public Storage(URI endpoint, URI publicEndpoint, String accessKey, String secretKey, String region, String bucket) {
         this.endpoint = endpoint;
         this.bucket = bucket;
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
@@ -67,12 +77,24 @@ public final class Storage implements AutoCloseable {
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
                         .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
                 .build());
-        this.presignerFuture = CompletableFuture.supplyAsync(() -> S3Presigner.builder()
+        this.presignerFuture = CompletableFuture.supplyAsync(() -> presigner(endpoint, r, credentials));
+        this.publicPresignerFuture = publicEndpoint == null || publicEndpoint.equals(endpoint) ? presignerFuture
+                : CompletableFuture.supplyAsync(() -> presigner(publicEndpoint, r, credentials));
+    }
+
+    private static S3Presigner presigner(URI endpoint, Region region, StaticCredentialsProvider credentials) {
+        return S3Presigner.builder()
                 .endpointOverride(endpoint)
-                .region(r)
+                .region(region)
                 .credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .build());
+                .build();
+    }
+
+    /** A presigned GET of one object for the app: signed for R2_S3_PUBLIC_ENDPOINT (the host is part of the signature). */
+    public URI presignPublicGet(String key, Duration ttl) {
+        return toUri(publicPresignerFuture.join().presignGetObject(p -> p.signatureDuration(ttl)
+                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
     }
 
     public S3Client client() {
@@ -89,6 +111,27 @@ public final class Storage implements AutoCloseable {
 
     public URI endpoint() {
         return endpoint;
+    }
+
+    /** Creates the bucket unless it exists (R2_CREATE_BUCKET; compose without a second image for it). Returns true when it made it. */
+    public boolean ensureBucket() {
+        try {
+            client().headBucket(b -> b.bucket(bucket));
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw e;
+            }
+        }
+        try {
+            client().createBucket(b -> b.bucket(bucket));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 409) {
+                return false; // made meanwhile (another replica)
+            }
+            throw e;
+        }
     }
 
     /** Checks the bucket answers (readiness). */
@@ -325,6 +368,9 @@ public final class Storage implements AutoCloseable {
     @Override
     public void close() {
         presigner().close();
+        if (publicPresignerFuture != presignerFuture) {
+            publicPresignerFuture.join().close();
+        }
         client().close();
     }
 
