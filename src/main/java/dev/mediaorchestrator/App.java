@@ -212,7 +212,10 @@ public final class App implements AutoCloseable {
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
                     InstanceId.resolve(config.dataDir));
             terminalCallbacks.setMetrics(metrics);
-            jobs.onTerminal(terminalCallbacks::deliverNow);
+            jobs.onTerminal(job -> {
+                terminalCallbacks.deliverNow(job);
+                dispatcher.wake(); // its runner has a free slot now
+            });
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);

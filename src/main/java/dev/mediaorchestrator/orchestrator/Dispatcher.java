@@ -63,7 +63,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             synchronized (this) { // slot decisions are atomic: two threads never take the last slot twice
                 List<Job> queue = waitingByEngine().getOrDefault(job.engine, List.of());
-                int free = config.maxActiveJobs - activeCount(job.engine);
+                int free = capacity(job.engine) - activeCount(job.engine);
                 int position = indexOf(queue, jobId);
                 if (position < 0 || position >= free || !inFlight.add(jobId)) {
                     return false; // not its turn (or being sent): retryDue() sends it later
@@ -101,7 +101,8 @@ public final class Dispatcher implements AutoCloseable {
         String claim = java.util.UUID.randomUUID().toString();
         long claimedAt = clock.millis();
         Optional<Job> claimed = jobs.transition(jobId, j -> {
-            if (j.isTerminal() || j.dispatched || j.nextDispatchAt > claimedAt) {
+            boolean busyWait = j.dispatchClaim == null && j.dispatchError != null && j.dispatchError.startsWith("runner busy");
+            if (j.isTerminal() || j.dispatched || (j.nextDispatchAt > claimedAt && !busyWait)) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -125,7 +126,11 @@ public final class Dispatcher implements AutoCloseable {
                     accepted(job, runner);
                     return true;
                 }
-                error = "runner answered " + r.status() + (r.status() == 429 ? " (busy)" : "");
+                if (r.status() == 429) {
+                    busy(job, claim);
+                    return false;
+                }
+                error = "runner answered " + r.status();
             } catch (IOException e) {
                 error = "runner unreachable: " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : " " + e.getMessage());
@@ -153,6 +158,78 @@ public final class Dispatcher implements AutoCloseable {
         });
         LOG.warn("dispatch of job {} failed: {}; the job stays queued", jobId, reason);
         return false;
+    }
+
+    /** A capacity learned from a runner's 429 holds this long; then MAX_ACTIVE_JOBS is tried again (the runner may have grown). */
+    static final long LEARNED_CAPACITY_MS = 30_000;
+    /** Per engine: how many jobs its runner took before it said busy, and when. */
+    private final Map<Engine, long[]> learned = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * How many jobs of an engine may be out at once: MAX_ACTIVE_JOBS, or fewer when the runner has
+     * said busy with fewer running. Offers beyond the runner's slots would only be refused and race
+     * each other for the next free slot (the queue would lose its order).
+     */
+    int capacity(Engine engine) {
+        long[] l = learned.get(engine);
+        if (l == null || clock.millis() - l[1] > LEARNED_CAPACITY_MS) {
+            return config.maxActiveJobs;
+        }
+        return (int) Math.max(1, Math.min(config.maxActiveJobs, l[0]));
+    }
+
+    private int dispatchedCount(Engine engine) {
+        int n = 0;
+        for (Job j : jobs.active()) {
+            if (j.engine == engine && !j.isTerminal() && j.dispatched) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** How soon a job that a busy runner refused (429) is offered again (at the dispatch timer's next tick after it): a slot may free any moment. */
+    static final long BUSY_RETRY_MS = 200;
+
+    /**
+     * The runner is full (429): not a failure. The job keeps its place at the head of its queue,
+     * is offered again within a second (and at once when a job of its engine ends, {@link #wake()}),
+     * and no dispatch deadline runs for it; {@code JOB_TIMEOUT_SECONDS} still bounds it.
+     */
+    private void busy(Job job, String claim) {
+        long now = clock.millis();
+        learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), now});
+        jobs.transition(job.jobId, j -> {
+            if (j.isTerminal() || j.dispatched || !claim.equals(j.dispatchClaim)) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            d.dispatchClaim = null;
+            d.attempts++;
+            d.dispatchError = "runner busy (429): waiting for a free slot";
+            d.lastDispatchAt = now;
+            d.nextDispatchAt = now + BUSY_RETRY_MS;
+            return d.build();
+        });
+        LOG.debug("runner busy for job {}: it waits for a free slot", job.jobId);
+    }
+
+    /**
+     * A job ended: its runner has a free slot now. The waiting jobs are offered at once (in the
+     * background) instead of at the next tick of the dispatch timer.
+     */
+    public void wake() {
+        try {
+            senders.submit(() -> {
+                try {
+                    offerWaiting(true);
+                } catch (RuntimeException e) {
+                    LOG.debug("dispatch after a job ended: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     /**
@@ -214,11 +291,21 @@ public final class Dispatcher implements AutoCloseable {
      * {@code queuePosition} current. A job whose runner stays unavailable past
      * {@code DISPATCH_DEADLINE_SECONDS} from its first failed attempt fails (with its callback).
      */
-    public synchronized void retryDue() {
+    public void retryDue() {
+        offerWaiting(false);
+    }
+
+    /**
+     * Per engine, in order: the queue is first in, first out. A job that waits out a backoff (its
+     * runner unreachable) holds the ones behind it; with {@code slotFreed}, the head is offered now
+     * even if its short busy-wait has not run out.
+     */
+    synchronized void offerWaiting(boolean slotFreed) {
         long now = clock.millis();
         for (Map.Entry<Engine, List<Job>> e : waitingByEngine().entrySet()) {
-            int free = config.maxActiveJobs - activeCount(e.getKey());
+            int free = capacity(e.getKey()) - activeCount(e.getKey());
             int position = 0;
+            boolean headWaits = false;
             for (Job job : e.getValue()) {
                 JobContext.set(job.jobId);
                 position++;
@@ -229,7 +316,10 @@ public final class Dispatcher implements AutoCloseable {
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
                     continue;
                 }
-                if (pos > free || job.nextDispatchAt > now || !inFlight.add(job.jobId)) {
+                boolean busyWait = job.dispatchError != null && job.dispatchError.startsWith("runner busy");
+                boolean due = job.nextDispatchAt <= now || (slotFreed && busyWait && job.dispatchClaim == null);
+                if (headWaits || pos > free || !due || !inFlight.add(job.jobId)) {
+                    headWaits |= !due || pos > free; // nobody overtakes a job that waits: the queue keeps its order
                     continue;
                 }
                 senders.submit(JobContext.wrap(job.jobId, () -> {
