@@ -313,8 +313,40 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /** Written once the active index covers every record (records of versions before the index have no marker). */
+    static final String INDEX_MARKER = "state/index-v1";
+
+    /**
+     * Records written before the active index existed have no marker: the first start of this
+     * version reads every record once and marks the unfinished ones, so no job in flight across the
+     * upgrade is forgotten. Later starts skip this ({@value #INDEX_MARKER}).
+     */
+    private void indexOldRecords() {
+        if (objects.get(INDEX_MARKER).isPresent()) {
+            return;
+        }
+        int marked = 0;
+        for (Storage.Listed l : objects.list(STATE_PREFIX)) {
+            String jobId = l.key().substring(STATE_PREFIX.length()).replace(".json", "");
+            try {
+                Job job = read(jobId);
+                if (job != null && !job.isDone()) {
+                    objects.put(ACTIVE_PREFIX + jobId, new byte[0], null, false);
+                    marked++;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot index job {}: {}", jobId, e.toString());
+            }
+        }
+        objects.put(INDEX_MARKER, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), null, false);
+        if (marked > 0) {
+            LOG.info("indexed {} unfinished jobs written before the active index", marked);
+        }
+    }
+
     /** After a start: loads the active jobs (only those) into {@link #active()}. */
     public int recover() {
+        indexOldRecords();
         int n = syncActive();
         for (Job job : active.values()) {
             metrics.jobLoaded(job);

@@ -123,6 +123,7 @@ class JobStoreTest {
     void aStartReadsOnlyTheActiveJobsHoweverLongTheHistory() {
         Counting objects = new Counting();
         JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        assertEquals(0, first.recover(), "the first start on an empty bucket");
         for (int i = 0; i < 10_000; i++) {
             assertTrue(finished(first, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).isDone());
         }
@@ -220,5 +221,27 @@ class JobStoreTest {
         assertEquals("canceled", after.status, "and it saw the cancel: a terminal job is final");
         a.close();
         b.close();
+    }
+
+    @Test
+    void jobsRecordedBeforeTheActiveIndexAreFoundOnceAfterTheUpgrade() {
+        Counting objects = new Counting();
+        JobStore old = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        Job running = old.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        Job finished = finished(old, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        for (var l : objects.list(JobStore.ACTIVE_PREFIX)) {
+            objects.delete(l.key()); // as an earlier version left the bucket: records, no index
+        }
+        JobStore upgraded = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        assertEquals(1, upgraded.recover());
+        assertEquals(running.jobId, upgraded.active().iterator().next().jobId);
+        assertFalse(upgraded.active().stream().anyMatch(j -> j.jobId.equals(finished.jobId)));
+        objects.recordReads.set(0);
+        JobStore next = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        assertEquals(1, next.recover());
+        assertEquals(1, objects.recordReads.get(), "the full scan happens once");
+        old.close();
+        upgraded.close();
+        next.close();
     }
 }
