@@ -30,8 +30,9 @@ public final class UploadJanitor {
     }
 
     /**
-     * At start: {@code exclusive} (the embedded store, ours alone) aborts all of them (S3Proxy
-     * reports the listing's time as {@code Initiated}, so there age cannot choose), else the old ones.
+     * At start: {@code exclusive} (the embedded store, ours alone) aborts all of them but the ones
+     * this process has started since (requests are served while this runs; S3Proxy reports the
+     * listing's time as {@code Initiated}, so there age cannot choose), else the old ones.
      */
     public int atStart(boolean exclusive) {
         return abort(exclusive ? java.time.Instant.MAX : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));

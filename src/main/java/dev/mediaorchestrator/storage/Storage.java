@@ -194,6 +194,7 @@ public final class Storage implements AutoCloseable {
             return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
         }
         String uploadId = client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+        ownUploads.add(uploadId);
         try {
             List<CompletedPart> parts = new ArrayList<>();
             int partNumber = 1;
@@ -209,6 +210,8 @@ public final class Storage implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             abortQuietly(key, uploadId, e);
             throw e;
+        } finally {
+            ownUploads.remove(uploadId);
         }
         return head(key).orElseThrow(() -> new IOException("object missing after upload: " + key));
     }
@@ -300,11 +303,23 @@ public final class Storage implements AutoCloseable {
      * behind; nobody else ever completes them). Returns how many were aborted.
      */
     public int abortMultipartUploads(List<String> prefixes, Instant startedBefore) {
+        return abortMultipartUploads(prefixes, startedBefore, java.util.Set.of());
+    }
+
+    /** The multipart uploads this client has started and not yet completed or aborted. */
+    public java.util.Set<String> ownUploads() {
+        return java.util.Set.copyOf(ownUploads);
+    }
+
+    private final java.util.Set<String> ownUploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
+    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, java.util.Set<String> keep) {
         int aborted = 0;
         for (String prefix : prefixes) {
             for (var page : client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix))) {
                 for (var u : page.uploads()) {
-                    if (u.initiated() == null || u.initiated().isBefore(startedBefore)) {
+                    if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
                         client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key()).uploadId(u.uploadId()).build());
                         aborted++;
                     }

@@ -105,4 +105,50 @@ class ConditionalWritesTest {
         assertEquals(1, storage.abortMultipartUploads(List.of("inputs/", "outputs/"), java.time.Instant.now().plusSeconds(1)));
         assertEquals(0, client.listMultipartUploads(b -> b.bucket("cond")).uploads().size());
     }
+
+    @Test
+    void anUploadInProgressHereIsNotTakenForALeftOver() throws Exception {
+        CountDownLatch firstPartSent = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        java.io.InputStream slow = new java.io.InputStream() {
+            long left = Storage.PART_SIZE + 1024L * 1024;
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (left <= 1024L * 1024 && firstPartSent.getCount() > 0) {
+                    firstPartSent.countDown(); // the first 8 MiB are read: the upload has begun
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.IOException(e);
+                    }
+                }
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = (int) Math.min(len, left);
+                left -= n;
+                return n;
+            }
+        };
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Storage.ObjectInfo> put = pool.submit(() -> storage.put("inputs/videos/mine.mp4", slow, "video/mp4"));
+            firstPartSent.await();
+            Thread.sleep(500);
+            assertEquals(1, storage.ownUploads().size(), "the upload is under way");
+            assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), java.time.Instant.MAX), "its own upload is kept");
+            go.countDown();
+            assertEquals(Storage.PART_SIZE + 1024L * 1024, put.get().size());
+            assertEquals(0, storage.ownUploads().size());
+        } finally {
+            go.countDown();
+            pool.shutdownNow();
+        }
+    }
 }
