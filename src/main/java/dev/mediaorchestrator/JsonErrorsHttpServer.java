@@ -50,6 +50,8 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
      * health, metrics and runner callbacks always find a thread.
      */
     static final int WORKER_THREADS = 96;
+    /** Seconds a connection may stay without any traffic. */
+    static final int IDLE_TIMEOUT_SECONDS = 120;
 
     @Override
     protected io.vertx.core.Vertx createVertxInstance() {
@@ -76,7 +78,10 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
                 json(ctx.response(), code, text);
             }
         }));
-        HttpServer http = getVertx().createHttpServer(new HttpServerOptions())
+        // a connection on which nothing moves for this long is closed: a client that never finishes
+        // its request (or never reads, below the 30 s stall limit of a response) holds nothing for ever
+        HttpServer http = getVertx().createHttpServer(new HttpServerOptions()
+                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
                 .invalidRequestHandler(JsonErrorsHttpServer::invalidRequest)
                 .requestHandler(routes);
         server.set(this, http);

@@ -274,7 +274,13 @@ public final class JobStore implements AutoCloseable {
      * gone or done. Returns how many jobs are active.
      */
     public int syncActive() {
-        List<Storage.Listed> listed = objects.list(ACTIVE_PREFIX);
+        List<Storage.Listed> listed;
+        try {
+            listed = objects.list(ACTIVE_PREFIX);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot list the active jobs in the bucket (next try at the next tick): {}", e.getClass().getSimpleName());
+            return active.size();
+        }
         Set<String> ids = new HashSet<>();
         List<Future<?>> loads = new ArrayList<>();
         for (Storage.Listed l : listed) {
@@ -365,7 +371,14 @@ public final class JobStore implements AutoCloseable {
     public int sweep() {
         long cutoff = clock.millis() - ttl.toMillis();
         int deleted = 0;
-        for (Storage.Listed l : objects.list(STATE_PREFIX)) {
+        List<Storage.Listed> listed;
+        try {
+            listed = objects.list(STATE_PREFIX);
+        } catch (RuntimeException e) {
+            LOG.warn("retention: cannot list job records: {}", e.getClass().getSimpleName());
+            return 0;
+        }
+        for (Storage.Listed l : listed) {
             if (l.lastModified() == null || l.lastModified().toEpochMilli() > cutoff) {
                 continue;
             }

@@ -134,7 +134,14 @@ public final class ReplayStore {
         int deleted = 0;
         for (String sub : new String[]{"short/", "idem/"}) {
             long keep = sub.equals("short/") ? Duration.ofMinutes(SHORT_MINUTES).toMillis() : idemTtl.toMillis();
-            for (Storage.Listed l : objects.list(PREFIX + sub)) {
+            List<Storage.Listed> listed;
+            try {
+                listed = objects.list(PREFIX + sub);
+            } catch (RuntimeException e) {
+                LOG.warn("retention: cannot list replay keys: {}", e.getClass().getSimpleName());
+                return deleted;
+            }
+            for (Storage.Listed l : listed) {
                 if (l.lastModified() != null && now - l.lastModified().toEpochMilli() > keep) {
                     try {
                         objects.delete(l.key());
