@@ -1,0 +1,168 @@
+package dev.mediaorchestrator.routes;
+
+import dev.mediaorchestrator.common.HttpError;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.spi.RoutesLoader;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The {@code jobs-create} route alone (orchestrator-jobs.camel.yaml with common-http.camel.yaml):
+ * its platform-http consumer replaced by {@code direct:}, its beans by doubles that record the
+ * order they were called in. No HTTP server, no bucket, no runner.
+ */
+class JobsCreateRouteTest extends CamelTestSupport {
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+    private volatile boolean badSignature;
+    private volatile String replayed;
+
+    /** The doubles: each records its name; verify may refuse, admit may find a replay. */
+    public final class Steps {
+        public void acquire() {
+            calls.add("rateLimit");
+        }
+
+        public Map<String, Object> verify(Exchange exchange) {
+            calls.add("verify");
+            if (badSignature) {
+                throw new HttpError(401, "invalid signature");
+            }
+            return Map.of("mediaId", "m1");
+        }
+
+        public void admit(Exchange exchange) {
+            calls.add("admit");
+            if (replayed != null) {
+                exchange.setProperty("replayResponse", replayed);
+            }
+        }
+
+        public Object validate(Object body) {
+            calls.add("validate");
+            return body;
+        }
+
+        public void ensureInputs(Object request) {
+            calls.add("mirror");
+        }
+
+        public Object record(Object request, Exchange exchange) {
+            calls.add("record");
+            exchange.setProperty("jobId", "job_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+            return request;
+        }
+
+        public boolean dispatch(String jobId) {
+            calls.add("dispatch " + jobId);
+            return true;
+        }
+
+        // the other routes of the file (cancel, get) only need to resolve
+        public String cancel(String jobId) {
+            return "{}";
+        }
+
+        public Object refreshed(Object job) {
+            return job;
+        }
+
+        public String document(Object job) {
+            return "{}";
+        }
+
+        public void notFound() {
+        }
+
+        public void jobIdRequired() {
+        }
+
+        public String accepted(Exchange exchange) {
+            calls.add("accepted");
+            return "{\"jobId\":\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"status\":\"queued\"}";
+        }
+    }
+
+    @Override
+    public boolean isUseAdviceWith() {
+        return true; // started once the platform-http consumers are replaced
+    }
+
+    @Override
+    protected CamelContext createCamelContext() throws Exception {
+        CamelContext context = super.createCamelContext();
+        Steps steps = new Steps();
+        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle"}) {
+            context.getRegistry().bind(name, steps);
+        }
+        // jobs-get reads the job cache through camel-caffeine
+        context.getRegistry().bind("jobs", com.github.benmanes.caffeine.cache.Caffeine.newBuilder().build(k -> null));
+        RoutesLoader loader = PluginHelper.getRoutesLoader(context);
+        for (String file : new String[]{"common-http.camel.yaml", "orchestrator-jobs.camel.yaml"}) {
+            Resource r = ResourceHelper.resolveMandatoryResource(context, "classpath:routes/" + file);
+            loader.loadRoutes(r);
+        }
+        return context;
+    }
+
+    @Override
+    protected RoutesBuilder createRouteBuilder() {
+        return new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+            }
+        };
+    }
+
+    private void isolate() throws Exception {
+        for (String id : new String[]{"jobs-create", "jobs-cancel", "jobs-get", "jobs-get-without-id"}) {
+            AdviceWith.adviceWith(context, id, a -> a.replaceFromWith("direct:" + id));
+        }
+        context.start();
+    }
+
+    private Exchange post() {
+        return template.request("direct:jobs-create", e -> e.getMessage().setBody("{}"));
+    }
+
+    @Test
+    void stepsRunInTheContractsOrder() throws Exception {
+        isolate();
+        Exchange e = post();
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "record",
+                "dispatch job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "accepted"), calls);
+        assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("application/json", e.getMessage().getHeader("Content-Type"));
+    }
+
+    @Test
+    void aFailedSignatureStopsBeforeEverythingElseAsJson() throws Exception {
+        isolate();
+        badSignature = true;
+        Exchange e = post();
+        assertEquals(List.of("verify"), calls, "no rate limit counted, no mirror, no job");
+        assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("{\"error\":\"invalid signature\"}", e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aReplayAnswersTheStoredResponseAndDispatchesNothing() throws Exception {
+        isolate();
+        replayed = "{\"jobId\":\"job_bbbbbbbbbbbbbbbbbbbbbbbbbb\",\"status\":\"queued\"}";
+        Exchange e = post();
+        assertEquals(List.of("verify", "rateLimit", "admit"), calls);
+        assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(replayed, e.getMessage().getBody(String.class));
+    }
+}
