@@ -48,7 +48,7 @@ class PresignedPutHeadersTest {
     void start() throws Exception {
         dir = TestServers.tempDir("mo-compat-s3");
         files = TestServers.tempDir("mo-compat-files");
-        s3 = EmbeddedS3.start(dir, 0);
+        s3 = dev.mediaorchestrator.support.TestServers.embeddedS3(dir);
         s3.createBucket(BUCKET);
         storage = new Storage(s3.endpoint(), s3.accessKey(), s3.secretKey(), "auto", BUCKET);
         presigner = new WorkerPresigner(s3, BUCKET);

@@ -56,7 +56,7 @@ class RunnerBehindOriginalWorkerTest {
     @BeforeAll
     void start() throws Exception {
         root = TestMedia.tempDir("mo-worker-");
-        s3 = EmbeddedS3.start(root.resolve("bucket"), 0);
+        s3 = dev.mediaorchestrator.support.TestServers.embeddedS3(root.resolve("bucket"));
         s3.createBucket(BUCKET);
         storage = new Storage(s3.endpoint(), s3.accessKey(), s3.secretKey(), "auto", BUCKET);
         presigner = new WorkerPresigner(s3, BUCKET);

@@ -33,7 +33,7 @@ class PublicEndpointTest {
     @Test
     void theCallbacksUrlsAreSignedForThePublicEndpoint() throws Exception {
         Path dir = TestServers.tempDir("mo-public");
-        EmbeddedS3 s3 = EmbeddedS3.start(dir, 0);
+        EmbeddedS3 s3 = dev.mediaorchestrator.support.TestServers.embeddedS3(dir);
         s3.createBucket("vidgen-render");
         URI internal = s3.endpoint(); // http://127.0.0.1:port
         URI publicEndpoint = URI.create("http://localhost:" + internal.getPort()); // the same server by another name

@@ -1,13 +1,9 @@
 package dev.mediaorchestrator.routes;
 
 import dev.mediaorchestrator.common.HttpError;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
-import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,12 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * common-http.camel.yaml alone: each exception a route throws becomes its JSON answer, with
  * Retry-After when the error has one, and only the headers meant to be sent.
  */
-class CommonHttpRouteTest extends CamelTestSupport {
+class CommonHttpRouteTest extends RouteTestSupport {
     @Override
-    protected CamelContext createCamelContext() throws Exception {
-        CamelContext context = super.createCamelContext();
-        PluginHelper.getRoutesLoader(context).loadRoutes(ResourceHelper.resolveMandatoryResource(context, "classpath:routes/common-http.camel.yaml"));
-        return context;
+    protected java.util.List<String> routeFiles() {
+        return java.util.List.of("common-http.camel.yaml");
+    }
+
+    @Override
+    protected java.util.Map<String, Object> beans() {
+        return java.util.Map.of();
+    }
+
+    @Override
+    public boolean isUseAdviceWith() {
+        return false; // nothing to replace: a route of the test's own throws
     }
 
     @Override

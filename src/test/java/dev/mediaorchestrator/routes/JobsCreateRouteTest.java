@@ -1,15 +1,7 @@
 package dev.mediaorchestrator.routes;
 
 import dev.mediaorchestrator.common.HttpError;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.RoutesBuilder;
-import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.spi.Resource;
-import org.apache.camel.spi.RoutesLoader;
-import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
-import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * its platform-http consumer replaced by {@code direct:}, its beans by doubles that record the
  * order they were called in. No HTTP server, no bucket, no runner.
  */
-class JobsCreateRouteTest extends CamelTestSupport {
+class JobsCreateRouteTest extends RouteTestSupport {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private volatile boolean badSignature;
     private volatile String replayed;
@@ -94,41 +86,26 @@ class JobsCreateRouteTest extends CamelTestSupport {
         }
     }
 
+    private final Steps steps = new Steps();
+
     @Override
-    public boolean isUseAdviceWith() {
-        return true; // started once the platform-http consumers are replaced
+    protected List<String> routeFiles() {
+        return List.of("common-http.camel.yaml", "orchestrator-jobs.camel.yaml");
     }
 
     @Override
-    protected CamelContext createCamelContext() throws Exception {
-        CamelContext context = super.createCamelContext();
-        Steps steps = new Steps();
+    protected Map<String, Object> beans() {
+        Map<String, Object> beans = new java.util.HashMap<>();
         for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle"}) {
-            context.getRegistry().bind(name, steps);
+            beans.put(name, steps);
         }
         // jobs-get reads the job cache through camel-caffeine
-        context.getRegistry().bind("jobs", com.github.benmanes.caffeine.cache.Caffeine.newBuilder().build(k -> null));
-        RoutesLoader loader = PluginHelper.getRoutesLoader(context);
-        for (String file : new String[]{"common-http.camel.yaml", "orchestrator-jobs.camel.yaml"}) {
-            Resource r = ResourceHelper.resolveMandatoryResource(context, "classpath:routes/" + file);
-            loader.loadRoutes(r);
-        }
-        return context;
-    }
-
-    @Override
-    protected RoutesBuilder createRouteBuilder() {
-        return new org.apache.camel.builder.RouteBuilder() {
-            @Override
-            public void configure() {
-            }
-        };
+        beans.put("jobs", com.github.benmanes.caffeine.cache.Caffeine.newBuilder().build(k -> null));
+        return beans;
     }
 
     private void isolate() throws Exception {
-        for (String id : new String[]{"jobs-create", "jobs-cancel", "jobs-get", "jobs-get-without-id"}) {
-            AdviceWith.adviceWith(context, id, a -> a.replaceFromWith("direct:" + id));
-        }
+        fromDirect("jobs-create", "jobs-cancel", "jobs-get", "jobs-get-without-id");
         context.start();
     }
 

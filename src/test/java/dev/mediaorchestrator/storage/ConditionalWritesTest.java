@@ -30,7 +30,7 @@ class ConditionalWritesTest {
     @BeforeAll
     void start() {
         dir = TestServers.tempDir("mo-cond");
-        s3 = EmbeddedS3.start(dir, 0);
+        s3 = dev.mediaorchestrator.support.TestServers.embeddedS3(dir);
         s3.createBucket("cond");
         storage = new Storage(s3.endpoint(), s3.accessKey(), s3.secretKey(), "auto", "cond");
     }

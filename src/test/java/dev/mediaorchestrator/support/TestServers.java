@@ -22,6 +22,22 @@ public final class TestServers {
         }
     }
 
+    /**
+     * An embedded S3 server on a free port. A free port is found by binding and closing, so a test
+     * running in parallel can take it in between: such a start is tried again on another port.
+     */
+    public static dev.mediaorchestrator.storage.EmbeddedS3 embeddedS3(Path dir) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return dev.mediaorchestrator.storage.EmbeddedS3.start(dir, 0);
+            } catch (IllegalStateException e) {
+                if (attempt >= 5 || e.getMessage() == null || !e.getMessage().contains("Failed to bind")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public static Path tempDir(String prefix) {
         try {
             return Files.createTempDirectory(prefix);
