@@ -101,8 +101,7 @@ public final class Dispatcher implements AutoCloseable {
         String claim = java.util.UUID.randomUUID().toString();
         long claimedAt = clock.millis();
         Optional<Job> claimed = jobs.transition(jobId, j -> {
-            boolean busyWait = j.dispatchClaim == null && j.dispatchError != null && j.dispatchError.startsWith("runner busy");
-            if (j.isTerminal() || j.dispatched || (j.nextDispatchAt > claimedAt && !busyWait)) {
+            if (j.isTerminal() || j.dispatched || (j.nextDispatchAt > claimedAt && !waitsForSlot(j))) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -127,7 +126,9 @@ public final class Dispatcher implements AutoCloseable {
                     return true;
                 }
                 if (r.status() == 429) {
-                    busy(job, claim);
+                    learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), clock.millis()});
+                    notTaken(jobId, claim, BUSY, true);
+                    LOG.debug("runner busy for job {}: it waits for a free slot", jobId);
                     return false;
                 }
                 error = "runner answered " + r.status();
@@ -139,24 +140,8 @@ public final class Dispatcher implements AutoCloseable {
                 error = "dispatch interrupted";
             }
         }
-        String reason = error;
-        long now = clock.millis();
-        jobs.transition(jobId, j -> {
-            if (j.isTerminal() || j.dispatched || !claim.equals(j.dispatchClaim)) {
-                return j;
-            }
-            Job.Draft d = j.draft();
-            d.dispatchClaim = null;
-            d.attempts++;
-            d.dispatchError = reason;
-            d.lastDispatchAt = now;
-            if (d.firstAttemptAt == 0) {
-                d.firstAttemptAt = now;
-            }
-            d.nextDispatchAt = now + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(16, d.attempts - 1));
-            return d.build();
-        });
-        LOG.warn("dispatch of job {} failed: {}; the job stays queued", jobId, reason);
+        notTaken(jobId, claim, error, false);
+        LOG.warn("dispatch of job {} failed: {}; the job stays queued", jobId, error);
         return false;
     }
 
@@ -191,27 +176,42 @@ public final class Dispatcher implements AutoCloseable {
     /** How soon a job that a busy runner refused (429) is offered again (at the dispatch timer's next tick after it): a slot may free any moment. */
     static final long BUSY_RETRY_MS = 200;
 
+    /** The dispatch error of a job that a busy runner refused: it waits for a free slot. */
+    static final String BUSY = "runner busy (429): waiting for a free slot";
+
+    /** A job a busy runner refused, not being offered now: it may be offered the moment a slot frees. */
+    static boolean waitsForSlot(Job j) {
+        return j.dispatchClaim == null && BUSY.equals(j.dispatchError);
+    }
+
     /**
-     * The runner is full (429): not a failure. The job keeps its place at the head of its queue,
-     * is offered again within a second (and at once when a job of its engine ends, {@link #wake()}),
-     * and no dispatch deadline runs for it; {@code JOB_TIMEOUT_SECONDS} still bounds it.
+     * Records an attempt the runner did not take, on a fresh read, if this attempt still holds the
+     * claim. A busy runner (429) is not a failure: the job keeps its place at the head of its queue,
+     * is offered again within {@value #BUSY_RETRY_MS} ms (and at once when a job of its engine ends,
+     * {@link #wake()}), no dispatch deadline runs for it, and the runner's capacity is learned.
+     * Anything else backs off (1 s doubling, at most a minute) and starts the dispatch deadline.
      */
-    private void busy(Job job, String claim) {
+    private void notTaken(String jobId, String claim, String reason, boolean busy) {
         long now = clock.millis();
-        learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), now});
-        jobs.transition(job.jobId, j -> {
+        jobs.transition(jobId, j -> {
             if (j.isTerminal() || j.dispatched || !claim.equals(j.dispatchClaim)) {
                 return j;
             }
             Job.Draft d = j.draft();
             d.dispatchClaim = null;
             d.attempts++;
-            d.dispatchError = "runner busy (429): waiting for a free slot";
+            d.dispatchError = reason;
             d.lastDispatchAt = now;
-            d.nextDispatchAt = now + BUSY_RETRY_MS;
+            if (busy) {
+                d.nextDispatchAt = now + BUSY_RETRY_MS;
+            } else {
+                if (d.firstAttemptAt == 0) {
+                    d.firstAttemptAt = now;
+                }
+                d.nextDispatchAt = now + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(16, d.attempts - 1));
+            }
             return d.build();
         });
-        LOG.debug("runner busy for job {}: it waits for a free slot", job.jobId);
     }
 
     /**
@@ -316,8 +316,7 @@ public final class Dispatcher implements AutoCloseable {
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
                     continue;
                 }
-                boolean busyWait = job.dispatchError != null && job.dispatchError.startsWith("runner busy");
-                boolean due = job.nextDispatchAt <= now || (slotFreed && busyWait && job.dispatchClaim == null);
+                boolean due = job.nextDispatchAt <= now || (slotFreed && waitsForSlot(job));
                 if (headWaits || pos > free || !due || !inFlight.add(job.jobId)) {
                     headWaits |= !due || pos > free; // nobody overtakes a job that waits: the queue keeps its order
                     continue;

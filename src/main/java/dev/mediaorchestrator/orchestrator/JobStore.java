@@ -210,12 +210,7 @@ public final class JobStore implements AutoCloseable {
             return Optional.empty();
         }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-            Job current;
-            try {
-                current = read(jobId);
-            } catch (RuntimeException e) {
-                throw unavailable("read", e);
-            }
+            Job current = read(jobId); // a store that cannot be read is already a 503
             if (current == null) {
                 return Optional.empty();
             }
