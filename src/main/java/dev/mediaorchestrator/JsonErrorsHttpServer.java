@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.slf4j.Logger;
@@ -78,6 +80,9 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
                 json(ctx.response(), code, text);
             }
         }));
+        // a failure no route handled (a broken chunked body, a client that went away): no ERROR with a
+        // stack trace from Vert.x's router, a JSON 400 when the answer can still be given
+        routes.route().order(Integer.MAX_VALUE).failureHandler(JsonErrorsHttpServer::unhandled);
         // a connection on which nothing moves for this long is closed: a client that never finishes
         // its request (or never reads, below the 30 s stall limit of a response) holds nothing for ever
         HttpServer http = getVertx().createHttpServer(new HttpServerOptions()
@@ -102,6 +107,49 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
             json(response, 400, "bad request");
         }
         response.close();
+    }
+
+    /**
+     * The last failure handler: status-only failures go on to the error handlers above; a failure
+     * the client caused (a malformed body, a closed connection) is a DEBUG line and, if the
+     * response has not started, a 400 that closes the connection (the rest of the body cannot be
+     * trusted); anything else is a WARN and a 500.
+     */
+    static void unhandled(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        if (t == null || t instanceof HttpException) {
+            ctx.next();
+            return;
+        }
+        HttpServerResponse response = ctx.response();
+        boolean client = clientSide(t);
+        if (client) {
+            LOG.debug("{} {} from {} ended: {}", ctx.request().method(), ctx.request().path(), ctx.request().remoteAddress(), t.toString());
+        } else {
+            LOG.warn("{} {} failed outside the routes: {}", ctx.request().method(), ctx.request().path(), t.toString(), t);
+        }
+        if (response.closed() || response.ended()) {
+            return;
+        }
+        if (response.headWritten()) {
+            response.close();
+        } else if (client) {
+            response.putHeader("Connection", "close");
+            json(response, 400, "malformed request body");
+        } else {
+            json(response, 500, "internal error");
+        }
+    }
+
+    private static boolean clientSide(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof io.vertx.core.http.HttpClosedException || c instanceof NumberFormatException
+                    || c instanceof io.netty.handler.codec.DecoderException || c instanceof java.io.IOException
+                    || c instanceof io.vertx.core.VertxException && String.valueOf(c.getMessage()).contains("closed")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void json(HttpServerResponse response, int status, String error) {

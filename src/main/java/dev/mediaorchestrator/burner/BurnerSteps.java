@@ -2,6 +2,7 @@ package dev.mediaorchestrator.burner;
 
 import dev.mediaorchestrator.runner.FileTail;
 import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.DiskSpace;
 import dev.mediaorchestrator.runner.RunnerFailure;
 import dev.mediaorchestrator.runner.RunnerJob;
 import dev.mediaorchestrator.runner.RunnerJobs;
@@ -100,7 +101,10 @@ public final class BurnerSteps {
     public void rendered(RunnerJob job, ExecResult result) {
         job.liveProgress = null;
         if (result.getExitValue() != 0) {
-            throw new RunnerFailure("ffmpeg failed: " + stderr(result, "exit code " + result.getExitValue()));
+            String text = stderrText(result);
+            String last = FfmpegErrors.lastLines(text, FfmpegErrors.DEFAULT_MAX_LINES);
+            throw new RunnerFailure("ffmpeg failed: " + DiskSpace.fullMessage(job.workDir, text)
+                    .orElse(last.isBlank() ? "exit code " + result.getExitValue() : last));
         }
         if (!Files.exists(job.workDir.resolve(OUTPUT))) {
             throw new RunnerFailure("ffmpeg produced no output");
@@ -135,12 +139,15 @@ public final class BurnerSteps {
     }
 
     private static String stderr(ExecResult result, String fallback) {
+        String last = FfmpegErrors.lastLines(stderrText(result), FfmpegErrors.DEFAULT_MAX_LINES);
+        return last == null || last.isBlank() ? fallback : last;
+    }
+
+    private static String stderrText(ExecResult result) {
         try (InputStream in = result.getStderr()) {
-            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            String last = FfmpegErrors.lastLines(text, FfmpegErrors.DEFAULT_MAX_LINES);
-            return last == null || last.isBlank() ? fallback : last;
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return fallback;
+            return "";
         }
     }
 }

@@ -5,6 +5,8 @@ import dev.mediaorchestrator.observability.JobContext;
 import dev.mediaorchestrator.runner.FileTail;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
 import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.DiskSpace;
+import dev.mediaorchestrator.runner.ParentDeath;
 import dev.mediaorchestrator.runner.RunnerFailure;
 import dev.mediaorchestrator.runner.RunnerJob;
 import dev.mediaorchestrator.runner.RunnerJobs;
@@ -173,7 +175,9 @@ public final class DownloaderSteps {
         job.liveProgress = null;
         readProgress(job, d);
         if (result.getExitValue() != 0) {
-            throw new RunnerFailure(scrub(d, YtDlpCommand.errorMessage(text(result.getStderr()), result.getExitValue())) + via(d));
+            String stderr = text(result.getStderr());
+            throw new RunnerFailure(DiskSpace.fullMessage(job.workDir, stderr).map(m -> "yt-dlp failed: " + m)
+                    .orElseGet(() -> scrub(d, YtDlpCommand.errorMessage(stderr, result.getExitValue())) + via(d)));
         }
         Path dir = job.workDir;
         try {
@@ -208,7 +212,9 @@ public final class DownloaderSteps {
     public void extracted(RunnerJob job, ExecResult result) {
         Download d = state(job);
         if (result.getExitValue() != 0) {
-            throw new RunnerFailure("ffmpeg could not extract the audio: " + lastLines(text(result.getStderr()), 3, "exit code " + result.getExitValue()));
+            String stderr = text(result.getStderr());
+            throw new RunnerFailure("ffmpeg could not extract the audio: " + DiskSpace.fullMessage(job.workDir, stderr)
+                    .orElseGet(() -> lastLines(stderr, 3, "exit code " + result.getExitValue())));
         }
         if (size(d.audio) <= 0) {
             throw new RunnerFailure("ffmpeg produced no audio");
@@ -337,7 +343,7 @@ public final class DownloaderSteps {
         int port = d.mihomoPorts.mihomoPort();
         try {
             Path configFile = MihomoSupport.writeConfig(dir, d.plan.clashConfigYaml().orElseThrow());
-            d.mihomo = new ProcessBuilder(MihomoSupport.command(binary, dir, configFile)).directory(dir.toFile())
+            d.mihomo = new ProcessBuilder(ParentDeath.guarded(MihomoSupport.command(binary, dir, configFile))).directory(dir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true).redirectOutput(log.toFile())
                     .start();

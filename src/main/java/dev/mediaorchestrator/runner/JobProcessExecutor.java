@@ -40,11 +40,14 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         String tool = Path.of(command.getExecutable()).getFileName().toString();
         Path out = stdoutFile(dir.toPath(), command.getExecutable());
         Path err = dir.toPath().resolve(tool + ".stderr");
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir)
+        ProcessBuilder pb = new ProcessBuilder(ParentDeath.guarded(cmd)).directory(dir)
                 .redirectOutput(out.toFile()).redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p;
         try {
+            if (!ParentDeath.resolvable(command.getExecutable())) {
+                throw new IOException("not found");
+            }
             p = pb.start();
         } catch (IOException e) {
             throw new ExecException(tool + " could not be started (" + command.getExecutable() + " not found or not executable)",

@@ -89,52 +89,73 @@ class KillMidWorkIT {
         }).toList();
     }
 
+    /** A runner with a stand-in ffmpeg ({@code script}) that is running a burn when this returns. */
+    private Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script) throws Exception {
+        Path slow = dir.resolve("slow-ffmpeg");
+        Files.writeString(slow, script);
+        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
+        Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 1.0, true);
+        env.put("FFMPEG_BIN", slow.toString());
+        stub.on("/in/video", ex -> StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip)));
+        stub.on("/in/vtt", ex -> StubHttpServer.respond(ex, 200, "text/vtt", "WEBVTT\n".getBytes()));
+        stub.answer("/cb", 200, "{}");
+        Process p = start(dir, env);
+        String port = env.get("PORT");
+        awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("jobId", "job_killburnaaaaaaaaaaaaaaaaaa");
+        body.put("mediaId", "k1");
+        body.put("engine", "burner-ffmpeg");
+        body.put("callbackUrl", stub.base() + "/cb");
+        body.put("engineOptions", Map.of());
+        body.put("inputVideoUrl", stub.base() + "/in/video");
+        body.put("inputVttUrl", stub.base() + "/in/vtt");
+        body.put("outputPutUrl", stub.base() + "/out");
+        body.put("outputVideoKey", "outputs/by-media/k1/job_killburnaaaaaaaaaaaaaaaaaa/video.mp4");
+        body.put("ts", System.currentTimeMillis());
+        body.put("nonce", "n1");
+        byte[] raw = Json.writeBytes(body);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/render"))
+                .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, r.statusCode(), r.body());
+        Wait.until("the (slow) ffmpeg's sleep to run", Duration.ofSeconds(30), () -> {
+            try {
+                return processesIn(work).stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep"));
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        return p;
+    }
+
+    /** Stops the runner and whatever still runs in its work dir, and removes the test's directory. */
+    private static void cleanUp(Process p, Path work, Path dir) throws Exception {
+        stop(p);
+        for (ProcessHandle h : processesIn(work)) {
+            h.destroyForcibly();
+        }
+        TestServers.deleteRecursively(dir);
+    }
+
+    private static Map<String, String> runnerEnv(Path work) {
+        return new HashMap<>(Map.of("PORT", String.valueOf(TestServers.freePort()), "ROLES", "burner",
+                "RUNNER_WORK_DIR", work.toString()));
+    }
+
     @Test
     void killedMidBurnThenRestarted_noToolAndNoWorkDirIsLeft() throws Exception {
         Path dir = TestServers.tempDir("mo-kill-burn");
         Path work = Files.createDirectories(dir.resolve("work"));
-        Path slow = dir.resolve("slow-ffmpeg");
-        Files.writeString(slow, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n");
-        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
-        Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 1.0, true);
-        int port = TestServers.freePort();
-        Map<String, String> env = new HashMap<>(Map.of("PORT", String.valueOf(port), "ROLES", "burner",
-                "RUNNER_WORK_DIR", work.toString(), "FFMPEG_BIN", slow.toString()));
+        Map<String, String> env = runnerEnv(work);
         Process p = null;
         try (StubHttpServer stub = new StubHttpServer()) {
-            stub.on("/in/video", ex -> StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip)));
-            stub.on("/in/vtt", ex -> StubHttpServer.respond(ex, 200, "text/vtt", "WEBVTT\n".getBytes()));
-            stub.answer("/cb", 200, "{}");
-            p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("jobId", "job_killburnaaaaaaaaaaaaaaaaaa");
-            body.put("mediaId", "k1");
-            body.put("engine", "burner-ffmpeg");
-            body.put("callbackUrl", stub.base() + "/cb");
-            body.put("engineOptions", Map.of());
-            body.put("inputVideoUrl", stub.base() + "/in/video");
-            body.put("inputVttUrl", stub.base() + "/in/vtt");
-            body.put("outputPutUrl", stub.base() + "/out");
-            body.put("outputVideoKey", "outputs/by-media/k1/job_killburnaaaaaaaaaaaaaaaaaa/video.mp4");
-            body.put("ts", System.currentTimeMillis());
-            body.put("nonce", "n1");
-            byte[] raw = Json.writeBytes(body);
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/render"))
-                    .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(202, r.statusCode(), r.body());
-            Wait.until("the (slow) ffmpeg to run", Duration.ofSeconds(30), () -> {
-                try {
-                    return !processesIn(work).isEmpty();
-                } catch (IOException e) {
-                    return false;
-                }
-            });
+            // the shell forks sleep: a grandchild, which only the sweep at the next start can stop
+            p = startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n");
             kill9(p);
-            assertTrue(!processesIn(work).isEmpty(), "the tool outlived the killed runner (so this test can fail)");
+            assertTrue(!processesIn(work).isEmpty(), "the tool's child outlived the killed runner (so this test can fail)");
             p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
+            awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
             Wait.until("no process left in the work dir", Duration.ofSeconds(10), () -> {
                 try {
                     return processesIn(work).isEmpty();
@@ -146,9 +167,58 @@ class KillMidWorkIT {
                 assertEquals(List.of(), left.toList(), "no job directory left");
             }
         } finally {
-            stop(p);
-            for (ProcessHandle h : processesIn(work)) {
-                h.destroyForcibly();
+            cleanUp(p, work, dir);
+        }
+    }
+
+    @Test
+    void killedMidBurn_theToolDiesWithTheRunnerWithoutARestart() throws Exception {
+        Path dir = TestServers.tempDir("mo-kill-burn2");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Map<String, String> env = runnerEnv(work);
+        Process p = null;
+        try (StubHttpServer stub = new StubHttpServer()) {
+            p = startBurning(dir, work, env, stub, "#!/bin/sh\nexec sleep 120\n");
+            List<ProcessHandle> tools = processesIn(work);
+            kill9(p);
+            p = null;
+            Wait.until("the tool to die with the runner", Duration.ofSeconds(10),
+                    () -> tools.stream().noneMatch(ProcessHandle::isAlive));
+        } finally {
+            cleanUp(p, work, dir);
+        }
+    }
+
+    @Test
+    void aRunnerBlockedInAnUploadStopsOnSigterm() throws Exception {
+        Path dir = TestServers.tempDir("mo-term-upload");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Map<String, String> env = runnerEnv(work);
+        Process p = null;
+        CountDownLatch uploadSeen = new CountDownLatch(1);
+        try (StubHttpServer stub = new StubHttpServer()) {
+            // the store takes the upload's headers and then never reads its body
+            stub.on("/out", ex -> {
+                uploadSeen.countDown();
+                try {
+                    Thread.sleep(120_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            // a stand-in ffmpeg that writes 64 MiB of output (more than any socket buffer) and exits 0
+            p = startBurning(dir, work, env, stub, "#!/bin/sh\nfor a; do last=$a; done\n"
+                    + "head -c 67108864 /dev/zero > \"${last#file:}\"\nexec sleep 1\n");
+            assertTrue(uploadSeen.await(30, TimeUnit.SECONDS), "the upload started");
+            Thread.sleep(1000); // the upload is blocked in a socket write now
+            long t0 = System.nanoTime();
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the runner stopped on SIGTERM while its upload was blocked");
+            System.out.printf("[sigterm] a runner blocked in an upload stopped %d ms after SIGTERM%n", (System.nanoTime() - t0) / 1_000_000);
+            p = null;
+        } finally {
+            if (p != null) {
+                p.destroyForcibly();
             }
             TestServers.deleteRecursively(dir);
         }
