@@ -150,7 +150,7 @@ public final class App implements AutoCloseable {
     private static App start(Config config, RunnerConfig runnerConfig, long t0) throws Exception {
         String secret = SecretStore.resolve(config);
         Clock clock = Clock.systemUTC();
-        Hmac hmac = new Hmac(secret);
+        Hmac hmac = new Hmac(secret).withPrevious(config.secretPrevious);
         SignedHttp signedHttp = new SignedHttp(hmac);
 
         Main main = new Main();
@@ -168,6 +168,7 @@ public final class App implements AutoCloseable {
         main.bind("config", config);
         main.bind("hmac", hmac);
         main.bind("signedHttp", signedHttp);
+        main.bind("openApi", new OpenApiDocument());
 
         List<AutoCloseable> closeables = new ArrayList<>();
         List<Runnable> beforeStop = new ArrayList<>();

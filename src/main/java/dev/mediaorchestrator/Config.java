@@ -22,6 +22,14 @@ public final class Config {
     public final String host;
     /** May be null: then the service generates a local secret (loopback only), see {@link SecretStore}. */
     public final String secret;
+    /** {@code JOB_CALLBACK_HMAC_SECRET_PREVIOUS}: still accepted on signed requests, and signed with too (webhook-signature), during a rotation. */
+    public final String secretPrevious;
+    /** {@code CALLBACK_RETRY_SCHEDULE}: the delays between attempts of the terminal callback. */
+    public final dev.mediaorchestrator.orchestrator.RetrySchedule callbackRetrySchedule;
+    /** {@code CALLBACK_TIMEOUT_SECONDS}: one attempt's limit, so a hanging app holds no sender. */
+    public final long callbackTimeoutSeconds;
+    /** {@code JOB_MAX_ATTEMPTS}: how many times a job may be given to a runner (a runner that lost it: dispatched again). */
+    public final int jobMaxAttempts;
     public final long jobTtlSeconds;
     public final URI nextBaseUrl;
     /**
@@ -76,6 +84,15 @@ public final class Config {
     private Config(Map<String, String> env) {
         port = Env.port(env, "PORT", 8787);
         secret = Env.blankToNull(env.get("JOB_CALLBACK_HMAC_SECRET"));
+        secretPrevious = Env.blankToNull(env.get("JOB_CALLBACK_HMAC_SECRET_PREVIOUS"));
+        try {
+            callbackRetrySchedule = dev.mediaorchestrator.orchestrator.RetrySchedule.parse(
+                    Env.str(env, "CALLBACK_RETRY_SCHEDULE", dev.mediaorchestrator.orchestrator.RetrySchedule.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        callbackTimeoutSeconds = Env.positiveLong(env, "CALLBACK_TIMEOUT_SECONDS", 10);
+        jobMaxAttempts = (int) Math.min(10, Env.positiveLong(env, "JOB_MAX_ATTEMPTS", 2));
         host = Env.str(env, "HOST", secret == null ? "127.0.0.1" : "0.0.0.0");
         jobTtlSeconds = Env.positiveLong(env, "JOB_TTL_SECONDS", 86400);
         presignTtlSeconds = Env.positiveLong(env, "PRESIGN_TTL_SECONDS", 600);

@@ -110,10 +110,13 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     }
 
     /**
-     * The last failure handler: status-only failures go on to the error handlers above; a failure
-     * the client caused (a malformed body, a closed connection) is a DEBUG line and, if the
-     * response has not started, a 400 that closes the connection (the rest of the body cannot be
-     * trusted); anything else is a WARN and a 500.
+     * The last failure handler: failures without an exception go on to the error handlers above. A
+     * failure with an exception that no route handled is answered here, so that Vert.x's router
+     * does not log it as an ERROR with a stack trace: with the status it was failed with (or 400
+     * for a failure the client caused: a malformed body, a closed connection, a request Vert.x
+     * refuses), as JSON, closing the connection (the rest of the request cannot be trusted). A
+     * response already under way (our own streaming wrote its head) is left to its writer. Only a
+     * failure that is neither the client's nor a status is a WARN and a 500.
      */
     static void unhandled(RoutingContext ctx) {
         Throwable t = ctx.failure();
@@ -122,30 +125,23 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
             return;
         }
         HttpServerResponse response = ctx.response();
-        boolean client = clientSide(t);
-        if (client) {
+        int status = ctx.statusCode() >= 400 ? ctx.statusCode() : clientSide(t) ? 400 : 500;
+        if (status < 500 || response.headWritten() || response.closed() || response.ended()) {
             LOG.debug("{} {} from {} ended: {}", ctx.request().method(), ctx.request().path(), ctx.request().remoteAddress(), t.toString());
         } else {
             LOG.warn("{} {} failed outside the routes: {}", ctx.request().method(), ctx.request().path(), t.toString(), t);
         }
-        if (response.closed() || response.ended()) {
+        if (response.headWritten() || response.closed() || response.ended()) {
             return;
         }
-        if (response.headWritten()) {
-            response.close();
-        } else if (client) {
-            response.putHeader("Connection", "close");
-            json(response, 400, "malformed request body");
-        } else {
-            json(response, 500, "internal error");
-        }
+        response.putHeader("Connection", "close");
+        json(response, status, status == 400 && ctx.statusCode() < 400 ? "malformed request" : ROUTER_ERRORS.getOrDefault(status, "error"));
     }
 
     private static boolean clientSide(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof io.vertx.core.http.HttpClosedException || c instanceof NumberFormatException
-                    || c instanceof io.netty.handler.codec.DecoderException || c instanceof java.io.IOException
-                    || c instanceof io.vertx.core.VertxException && String.valueOf(c.getMessage()).contains("closed")) {
+            if (c instanceof io.vertx.core.VertxException || c instanceof NumberFormatException
+                    || c instanceof io.netty.handler.codec.DecoderException || c instanceof java.io.IOException) {
                 return true;
             }
         }

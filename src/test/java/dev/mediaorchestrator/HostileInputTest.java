@@ -57,6 +57,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (duplicated headers, bad escapes, malformed request lines, conflicting lengths, oversized heads)
  * is written by hand on a socket ({@link RawHttp}).
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
     private static final String BURNER = "/runners/burner-ffmpeg";

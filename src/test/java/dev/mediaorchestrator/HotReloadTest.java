@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** With ROUTES_RELOAD=true, editing a route file changes the running service. */
+@org.junit.jupiter.api.Tag("integration")
 class HotReloadTest {
     @Test
     void editingARouteFileIsPickedUpWithoutARestart() throws Exception {

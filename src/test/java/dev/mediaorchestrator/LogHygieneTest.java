@@ -59,6 +59,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * DEBUG) from before the service starts until after it stops is captured, and none may contain
  * any of them. The class runs {@link Isolated}: no other test's logs are mixed in.
  */
+@org.junit.jupiter.api.Tag("integration")
 @Isolated("captures every log event of the JVM")
 class LogHygieneTest {
     private static final Pattern QUERY_SECRETS = Pattern.compile("(?i)x-amz-signature|x-amz-credential|x-amz-security-token|[?&]sig=");

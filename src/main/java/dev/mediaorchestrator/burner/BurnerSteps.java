@@ -115,7 +115,8 @@ public final class BurnerSteps {
 
     public void upload(RunnerJob job) {
         jobs.phase(job, "uploading", "uploading", 0.95);
-        transfers.upload("video", job.workDir.resolve(OUTPUT), job.string("outputPutUrl"), "video/mp4");
+        Transfers.Uploaded u = transfers.upload("video", job.workDir.resolve(OUTPUT), job.string("outputPutUrl"), "video/mp4");
+        jobs.uploaded(job, "video", job.string("outputVideoKey"), "video/mp4", u);
     }
 
     public void completed(RunnerJob job) {

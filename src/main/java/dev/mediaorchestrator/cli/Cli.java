@@ -29,6 +29,8 @@ import java.util.Map;
  *   submit --video FILE --vtt FILE [--media-id ID] [--options JSON]   burn subtitles into a local video
  *   submit --url URL [--quality 720p|1080p] [--media-id ID]           download a video
  *   status JOB_ID
+ *   deliveries JOB_ID                                                 the terminal callback's delivery log
+ *   redeliver JOB_ID                                                  the same callback again, now
  * </pre>
  * It signs its requests like the app does (secret from {@code JOB_CALLBACK_HMAC_SECRET} or
  * {@code DATA_DIR/secret}), shows a live progress bar with phase and percent, and saves the
@@ -59,6 +61,20 @@ public final class Cli {
                 out.println(r.body());
                 return r.statusCode() == 200 ? 0 : 1;
             }
+            if (args.length >= 2 && args[0].equals("deliveries")) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.resolve("/jobs/" + args[1] + "/deliveries")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                out.println(r.body());
+                return r.statusCode() == 200 ? 0 : 1;
+            }
+            if (args.length >= 2 && args[0].equals("redeliver")) {
+                byte[] bytes = Json.writeBytes(Map.of("ts", System.currentTimeMillis()));
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(server.resolve("/jobs/" + args[1] + "/callback/redeliver"))
+                        .header("content-type", "application/json").header("x-signature", new Hmac(secret()).sign(bytes))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+                out.println(r.body());
+                return r.statusCode() == 200 && r.body().contains("\"delivered\":true") ? 0 : 1;
+            }
             if (args.length >= 1 && args[0].equals("submit")) {
                 return submit(options(args));
             }
@@ -81,7 +97,9 @@ public final class Cli {
         return """
                 usage: java -jar media-orchestrator.jar submit --video FILE --vtt FILE [--media-id ID] [--options JSON]
                        java -jar media-orchestrator.jar submit --url URL [--quality 720p|1080p] [--media-id ID]
-                       java -jar media-orchestrator.jar status JOB_ID""";
+                       java -jar media-orchestrator.jar status JOB_ID
+                       java -jar media-orchestrator.jar deliveries JOB_ID     (the terminal callback's attempts)
+                       java -jar media-orchestrator.jar redeliver JOB_ID      (send the terminal callback again, now)""";
     }
 
     private static Map<String, String> options(String[] args) {

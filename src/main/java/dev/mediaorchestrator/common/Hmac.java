@@ -10,23 +10,61 @@ import java.util.HexFormat;
 /**
  * HMAC-SHA256 signatures of the contract: {@code x-signature} over raw body bytes, and the
  * orchestrator-signed URLs ({@code METHOD\npath\nkind\nexp}). Comparisons are constant time.
+ *
+ * <p>During a secret rotation ({@code JOB_CALLBACK_HMAC_SECRET_PREVIOUS}) a signature made with
+ * the previous secret is accepted too ({@link #withPrevious}); signing always uses the current one,
+ * except {@link #rawSignatures}, which gives one signature per secret (Standard Webhooks).
  */
 public final class Hmac {
     private static final HexFormat HEX = HexFormat.of();
     private final SecretKeySpec key;
+    private final SecretKeySpec previous;
 
     public Hmac(String secret) {
+        this(key(secret), null);
+    }
+
+    private Hmac(SecretKeySpec key, SecretKeySpec previous) {
+        this.key = key;
+        this.previous = previous;
+    }
+
+    private static SecretKeySpec key(String secret) {
         if (secret == null || secret.isEmpty()) {
             throw new IllegalArgumentException("HMAC secret is empty");
         }
-        this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        return new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    }
+
+    /** This secret, also accepting signatures made with {@code previousSecret} (null or blank: none). */
+    public Hmac withPrevious(String previousSecret) {
+        return previousSecret == null || previousSecret.isBlank() ? new Hmac(key, null) : new Hmac(key, key(previousSecret));
+    }
+
+    /** Whether a previous secret is accepted. */
+    public boolean rotating() {
+        return previous != null;
     }
 
     public String sign(byte[] data) {
+        return HEX.formatHex(mac(key, data));
+    }
+
+    /** {@link #sign(String)} with the previous secret, when one is set (keys derived from the secret, during a rotation). */
+    public java.util.Optional<String> signWithPrevious(String data) {
+        return previous == null ? java.util.Optional.empty() : java.util.Optional.of(HEX.formatHex(mac(previous, data.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** The raw HMAC of {@code data} with each secret, the current one first. */
+    public java.util.List<byte[]> rawSignatures(byte[] data) {
+        return previous == null ? java.util.List.of(mac(key, data)) : java.util.List.of(mac(key, data), mac(previous, data));
+    }
+
+    private static byte[] mac(SecretKeySpec k, byte[] data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return HEX.formatHex(mac.doFinal(data));
+            mac.init(k);
+            return mac.doFinal(data);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
@@ -41,9 +79,11 @@ public final class Hmac {
         if (signature == null) {
             return false;
         }
-        byte[] expected = sign(data).getBytes(StandardCharsets.US_ASCII);
         byte[] given = signature.trim().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(expected, given);
+        boolean current = MessageDigest.isEqual(sign(data).getBytes(StandardCharsets.US_ASCII), given);
+        // both compared whatever the first gave: the time does not tell which secret matched
+        boolean old = previous != null && MessageDigest.isEqual(HEX.formatHex(mac(previous, data)).getBytes(StandardCharsets.US_ASCII), given);
+        return current | old;
     }
 
     /** Signature of an orchestrator-signed URL (fallback transfers). */

@@ -22,15 +22,21 @@ public final class DownloadOptions {
     private final boolean sourceGiven;
     private final ProxySpec proxy;
     private final String defaultProxyUrl;
+    private final String cookies;
+    private final DownloadExtras.Subtitles subtitles;
+    private final boolean thumbnail;
 
     private DownloadOptions(String url, Quality quality, String source, boolean sourceGiven,
-                            ProxySpec proxy, String defaultProxyUrl) {
+                            ProxySpec proxy, String defaultProxyUrl, Map<String, ?> extras) {
         this.url = url;
         this.quality = quality;
         this.source = source;
         this.sourceGiven = sourceGiven;
         this.proxy = proxy;
         this.defaultProxyUrl = defaultProxyUrl;
+        this.cookies = DownloadExtras.cookies(extras);
+        this.subtitles = DownloadExtras.subtitles(extras);
+        this.thumbnail = DownloadExtras.thumbnail(extras);
     }
 
     /**
@@ -56,7 +62,7 @@ public final class DownloadOptions {
         }
         ProxySpec proxy = ProxySpec.parse(engineOptions.get("proxy"));
         String defaultProxyUrl = parseDefaultProxyUrl(engineOptions.get("defaultProxyUrl"));
-        return new DownloadOptions(url, quality, source, sourceGiven, proxy, defaultProxyUrl);
+        return new DownloadOptions(url, quality, source, sourceGiven, proxy, defaultProxyUrl, engineOptions);
     }
 
     public String url() {
@@ -83,6 +89,19 @@ public final class DownloadOptions {
 
     public Optional<String> defaultProxyUrl() {
         return Optional.ofNullable(defaultProxyUrl);
+    }
+
+    /** The job's cookies.txt text (a secret), if given. */
+    public Optional<String> cookies() {
+        return Optional.ofNullable(cookies);
+    }
+
+    public Optional<DownloadExtras.Subtitles> subtitles() {
+        return Optional.ofNullable(subtitles);
+    }
+
+    public boolean thumbnail() {
+        return thumbnail;
     }
 
     /**
@@ -164,6 +183,8 @@ public final class DownloadOptions {
     public String toString() {
         return "DownloadOptions{url=" + Redactor.url(url) + ", quality=" + quality + ", source=" + source
                 + ", proxy=" + proxy + ", defaultProxyUrl="
-                + (defaultProxyUrl == null ? null : Redactor.url(defaultProxyUrl)) + "}";
+                + (defaultProxyUrl == null ? null : Redactor.url(defaultProxyUrl))
+                + (cookies == null ? "" : ", cookies=[redacted]") + (subtitles == null ? "" : ", subtitles=" + subtitles)
+                + (thumbnail ? ", thumbnail=true" : "") + "}";
     }
 }

@@ -95,6 +95,11 @@ public final class DownloaderSteps {
         boolean downloadingReported;
         Path video;
         Path audio;
+        /** Cookie values of this job, scrubbed from tool output. */
+        final List<String> cookieValues = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The subtitles found (lang → file), in the order asked for; the thumbnail when asked for. */
+        final Map<String, Path> subtitles = new LinkedHashMap<>();
+        Path thumbnail;
         Map<String, Object> metadata;
         /** metadata.json and the video, uploading while ffmpeg extracts the audio. */
         volatile Future<?> earlyUploads;
@@ -123,6 +128,11 @@ public final class DownloaderSteps {
         downloads.put(job, d);
         jobs.workDir(job);
         jobs.phase(job, "preparing", "preparing", PREPARING);
+        if (!config.allowPrivateNetworks) {
+            PrivateNetworks.refusal(options.url(), PrivateNetworks.SYSTEM).ifPresent(reason -> {
+                throw new RunnerFailure(reason);
+            });
+        }
         d.plan = plan(options, proxySettings);
         if (d.plan.needsMihomo()) {
             d.mihomoPorts = leasePorts(job);
@@ -143,6 +153,7 @@ public final class DownloaderSteps {
                 .executable(config.ytDlpBin)
                 .proxy(d.plan)
                 .ffmpegLocation(config.ffmpegBin.contains("/") ? config.ffmpegBin : null)
+                .cookies(writeCookies(job, d))
                 .build();
         d.stdout = new FileTail(JobProcessExecutor.stdoutFile(job.workDir, config.ytDlpBin));
         JobProcessExecutor.setCommand(exchange, job.workDir, command);
@@ -190,6 +201,9 @@ public final class DownloaderSteps {
             throw new RunnerFailure("yt-dlp finished but wrote no info JSON");
         }
         try {
+            if (!d.cookieValues.isEmpty()) {
+                DownloadExtras.scrubInfoJson(info, d.cookieValues);
+            }
             d.metadata = MetadataMapper.fromInfoFile(info, d.options);
         } catch (IOException e) {
             throw new RunnerFailure("the info JSON yt-dlp wrote cannot be read: " + e.getMessage(), e);
@@ -202,6 +216,7 @@ public final class DownloaderSteps {
         }
         jobs.progress(job, YtDlpProgress.PHASE_END);
         LOG.info("download done (job {}, {} bytes of video)", job.jobId, size(d.video));
+        findExtras(job, d);
         d.audio = dir.resolve(Mp3Command.AUDIO_FILE);
         JobProcessExecutor.setCommand(exchange, dir, Mp3Command.args(config.ffmpegBin, d.video, d.audio));
         jobs.phase(job, "running", "extracting_audio", EXTRACTING_AUDIO);
@@ -230,8 +245,23 @@ public final class DownloaderSteps {
         Path info = YtDlpCommand.infoJsonPath(job.workDir);
         Path video = d.video;
         d.earlyUploads = uploads.submit(JobContext.wrap(job.jobId, () -> {
-            transfers.upload("metadata", info, job.string("outputMetadataPutUrl"), "application/json", () -> d.stopUploads);
-            transfers.upload("video", video, job.string("outputVideoPutUrl"), "video/mp4", () -> d.stopUploads);
+            jobs.uploaded(job, "metadata", job.string("outputMetadataKey"), "application/json",
+                    transfers.upload("metadata", info, job.string("outputMetadataPutUrl"), "application/json", () -> d.stopUploads));
+            // subtitles and thumbnail before the audio: once the required outputs are all in the bucket
+            // the orchestrator completes the job, and its callback lists what is there by then
+            Map<String, String> subtitleUrls = stringMap(job.payload.get("outputSubtitlePutUrls"));
+            d.subtitles.forEach((lang, file) -> {
+                if (subtitleUrls.containsKey(lang)) {
+                    jobs.uploaded(job, "subtitles." + lang, stringMap(job.payload.get("outputSubtitleKeys")).get(lang), "text/vtt",
+                            transfers.upload("subtitles " + lang, file, subtitleUrls.get(lang), "text/vtt", () -> d.stopUploads));
+                }
+            });
+            if (d.thumbnail != null && job.string("outputThumbnailPutUrl") != null) {
+                jobs.uploaded(job, "thumbnail", job.string("outputThumbnailKey"), "image/jpeg",
+                        transfers.upload("thumbnail", d.thumbnail, job.string("outputThumbnailPutUrl"), "image/jpeg", () -> d.stopUploads));
+            }
+            jobs.uploaded(job, "video", job.string("outputVideoKey"), "video/mp4",
+                    transfers.upload("video", video, job.string("outputVideoPutUrl"), "video/mp4", () -> d.stopUploads));
         }));
     }
 
@@ -247,7 +277,8 @@ public final class DownloaderSteps {
         jobs.phase(job, "uploading", "uploading", UPLOADING, Map.of("metadata", d.metadata));
         awaitEarlyUploads(d);
         jobs.phase(job, "uploading", "uploading", UPLOADING_AUDIO);
-        transfers.upload("audio", d.audio, job.string("outputAudioPutUrl"), "audio/mpeg", () -> d.stopUploads);
+        jobs.uploaded(job, "audio", job.string("outputAudioKey"), "audio/mpeg",
+                transfers.upload("audio", d.audio, job.string("outputAudioPutUrl"), "audio/mpeg", () -> d.stopUploads));
     }
 
     private static void awaitEarlyUploads(Download d) {
@@ -280,6 +311,16 @@ public final class DownloaderSteps {
                 outputs.put(kind[0], Map.of("key", key));
                 extra.put(kind[2], key);
             }
+        }
+        if (d.thumbnail != null && job.string("outputThumbnailKey") != null) {
+            outputs.put("thumbnail", Map.of("key", job.string("outputThumbnailKey")));
+        }
+        Map<String, String> subtitleKeys = stringMap(job.payload.get("outputSubtitleKeys"));
+        if (d.options.subtitles().isPresent()) {
+            List<Map<String, Object>> subtitles = new java.util.ArrayList<>();
+            d.subtitles.keySet().stream().filter(subtitleKeys::containsKey)
+                    .forEach(lang -> subtitles.add(Map.of("lang", lang, "key", subtitleKeys.get(lang))));
+            outputs.put("subtitles", subtitles);
         }
         extra.put("outputs", outputs);
         extra.put("metadata", d.metadata);
@@ -425,11 +466,105 @@ public final class DownloaderSteps {
         }
     }
 
+    // ---------------------------------------------------------------- cookies, subtitles, thumbnail
+
+    static final String COOKIES_FILE = "cookies.txt";
+
+    /**
+     * The job's cookies (or a copy of {@code YTDLP_COOKIES_FILE}) in its work dir, readable by this
+     * user only; yt-dlp writes the jar back to it, so the global file is never written. Removed
+     * with the work dir. Null when there are none.
+     */
+    private Path writeCookies(RunnerJob job, Download d) {
+        String text = d.options.cookies().orElse(null);
+        Path file = job.workDir.resolve(COOKIES_FILE);
+        try {
+            if (text == null && config.cookiesFile == null) {
+                return null;
+            }
+            Files.deleteIfExists(file);
+            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            if (text != null) {
+                // the header yt-dlp's cookie jar (Python's MozillaCookieJar) insists on
+                String header = text.startsWith("# Netscape HTTP Cookie File") || text.startsWith("# HTTP Cookie File")
+                        ? "" : "# Netscape HTTP Cookie File\n";
+                Files.writeString(file, header + text, StandardCharsets.UTF_8);
+                d.cookieValues.addAll(DownloadExtras.cookieValues(text));
+            } else {
+                Files.copy(config.cookiesFile, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                d.cookieValues.addAll(DownloadExtras.cookieValues(Files.readString(config.cookiesFile, StandardCharsets.UTF_8)));
+            }
+            return file;
+        } catch (IOException e) {
+            throw new RunnerFailure("cannot write the cookies file: " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** The subtitles yt-dlp found among those asked for, and the thumbnail (a frame of the video when the page has none). */
+    private void findExtras(RunnerJob job, Download d) {
+        d.options.subtitles().ifPresent(subs -> {
+            for (String lang : subs.languages()) {
+                Path file = YtDlpCommand.subtitlesPath(job.workDir, lang);
+                if (size(file) > 0) {
+                    d.subtitles.put(lang, file);
+                }
+            }
+            LOG.info("subtitles found (job {}): {} of {}", job.jobId, d.subtitles.keySet(), subs.languages());
+        });
+        if (d.options.thumbnail()) {
+            Path thumb = job.workDir.resolve(YtDlpCommand.THUMBNAIL_FILE);
+            if (size(thumb) <= 0) {
+                thumb = frameOf(job, d.video);
+            }
+            d.thumbnail = thumb;
+        }
+    }
+
+    /** A JPEG of the video's frame at 1 s (or its first), for a page without a thumbnail. */
+    private Path frameOf(RunnerJob job, Path video) {
+        Path out = job.workDir.resolve(YtDlpCommand.THUMBNAIL_FILE);
+        for (String at : List.of("1", "0")) {
+            List<String> cmd = List.of(config.ffmpegBin, "-nostdin", "-v", "error", "-y", "-ss", at, "-i", video.toString(),
+                    "-frames:v", "1", "-q:v", "3", out.toString());
+            try {
+                Process p = new ProcessBuilder(ParentDeath.guarded(cmd)).directory(job.workDir.toFile())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                } else if (p.exitValue() == 0 && size(out) > 0) {
+                    return out;
+                }
+            } catch (IOException e) {
+                throw new RunnerFailure("ffmpeg could not make the thumbnail: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RunnerFailure("interrupted while making the thumbnail", e);
+            }
+        }
+        throw new RunnerFailure("the page has no thumbnail and ffmpeg could not take one from the video");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> stringMap(Object value) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (value instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> {
+                if (k instanceof String ks && v instanceof String vs) {
+                    out.put(ks, vs);
+                }
+            });
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- texts
 
     /** Removes the plan's secrets and the source URL's query from a tool's message. */
     private static String scrub(Download d, String text) {
         Set<String> secrets = new LinkedHashSet<>(d.plan == null ? Set.of() : d.plan.secrets());
+        secrets.addAll(d.cookieValues);
         Urls.Parts source = Urls.split(d.options.url());
         int q = source.rest() == null ? -1 : source.rest().indexOf('?');
         if (q >= 0) {

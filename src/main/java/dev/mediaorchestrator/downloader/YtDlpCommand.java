@@ -35,6 +35,10 @@ public final class YtDlpCommand {
     public static final String VIDEO_BASENAME = "video";
     public static final String VIDEO_FILE = "video.mp4";
     public static final String INFO_JSON_FILE = "video.info.json";
+    /** Subtitles are written as {@code subs.{lang}.vtt}, the thumbnail as {@code thumb.jpg}. */
+    public static final String SUBTITLES_BASENAME = "subs";
+    public static final String THUMBNAIL_BASENAME = "thumb";
+    public static final String THUMBNAIL_FILE = "thumb.jpg";
     public static final int DEFAULT_SOCKET_TIMEOUT_SECONDS = 30;
     /** The {@code --progress-template} value whose lines {@link YtDlpProgress} reads. */
     public static final String PROGRESS_TEMPLATE = "download:" + YtDlpProgress.TEMPLATE_TAG
@@ -60,7 +64,13 @@ public final class YtDlpCommand {
 
     /** A builder with the URL and quality of a job's options. */
     public static Builder builder(DownloadOptions options, Path workDir) {
-        return new Builder(options.url(), workDir).quality(options.quality());
+        return new Builder(options.url(), workDir).quality(options.quality())
+                .subtitles(options.subtitles().orElse(null)).thumbnail(options.thumbnail());
+    }
+
+    /** Where yt-dlp writes the subtitles of {@code lang} (converted to WebVTT). */
+    public static Path subtitlesPath(Path workDir, String lang) {
+        return workDir.resolve(SUBTITLES_BASENAME + "." + lang + ".vtt");
     }
 
     /** Where yt-dlp writes the info JSON (what becomes {@code metadata.json}). */
@@ -146,6 +156,9 @@ public final class YtDlpCommand {
         private String proxy;
         private String ffmpegLocation;
         private int socketTimeoutSeconds = DEFAULT_SOCKET_TIMEOUT_SECONDS;
+        private Path cookies;
+        private DownloadExtras.Subtitles subtitles;
+        private boolean thumbnail;
 
         private Builder(String url, Path workDir) {
             this.url = Objects.requireNonNull(url, "url");
@@ -179,6 +192,24 @@ public final class YtDlpCommand {
             return this;
         }
 
+        /** {@code --cookies FILE} (yt-dlp also writes the jar back to it: a copy in the work dir); null for none. */
+        public Builder cookies(Path file) {
+            this.cookies = file;
+            return this;
+        }
+
+        /** {@code --write-subs [--write-auto-subs] --sub-langs … --convert-subs vtt}; null for none. */
+        public Builder subtitles(DownloadExtras.Subtitles subtitles) {
+            this.subtitles = subtitles;
+            return this;
+        }
+
+        /** {@code --write-thumbnail --convert-thumbnails jpg}. */
+        public Builder thumbnail(boolean thumbnail) {
+            this.thumbnail = thumbnail;
+            return this;
+        }
+
         public Builder socketTimeoutSeconds(int seconds) {
             if (seconds < 1) {
                 throw new IllegalArgumentException("socket timeout must be at least 1 s");
@@ -206,6 +237,30 @@ public final class YtDlpCommand {
             // '%' in the directory would be read as a template field
             a.add(workDir.toAbsolutePath().toString().replace("%", "%%") + java.io.File.separator + VIDEO_BASENAME + ".%(ext)s");
             a.add("--write-info-json");
+            String dir = workDir.toAbsolutePath().toString().replace("%", "%%") + java.io.File.separator;
+            if (subtitles != null) {
+                a.add(subtitles.auto() ? "--write-auto-subs" : "--no-write-auto-subs");
+                a.add("--write-subs");
+                a.add("--sub-langs");
+                a.add(String.join(",", subtitles.languages()));
+                a.add("--sub-format");
+                a.add("vtt/best");
+                a.add("--convert-subs");
+                a.add("vtt");
+                a.add("--output");
+                a.add("subtitle:" + dir + SUBTITLES_BASENAME + ".%(ext)s");
+            }
+            if (thumbnail) {
+                a.add("--write-thumbnail");
+                a.add("--convert-thumbnails");
+                a.add("jpg");
+                a.add("--output");
+                a.add("thumbnail:" + dir + THUMBNAIL_BASENAME + ".%(ext)s");
+            }
+            if (cookies != null) {
+                a.add("--cookies");
+                a.add(cookies.toAbsolutePath().toString());
+            }
             a.add("--no-part");
             a.add("--no-mtime");
             a.add("--newline");

@@ -143,6 +143,33 @@ public final class Metrics implements AutoCloseable {
         }
     }
 
+    /** The callback outbox: terminal callbacks not yet delivered (nor given up), and the age of the oldest. */
+    public void outboxGauges(JobStore store, java.time.Clock clock) {
+        if (off()) {
+            return;
+        }
+        Gauge.builder(PREFIX + "callbacks.pending", store, s -> s.active().stream().filter(Metrics::pending).count())
+                .strongReference(true).description("Terminal callbacks waiting for delivery (the outbox)").register(registry);
+        Gauge.builder(PREFIX + "callbacks.oldest.pending.age", store, s -> s.active().stream().filter(Metrics::pending)
+                        .mapToLong(j -> clock.millis() - j.ts).max().orElse(0) / 1000.0)
+                .strongReference(true).baseUnit("seconds").description("Age of the oldest undelivered terminal callback").register(registry);
+    }
+
+    private static boolean pending(Job j) {
+        return j.isTerminal() && !j.callback.delivered() && !j.callback.abandoned();
+    }
+
+    /** A terminal callback delivered {@code sinceTerminalMs} after its job ended. */
+    public void callbackDelivered(Job job, long sinceTerminalMs) {
+        if (off()) {
+            return;
+        }
+        Timer.builder(PREFIX + "callback.delivery.delay").description("From a job's terminal status to its delivered callback")
+                .tags("engine", job.engine.id).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(100)).maximumExpectedValue(Duration.ofDays(3))
+                .register(registry).record(Math.max(0, sinceTerminalMs), TimeUnit.MILLISECONDS);
+    }
+
     private static double count(JobStore store, Engine engine, boolean dispatched) {
         int n = 0;
         for (Job j : store.active()) {
@@ -210,7 +237,7 @@ public final class Metrics implements AutoCloseable {
         durationTimer(job.engine.id, s.status).record(duration, TimeUnit.MILLISECONDS);
         Map<String, Long> outputs = new java.util.LinkedHashMap<>();
         if ("completed".equals(s.status)) {
-            for (Engine.OutputKind kind : job.engine.outputs) {
+            for (Engine.OutputKind kind : job.outputs()) {
                 try {
                     objectSizes.apply(job.outputKey(kind)).ifPresent(size -> outputs.put(kind.id, size));
                 } catch (RuntimeException e) {

@@ -50,6 +50,7 @@ public final class Observability {
     /** The orchestrator: job gauges, output sizes for the summary line, readiness of the bucket and the runners. */
     public static void bindOrchestrator(Main main, Metrics metrics, Config config, Storage storage, JobStore jobs) {
         metrics.jobGauges(jobs, config.maxActiveJobs);
+        metrics.outboxGauges(jobs, java.time.Clock.systemUTC());
         metrics.objectSizes(key -> storage.head(key).map(Storage.ObjectInfo::size));
         main.bind("bucketHealthCheck", new BucketHealthCheck(storage, BUCKET_CHECK_TIMEOUT));
         Map<URI, List<String>> runners = new LinkedHashMap<>();

@@ -65,8 +65,20 @@ public final class Artifacts {
     public void artifact(Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         Job job = jobs.get(m.getHeader("jobId", String.class)).orElseThrow(() -> new HttpError(404, "not found"));
-        Engine.OutputKind kind = outputKind(m.getHeader("kind", String.class));
-        if (!job.engine.outputs.contains(kind)) {
+        String kindId = m.getHeader("kind", String.class);
+        if ("subtitles".equals(kindId)) {
+            String lang = m.getHeader("lang", String.class);
+            if (lang == null || lang.isEmpty()) {
+                throw HttpError.badRequest("lang is required with kind=subtitles");
+            }
+            if (!job.subtitleLanguages().contains(lang)) {
+                throw new HttpError(404, "not found");
+            }
+            serve(exchange, job.engine.subtitleKey(job.mediaId, job.jobId, lang), "text/vtt");
+            return;
+        }
+        Engine.OutputKind kind = outputKind(kindId);
+        if (!job.outputs().contains(kind)) {
             throw new HttpError(404, "not found");
         }
         serve(exchange, job.outputKey(kind), kind.contentType);
@@ -114,8 +126,7 @@ public final class Artifacts {
         String kindId = m.getHeader("kind", String.class) == null ? "video" : m.getHeader("kind", String.class);
         checkUrlSignature("PUT", "/upload/" + jobId, kindId, m);
         Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
-        Engine.OutputKind kind = Engine.OutputKind.of(kindId).filter(job.engine.outputs::contains)
-                .orElseThrow(() -> HttpError.badRequest("kind is not an output of " + job.engine.id));
+        Upload target = uploadTarget(job, kindId);
         if (job.isTerminal()) {
             throw new HttpError(409, "job is " + job.status);
         }
@@ -125,23 +136,40 @@ public final class Artifacts {
         if (declaredLength(request) > MAX_UPLOAD_BYTES) {
             throw tooLarge();
         }
-        String key = job.outputKey(kind);
+        String key = target.key();
         Storage.ObjectInfo info;
         try (InputStream in = new Capped(metrics.uploaded(key, VertxStreams.body(request)))) {
-            info = storage.put(key, in, kind.contentType, declaredLength(request));
+            info = storage.put(key, in, target.contentType(), declaredLength(request));
         } catch (Capped.TooLarge e) {
             throw tooLarge();
         } catch (IOException e) {
-            LOG.warn("upload {} for job {} failed: {}", kind.id, jobId, e.getMessage());
+            LOG.warn("upload {} for job {} failed: {}", kindId, jobId, e.getMessage());
             throw new HttpError(400, "upload failed");
         }
-        LOG.info("upload {} for job {} ({} bytes)", kind.id, jobId, info.size());
+        LOG.info("upload {} for job {} ({} bytes)", kindId, jobId, info.size());
         lifecycle.checkOutputs(job);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ok", true);
         r.put("outputKey", key);
-        r.put("outputUrl", "/artifacts/" + jobId + (kind == Engine.OutputKind.VIDEO ? "" : "?kind=" + kind.id));
+        r.put("outputUrl", "/artifacts/" + jobId + target.query());
         return Json.write(r);
+    }
+
+    /** Where an upload of {@code kindId} for {@code job} goes. */
+    private record Upload(String key, String contentType, String query) {
+    }
+
+    private static Upload uploadTarget(Job job, String kindId) {
+        if (kindId.startsWith("subtitles.")) {
+            String lang = kindId.substring("subtitles.".length());
+            if (!job.subtitleLanguages().contains(lang)) {
+                throw HttpError.badRequest("kind is not an output of this job");
+            }
+            return new Upload(job.engine.subtitleKey(job.mediaId, job.jobId, lang), "text/vtt", "?kind=subtitles&lang=" + lang);
+        }
+        Engine.OutputKind kind = Engine.OutputKind.of(kindId).filter(job.outputs()::contains)
+                .orElseThrow(() -> HttpError.badRequest("kind is not an output of " + job.engine.id));
+        return new Upload(job.outputKey(kind), kind.contentType, kind == Engine.OutputKind.VIDEO ? "" : "?kind=" + kind.id);
     }
 
     private static long declaredLength(HttpServerRequest request) {
@@ -207,7 +235,7 @@ public final class Artifacts {
         if (kind == null || kind.isEmpty()) {
             return Engine.OutputKind.VIDEO;
         }
-        return Engine.OutputKind.of(kind).orElseThrow(() -> HttpError.badRequest("kind must be video, audio or metadata"));
+        return Engine.OutputKind.of(kind).orElseThrow(() -> HttpError.badRequest("kind must be video, audio, metadata, thumbnail or subtitles"));
     }
 
     private void serve(Exchange exchange, String key, String contentType) throws IOException {

@@ -249,6 +249,7 @@ public final class Dispatcher implements AutoCloseable {
             d.dispatchClaim = null;
             d.attempts++;
             d.dispatched = true;
+            d.runs++;
             d.dispatchError = null;
             d.lastDispatchAt = now;
             d.lastReportAt = Math.max(d.lastReportAt, now);
@@ -410,6 +411,20 @@ public final class Dispatcher implements AutoCloseable {
                 p.put("outputVideoKey", job.outputKey(Engine.OutputKind.VIDEO));
                 p.put("outputAudioKey", job.outputKey(Engine.OutputKind.AUDIO));
                 p.put("outputMetadataKey", job.outputKey(Engine.OutputKind.METADATA));
+                if (job.outputs().contains(Engine.OutputKind.THUMBNAIL)) {
+                    p.put("outputThumbnailPutUrl", urls.output(job, Engine.OutputKind.THUMBNAIL));
+                    p.put("outputThumbnailKey", job.outputKey(Engine.OutputKind.THUMBNAIL));
+                }
+                if (!job.subtitleLanguages().isEmpty()) {
+                    Map<String, Object> putUrls = new LinkedHashMap<>();
+                    Map<String, Object> keys = new LinkedHashMap<>();
+                    for (String lang : job.subtitleLanguages()) {
+                        putUrls.put(lang, urls.subtitlesOutput(job, lang));
+                        keys.put(lang, job.engine.subtitleKey(job.mediaId, job.jobId, lang));
+                    }
+                    p.put("outputSubtitlePutUrls", putUrls);
+                    p.put("outputSubtitleKeys", keys);
+                }
             }
         }
         p.put("ts", clock.millis());

@@ -35,6 +35,41 @@ public enum Engine {
         return prefix + kind.fileName;
     }
 
+    /**
+     * The outputs a job of this engine with these options must have before it is complete: the
+     * engine's, and the thumbnail of a downloader job that asked for one.
+     */
+    public List<OutputKind> outputsFor(java.util.Map<String, ?> options) {
+        if (this == DOWNLOADER && options != null && Boolean.TRUE.equals(options.get("thumbnail"))) {
+            List<OutputKind> all = new java.util.ArrayList<>(outputs);
+            all.add(OutputKind.THUMBNAIL);
+            return List.copyOf(all);
+        }
+        return outputs;
+    }
+
+    /** The subtitle languages a downloader job asked for (empty for none, or for another engine). */
+    public List<String> subtitleLanguages(java.util.Map<String, ?> options) {
+        if (this != DOWNLOADER || options == null) {
+            return List.of();
+        }
+        try {
+            var subs = dev.mediaorchestrator.downloader.DownloadExtras.subtitles(options);
+            return subs == null ? List.of() : subs.languages();
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+    }
+
+    /** Where the subtitles of {@code lang} of a downloader job go. */
+    public String subtitleKey(String mediaId, String jobId, String lang) {
+        return subtitlesPrefix(mediaId, jobId) + lang + ".vtt";
+    }
+
+    public String subtitlesPrefix(String mediaId, String jobId) {
+        return "downloads/" + mediaId + "/" + jobId + "/subtitles/";
+    }
+
     /** An input a job needs mirrored into the bucket. */
     public enum InputKind {
         VIDEO("video", "inputs/videos/", ".mp4", "source", "video/mp4"),
@@ -79,7 +114,9 @@ public enum Engine {
     public enum OutputKind {
         VIDEO("video", "video.mp4", "video/mp4"),
         AUDIO("audio", "audio.mp3", "audio/mpeg"),
-        METADATA("metadata", "metadata.json", "application/json");
+        METADATA("metadata", "metadata.json", "application/json"),
+        /** A downloader job's, when {@code engineOptions.thumbnail} is true. */
+        THUMBNAIL("thumbnail", "thumbnail.jpg", "image/jpeg");
 
         public final String id;
         public final String fileName;

@@ -56,6 +56,16 @@ public final class Job {
     public final int probeMisses;
     /** The terminal callback to the app. */
     public final Callback callback;
+    /** The subtitle languages found in the bucket when the job completed (null until then, or when none were asked for). */
+    public final java.util.List<String> subtitles;
+    /** Per output (kind, or {@code subtitles.{lang}}): {@code size}, {@code contentType}, {@code sha256} as the runner reported them or the bucket said. */
+    public final Map<String, Map<String, Object>> provenance;
+    /** The versions of the tools the runner ran ({@code ffmpeg}, {@code yt-dlp}, …), when it reported them. */
+    public final Map<String, String> tools;
+    /** The runner reports provenance (this project's runners): completion waits a little for its report (Lifecycle). */
+    public final boolean reportsProvenance;
+    /** How many times a runner has taken the job (a runner that lost it: the job is dispatched again, up to JOB_MAX_ATTEMPTS). */
+    public final int runs;
     /** The version (ETag) of the stored record this value is; null before it is stored. */
     public final String version;
 
@@ -90,6 +100,11 @@ public final class Job {
         this.lastProbeAt = d.lastProbeAt;
         this.probeMisses = d.probeMisses;
         this.callback = d.callback == null ? Callback.NONE : d.callback;
+        this.subtitles = d.subtitles == null ? null : java.util.List.copyOf(d.subtitles);
+        this.provenance = d.provenance == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(d.provenance));
+        this.tools = d.tools == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(d.tools));
+        this.reportsProvenance = d.reportsProvenance;
+        this.runs = d.runs;
         this.version = d.version;
     }
 
@@ -108,7 +123,47 @@ public final class Job {
     }
 
     public String outputKey(Engine.OutputKind kind) {
-        return engine.outputs.contains(kind) ? engine.outputKey(mediaId, jobId, kind) : null;
+        return outputs().contains(kind) ? engine.outputKey(mediaId, jobId, kind) : null;
+    }
+
+    /** The outputs this job must have to be complete ({@link Engine#outputsFor}). */
+    public java.util.List<Engine.OutputKind> outputs() {
+        return engine.outputsFor(options);
+    }
+
+    /** The subtitle languages this job asked for. */
+    public java.util.List<String> subtitleLanguages() {
+        return engine.subtitleLanguages(options);
+    }
+
+    /** {@code [{lang, key, size…}]} of the subtitles found, for the document and the callback (null when none were asked for). */
+    static java.util.List<Map<String, Object>> subtitleOutputs(Engine engine, String mediaId, String jobId, java.util.List<String> found,
+                                                               Map<String, Map<String, Object>> provenance) {
+        if (found == null) {
+            return null;
+        }
+        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (String lang : found) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("lang", lang);
+            e.putAll(outputEntry(engine.subtitleKey(mediaId, jobId, lang), provenance == null ? null : provenance.get("subtitles." + lang)));
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** {@code {key, size, contentType, sha256}} of an output, with what is known of it. */
+    static Map<String, Object> outputEntry(String key, Map<String, Object> provenance) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("key", key);
+        if (provenance != null) {
+            for (String f : java.util.List.of("size", "contentType", "sha256")) {
+                if (provenance.get(f) != null) {
+                    e.put(f, provenance.get(f));
+                }
+            }
+        }
+        return e;
     }
 
     /** A mutable copy to build the next value from. */
@@ -141,16 +196,23 @@ public final class Job {
         d.put("outputAudioKey", outputKey(Engine.OutputKind.AUDIO));
         d.put("outputMetadataKey", outputKey(Engine.OutputKind.METADATA));
         Map<String, Object> outputs = new LinkedHashMap<>();
-        for (Engine.OutputKind k : engine.outputs) {
-            outputs.put(k.id, Map.of("key", outputKey(k)));
+        for (Engine.OutputKind k : outputs()) {
+            outputs.put(k.id, outputEntry(outputKey(k), provenance.get(k.id)));
+        }
+        if (subtitles != null) {
+            outputs.put("subtitles", subtitleOutputs(engine, mediaId, jobId, subtitles, provenance));
         }
         d.put("outputs", outputs);
+        if (tools != null) {
+            d.put("tools", tools);
+        }
         d.put("metadata", metadata);
         d.put("error", error);
         d.put("createdAt", createdAt);
         d.put("ts", ts);
         d.put("durationMs", durationMs);
         d.put("attempts", attempts);
+        d.put("runs", runs);
         if (queuePosition > 0 && !dispatched && !isTerminal()) {
             d.put("queuePosition", queuePosition);
         }
@@ -163,7 +225,12 @@ public final class Job {
             Map<String, Object> cb = new LinkedHashMap<>();
             cb.put("delivered", callback.delivered);
             cb.put("attempts", callback.attempts);
+            cb.put("nextAttemptAt", callback.delivered || callback.abandoned || callback.nextAttemptAt == 0 ? null : callback.nextAttemptAt);
+            cb.put("lastStatus", callback.lastStatus == 0 ? null : callback.lastStatus);
             cb.put("lastError", callback.lastError);
+            if (callback.abandoned) {
+                cb.put("abandoned", true);
+            }
             d.put("callback", cb);
         }
         return d;
@@ -199,6 +266,11 @@ public final class Job {
         m.put("probeMisses", probeMisses);
         m.put("firstAttemptAt", firstAttemptAt);
         m.put("callback", callback.toState());
+        m.put("subtitles", subtitles);
+        m.put("provenance", provenance);
+        m.put("tools", tools);
+        m.put("reportsProvenance", reportsProvenance);
+        m.put("runs", runs);
         return m;
     }
 
@@ -227,6 +299,21 @@ public final class Job {
         d.probeMisses = (int) num(m.get("probeMisses"));
         d.firstAttemptAt = num(m.get("firstAttemptAt"));
         d.callback = m.get("callback") instanceof Map<?, ?> cb ? Callback.fromState((Map<String, Object>) cb) : Callback.NONE;
+        d.subtitles = m.get("subtitles") instanceof java.util.List<?> l ? l.stream().map(String::valueOf).toList() : null;
+        if (m.get("provenance") instanceof Map<?, ?> p) {
+            d.provenance = new LinkedHashMap<>();
+            p.forEach((k, v) -> {
+                if (v instanceof Map<?, ?> entry) {
+                    d.provenance.put(String.valueOf(k), (Map<String, Object>) entry);
+                }
+            });
+        }
+        d.reportsProvenance = Boolean.TRUE.equals(m.get("reportsProvenance"));
+        d.runs = (int) num(m.get("runs"));
+        if (m.get("tools") instanceof Map<?, ?> t) {
+            d.tools = new LinkedHashMap<>();
+            t.forEach((k, v) -> d.tools.put(String.valueOf(k), String.valueOf(v)));
+        }
         d.version = version;
         return d.build();
     }
@@ -262,6 +349,11 @@ public final class Job {
         public long lastProbeAt;
         public int probeMisses;
         public Callback callback = Callback.NONE;
+        public java.util.List<String> subtitles;
+        public Map<String, Map<String, Object>> provenance;
+        public Map<String, String> tools;
+        public boolean reportsProvenance;
+        public int runs;
         String version;
 
         private Draft(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
@@ -295,6 +387,11 @@ public final class Job {
             lastProbeAt = j.lastProbeAt;
             probeMisses = j.probeMisses;
             callback = j.callback;
+            subtitles = j.subtitles;
+            provenance = new LinkedHashMap<>(j.provenance);
+            tools = j.tools;
+            reportsProvenance = j.reportsProvenance;
+            runs = j.runs;
             version = j.version;
         }
 
@@ -314,19 +411,43 @@ public final class Job {
      * for each attempt. {@code leaseOwner}/{@code leaseUntil}: the orchestrator sending it now.
      */
     public record Callback(String nonce, Map<String, Object> event, boolean delivered, boolean abandoned, int attempts,
-                           String lastError, long nextAttemptAt, String leaseOwner, long leaseUntil) {
-        public static final Callback NONE = new Callback(null, null, false, false, 0, null, 0, null, 0);
+                           String lastError, long nextAttemptAt, String leaseOwner, long leaseUntil,
+                           int lastStatus, java.util.List<Map<String, Object>> log) {
+        public static final Callback NONE = new Callback(null, null, false, false, 0, null, 0, null, 0, 0, java.util.List.of());
+        /** The delivery log keeps the last this many attempts. */
+        public static final int MAX_LOG = 50;
+
+        public Callback {
+            log = log == null ? java.util.List.of() : java.util.List.copyOf(log);
+        }
 
         public Callback withEvent(String newNonce, Map<String, Object> newEvent, long dueAt) {
-            return new Callback(newNonce, newEvent, false, false, 0, null, dueAt, null, 0);
+            return new Callback(newNonce, newEvent, false, false, 0, null, dueAt, null, 0, 0, java.util.List.of());
         }
 
         public Callback leased(String owner, long until) {
-            return new Callback(nonce, event, delivered, abandoned, attempts, lastError, nextAttemptAt, owner, until);
+            return new Callback(nonce, event, delivered, abandoned, attempts, lastError, nextAttemptAt, owner, until, lastStatus, log);
         }
 
+        /**
+         * One attempt done: {@code ok} (a 2xx), else {@code error}; {@code nextAt} is when to try again
+         * (0 with {@code giveUp}: never). A delivered callback stays delivered (a redelivery that fails
+         * does not undo it). {@code entry} goes into the log.
+         */
+        public Callback attempted(boolean ok, int status, String error, long nextAt, boolean giveUp, Map<String, Object> entry) {
+            java.util.List<Map<String, Object>> l = new java.util.ArrayList<>(log);
+            l.add(entry);
+            while (l.size() > MAX_LOG) {
+                l.remove(0);
+            }
+            boolean done = delivered || ok;
+            return new Callback(nonce, event, done, !done && giveUp, attempts + 1, ok ? null : error,
+                    done || giveUp ? 0 : nextAt, null, 0, status, l);
+        }
+
+        /** The old form, for callers that have no status or log entry. */
         public Callback attempted(boolean ok, String error, long nextAt) {
-            return new Callback(nonce, event, ok, abandoned, attempts + 1, ok ? null : error, ok ? 0 : nextAt, null, 0);
+            return attempted(ok, 0, error, nextAt, false, Map.of("error", ok ? "" : String.valueOf(error)));
         }
 
         Map<String, Object> toState() {
@@ -340,14 +461,25 @@ public final class Job {
             m.put("nextAttemptAt", nextAttemptAt);
             m.put("leaseOwner", leaseOwner);
             m.put("leaseUntil", leaseUntil);
+            m.put("lastStatus", lastStatus);
+            m.put("log", log);
             return m;
         }
 
         @SuppressWarnings("unchecked")
         static Callback fromState(Map<String, Object> m) {
+            java.util.List<Map<String, Object>> log = new java.util.ArrayList<>();
+            if (m.get("log") instanceof java.util.List<?> l) {
+                l.forEach(e -> {
+                    if (e instanceof Map<?, ?> entry) {
+                        log.add((Map<String, Object>) entry);
+                    }
+                });
+            }
             return new Callback((String) m.get("nonce"), m.get("event") instanceof Map<?, ?> e ? (Map<String, Object>) e : null,
                     Boolean.TRUE.equals(m.get("delivered")), Boolean.TRUE.equals(m.get("abandoned")), (int) num(m.get("attempts")),
-                    (String) m.get("lastError"), num(m.get("nextAttemptAt")), (String) m.get("leaseOwner"), num(m.get("leaseUntil")));
+                    (String) m.get("lastError"), num(m.get("nextAttemptAt")), (String) m.get("leaseOwner"), num(m.get("leaseUntil")),
+                    (int) num(m.get("lastStatus")), log);
         }
     }
 }

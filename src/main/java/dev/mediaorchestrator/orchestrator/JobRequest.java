@@ -41,6 +41,11 @@ public record JobRequest(String mediaId, Engine engine, Map<String, Object> opti
             if (!(url instanceof String u) || !isHttpUrl(u)) {
                 throw HttpError.badRequest("options.url must be an http(s) URL");
             }
+            try {
+                dev.mediaorchestrator.downloader.DownloadExtras.validate(opts);
+            } catch (IllegalArgumentException e) {
+                throw HttpError.badRequest("options." + e.getMessage());
+            }
         }
         return new JobRequest(id, engine, opts);
     }

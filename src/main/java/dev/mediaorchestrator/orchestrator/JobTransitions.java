@@ -54,6 +54,10 @@ public final class JobTransitions {
         if (cb.get("metadata") instanceof Map<?, ?> m) {
             job.metadata = new LinkedHashMap<>((Map<String, Object>) m);
         }
+        recordProvenance(job, cb);
+        if (Boolean.TRUE.equals(cb.get("provenance"))) {
+            job.reportsProvenance = true;
+        }
         if ("completed".equals(status)) {
             job.runnerCompleted = true;
             job.progress = Math.max(job.progress, Math.min(progress, 0.99));
@@ -69,6 +73,49 @@ public final class JobTransitions {
         job.phase = phase;
         job.progress = Math.max(job.progress, progress);
         return Outcome.APPLIED;
+    }
+
+    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+    private static final java.util.regex.Pattern KIND = java.util.regex.Pattern.compile("[a-z]{1,16}(\\.[A-Za-z0-9-]{1,35})?");
+
+    /**
+     * What a runner says of its outputs ({@code outputs.{kind}.size/contentType/sha256}) and its
+     * {@code tools}, kept (checked, bounded) for the document and the terminal callback.
+     */
+    static void recordProvenance(Job.Draft job, Map<String, Object> cb) {
+        if (cb.get("outputs") instanceof Map<?, ?> outputs) {
+            if (job.provenance == null) {
+                job.provenance = new LinkedHashMap<>();
+            }
+            for (Map.Entry<?, ?> e : outputs.entrySet()) {
+                if (!(e.getKey() instanceof String kind) || !KIND.matcher(kind).matches() || !(e.getValue() instanceof Map<?, ?> info)
+                        || job.provenance.size() >= 64 && !job.provenance.containsKey(kind)) {
+                    continue;
+                }
+                Map<String, Object> p = new LinkedHashMap<>();
+                if (info.get("size") instanceof Number n && n.longValue() >= 0) {
+                    p.put("size", n.longValue());
+                }
+                if (info.get("contentType") instanceof String ct && ct.length() <= 100 && !ct.isBlank()) {
+                    p.put("contentType", ct);
+                }
+                if (info.get("sha256") instanceof String sha && SHA256.matcher(sha).matches()) {
+                    p.put("sha256", sha);
+                }
+                if (!p.isEmpty()) {
+                    job.provenance.put(kind, p);
+                }
+            }
+        }
+        if (cb.get("tools") instanceof Map<?, ?> tools) {
+            Map<String, String> t = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : tools.entrySet()) {
+                if (e.getKey() instanceof String name && e.getValue() instanceof String v && name.length() <= 32 && v.length() <= 100 && t.size() < 16) {
+                    t.put(name, v);
+                }
+            }
+            job.tools = t;
+        }
     }
 
     /**
@@ -110,6 +157,23 @@ public final class JobTransitions {
         return true;
     }
 
+    /**
+     * A runner lost the job: it waits for a runner again, at the head of its queue (its place is
+     * its creation time). Status and progress stay (they only move forward); the dispatch state is
+     * reset and {@code why} is the document's {@code dispatch.lastError}.
+     */
+    public static void requeue(Job.Draft job, String why, long now) {
+        job.dispatched = false;
+        job.dispatchClaim = null;
+        job.dispatchError = why;
+        job.nextDispatchAt = now;
+        job.firstAttemptAt = 0;
+        job.probeMisses = 0;
+        job.runnerCompleted = false;
+        job.lastReportAt = now;
+        job.phase = "queued";
+    }
+
     /** Ends a job as failed or canceled; its terminal callback becomes due. */
     public static boolean terminate(Job.Draft job, String status, String error, long now) {
         if (job.isTerminal()) {
@@ -135,14 +199,18 @@ public final class JobTransitions {
         p.put("status", job.status);
         p.put("durationMs", job.durationMs);
         p.put("attempts", job.attempts);
+        p.put("runs", job.runs);
         if (job.error != null) {
             p.put("error", job.error);
         }
         if ("completed".equals(job.status)) {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
-                for (Engine.OutputKind kind : job.engine.outputs) {
-                    outputs.put(kind.id, Map.of("key", job.engine.outputKey(job.mediaId, job.jobId, kind)));
+                for (Engine.OutputKind kind : job.engine.outputsFor(job.options)) {
+                    outputs.put(kind.id, Job.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, kind), provenanceOf(job, kind.id)));
+                }
+                if (job.subtitles != null) {
+                    outputs.put("subtitles", Job.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance));
                 }
                 p.put("outputs", outputs);
                 if (job.metadata != null) {
@@ -150,9 +218,18 @@ public final class JobTransitions {
                 }
             } else {
                 p.put("outputKey", job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO));
+                p.put("outputs", Map.of("video", Job.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO),
+                        provenanceOf(job, "video"))));
+            }
+            if (job.tools != null) {
+                p.put("tools", job.tools);
             }
         }
         return p;
+    }
+
+    private static Map<String, Object> provenanceOf(Job.Draft job, String kind) {
+        return job.provenance == null ? null : job.provenance.get(kind);
     }
 
     private static double clamp(double v) {

@@ -127,15 +127,32 @@ public final class Lifecycle implements AutoCloseable {
      * (completed when they are, or as given when not). The completion itself is a transition on a
      * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
      */
+    /** How long a job whose outputs are all there waits for its runner's provenance report (since the runner's last word). */
+    static final long PROVENANCE_WAIT_MS = 10_000;
+
     public Job checkOutputs(Job job) {
         if (job.isTerminal()) {
             return job;
         }
-        for (Engine.OutputKind kind : job.engine.outputs) {
-            if (!storage.exists(job.outputKey(kind))) {
+        // each output's size and type as stored (the runner's sha256 is kept when its size agrees)
+        Map<String, Storage.ObjectInfo> stored = new java.util.LinkedHashMap<>();
+        for (Engine.OutputKind kind : job.outputs()) {
+            Optional<Storage.ObjectInfo> info = storage.head(job.outputKey(kind));
+            if (info.isEmpty()) {
                 return job;
             }
+            stored.put(kind.id, info.get());
         }
+        // a runner that reports provenance sends each output's digest once it is up, and completes
+        // after its last upload: its job waits for that (while the runner keeps reporting), so the
+        // terminal callback carries every sha256; a runner that went quiet does not hold it
+        if (job.reportsProvenance && !job.runnerCompleted && clock.millis() - job.lastReportAt < PROVENANCE_WAIT_MS
+                && stored.keySet().stream().anyMatch(k -> !(job.provenance.getOrDefault(k, Map.of()).get("sha256") instanceof String))) {
+            return job;
+        }
+        // subtitles: whichever of the languages asked for are there (a video may lack some); the
+        // runner puts them up before the last required output, so they are there by now
+        List<String> subtitles = job.subtitleLanguages().isEmpty() ? null : foundSubtitles(job);
         // A downloader job carries metadata whatever completes it: mapped from metadata.json when
         // no runner callback brought it (the original downloader sends it only after its uploads).
         Map<String, Object> metadata = job.engine == Engine.DOWNLOADER && job.metadata == null
@@ -151,6 +168,20 @@ public final class Lifecycle implements AutoCloseable {
             if (d.metadata == null && metadata != null) {
                 d.metadata = metadata;
             }
+            if (subtitles != null) {
+                d.subtitles = subtitles;
+            }
+            stored.forEach((kind, info) -> {
+                Map<String, Object> p = new java.util.LinkedHashMap<>(d.provenance.getOrDefault(kind, Map.of()));
+                if (p.get("size") instanceof Number n && n.longValue() != info.size()) {
+                    p.remove("sha256"); // the runner's digest is of other bytes than those stored
+                }
+                p.put("size", info.size());
+                if (info.contentType() != null) {
+                    p.putIfAbsent("contentType", info.contentType());
+                }
+                d.provenance.put(kind, p);
+            });
             completedHere.set(JobTransitions.complete(d, now));
             return d.build();
         }).orElse(job);
@@ -158,6 +189,12 @@ public final class Lifecycle implements AutoCloseable {
             LOG.info("job {} completed ({} ms)", job.jobId, done.durationMs);
         }
         return done;
+    }
+
+    private List<String> foundSubtitles(Job job) {
+        String prefix = job.engine.subtitlesPrefix(job.mediaId, job.jobId);
+        java.util.Set<String> there = new java.util.HashSet<>(storage.list(prefix));
+        return job.subtitleLanguages().stream().filter(lang -> there.contains(prefix + lang + ".vtt")).toList();
     }
 
     /** For {@code GET /jobs/{id}}: check the bucket first when the job is not terminal. */
@@ -299,7 +336,9 @@ public final class Lifecycle implements AutoCloseable {
             }).ifPresent(this::checkOutputs);
             case LOST -> {
                 AtomicInteger misses = new AtomicInteger();
+                AtomicBoolean again = new AtomicBoolean();
                 Optional<Job> after = jobs.transition(jobId, j -> {
+                    again.set(false);
                     if (j.isTerminal() || !stillQuiet.test(j)) {
                         return j;
                     }
@@ -308,11 +347,23 @@ public final class Lifecycle implements AutoCloseable {
                     d.probeMisses = j.probeMisses + 1;
                     misses.set(d.probeMisses);
                     if (d.probeMisses >= MAX_PROBE_MISSES) {
-                        JobTransitions.terminate(d, "failed", "runner lost the job (" + answer.why() + " to "
-                                + d.probeMisses + " probes in a row)", now);
+                        String why = "runner lost the job (" + answer.why() + " to " + d.probeMisses + " probes in a row)";
+                        if (d.runs < config.jobMaxAttempts) {
+                            // to any runner again: outputs are keyed by job, so a second run overwrites, never mixes
+                            JobTransitions.requeue(d, why + "; dispatching it again (run " + (d.runs + 1) + " of "
+                                    + config.jobMaxAttempts + ")", now);
+                            again.set(true);
+                        } else {
+                            JobTransitions.terminate(d, "failed", why + (d.runs > 1 ? " after " + d.runs + " runs" : ""), now);
+                        }
                     }
                     return d.build();
                 });
+                if (again.get()) {
+                    LOG.warn("job {}: {}", jobId, after.map(j -> j.dispatchError).orElse("lost"));
+                    dispatcher.wake();
+                    return;
+                }
                 LOG.warn("probe of job {}: {} ({} of {} in a row)", jobId, answer.why(), misses.get(), MAX_PROBE_MISSES);
                 if (after.isPresent() && after.get().isTerminal() && misses.get() >= MAX_PROBE_MISSES) {
                     LOG.warn("job {} failed: {}", jobId, after.get().error);

@@ -23,10 +23,14 @@ import java.util.Map;
  */
 public final class StateCodec {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String LABEL = "media-orchestrator/state-options/v1";
     private final SecretKeySpec key;
+    /** The key of the previous secret during a rotation: records sealed before it still open (and are sealed anew on their next write). */
+    private final SecretKeySpec previousKey;
 
     public StateCodec(Hmac hmac) {
-        this.key = new SecretKeySpec(HexFormat.of().parseHex(hmac.sign("media-orchestrator/state-options/v1")), "AES");
+        this.key = new SecretKeySpec(HexFormat.of().parseHex(hmac.sign(LABEL)), "AES");
+        this.previousKey = hmac.signWithPrevious(LABEL).map(h -> new SecretKeySpec(HexFormat.of().parseHex(h), "AES")).orElse(null);
     }
 
     public byte[] encode(Job job) {
@@ -65,6 +69,17 @@ public final class StateCodec {
     }
 
     private byte[] open(String jobId, String sealed) {
+        try {
+            return open(key, jobId, sealed);
+        } catch (IllegalStateException e) {
+            if (previousKey == null) {
+                throw e;
+            }
+            return open(previousKey, jobId, sealed);
+        }
+    }
+
+    private static byte[] open(SecretKeySpec key, String jobId, String sealed) {
         try {
             byte[] in = Base64.getDecoder().decode(sealed);
             Cipher c = Cipher.getInstance("AES/GCM/NoPadding");

@@ -13,6 +13,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,11 +37,6 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class TerminalCallbacks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TerminalCallbacks.class);
-    static final long FIRST_RETRY_MS = 1000;
-    static final long MAX_RETRY_MS = 300_000;
-    static final Duration TIMEOUT = Duration.ofSeconds(30);
-    /** An attempt's lease: longer than the attempt can take. */
-    static final long LEASE_MS = TIMEOUT.toMillis() + 30_000;
 
     private final Config config;
     private final JobStore jobs;
@@ -108,10 +104,21 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     void attempt(String jobId) {
+        attempt(jobId, false);
+    }
+
+    /**
+     * One attempt under the delivery lease; {@code redeliver}: now, whatever the schedule and
+     * whether or not it was delivered before (the same event and {@code webhook-id}). Returns the
+     * log entry of the attempt, or empty when another orchestrator holds the lease (or, without
+     * {@code redeliver}, when the callback is not due).
+     */
+    Optional<Map<String, Object>> attempt(String jobId, boolean redeliver) {
         long now = clock.millis();
-        long leaseUntil = now + LEASE_MS;
+        long leaseUntil = now + leaseMs();
         Optional<Job> leased = jobs.transition(jobId, j -> {
-            if (!due(j, now)) {
+            boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() <= now;
+            if (redeliver ? !(j.isTerminal() && free) : !due(j, now)) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -123,43 +130,109 @@ public final class TerminalCallbacks implements AutoCloseable {
             return d.build();
         });
         if (leased.isEmpty() || !instanceId.equals(leased.get().callback.leaseOwner()) || leased.get().callback.leaseUntil() != leaseUntil) {
-            return; // not due, or another orchestrator holds the lease
+            return Optional.empty(); // not due, or another orchestrator holds the lease
         }
         Job job = leased.get();
-        String error = send(job);
-        boolean delivered = error == null;
-        metrics.appCallback(job, delivered);
+        long started = clock.millis();
+        Outcome outcome = send(job);
         long after = clock.millis();
+        boolean delivered = outcome.ok();
+        metrics.appCallback(job, delivered);
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("at", started);
+        entry.put("status", outcome.status() == 0 ? null : outcome.status());
+        entry.put("error", outcome.error());
+        entry.put("durationMs", after - started);
+        if (redeliver) {
+            entry.put("redelivery", true);
+        }
         Optional<Job> recorded = jobs.transition(jobId, j -> {
             if (!instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() != leaseUntil) {
                 return j; // the lease ran out and another took over: its outcome counts
             }
             Job.Draft d = j.draft();
-            long delay = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS << Math.min(20, j.callback.attempts()));
-            d.callback = d.callback.attempted(delivered, error, after + delay);
+            boolean gone = outcome.status() == 410;
+            Optional<Duration> wait = delivered || gone ? Optional.empty()
+                    : config.callbackRetrySchedule.next(j.callback.attempts() + 1, outcome.retryAfter(), after);
+            boolean giveUp = !delivered && (gone || wait.isEmpty());
+            String error = gone ? "app answered 410 Gone: delivery stopped"
+                    : giveUp ? outcome.error() + "; gave up after " + (j.callback.attempts() + 1) + " attempts" : outcome.error();
+            d.callback = d.callback.attempted(delivered, outcome.status(), error, after + wait.map(Duration::toMillis).orElse(0L), giveUp, entry);
             return d.build();
         });
-        int attempts = recorded.map(j -> j.callback.attempts()).orElse(0);
+        Job.Callback cb = recorded.map(j -> j.callback).orElse(null);
+        int attempts = cb == null ? 0 : cb.attempts();
         if (delivered) {
             LOG.info("[cf-callback] delivered {} ({}, attempt {})", jobId, job.status, attempts);
+            if (cb != null && !redeliver) {
+                metrics.callbackDelivered(job, after - job.ts);
+            }
+        } else if (cb != null && cb.abandoned()) {
+            LOG.warn("[cf-callback] failed {} (attempt {}): {}; not retried", jobId, attempts, cb.lastError());
         } else {
-            LOG.warn("[cf-callback] failed {} (attempt {}): {}; retrying", jobId, attempts, error);
+            LOG.warn("[cf-callback] failed {} (attempt {}): {}; next attempt at {}", jobId, attempts, outcome.error(),
+                    cb == null || cb.nextAttemptAt() == 0 ? "-" : java.time.Instant.ofEpochMilli(cb.nextAttemptAt()));
+        }
+        return Optional.of(entry);
+    }
+
+    /** {@code POST /jobs/{jobId}/callback/redeliver}: the same event again, now; answers the attempt. */
+    public String redeliver(String jobId) {
+        Job job = jobs.get(jobId).orElseThrow(() -> new dev.mediaorchestrator.common.HttpError(404, "not found"));
+        if (!job.isTerminal()) {
+            throw new dev.mediaorchestrator.common.HttpError(409, "job is " + job.status + ": it has no callback yet");
+        }
+        Map<String, Object> entry = attempt(jobId, true).orElseThrow(() ->
+                new dev.mediaorchestrator.common.HttpError(409, "a delivery of this callback is in progress, retry").withRetryAfter(2));
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("jobId", jobId);
+        r.put("webhookId", jobs.get(jobId).map(j -> j.callback.nonce()).orElse(null));
+        r.put("delivered", entry.get("error") == null);
+        r.putAll(entry);
+        return dev.mediaorchestrator.common.Json.write(r);
+    }
+
+    /** {@code GET /jobs/{jobId}/deliveries}: every attempt (time, status or error, duration); no body, no signature. */
+    public String deliveries(String jobId) {
+        Job job = jobs.get(jobId).orElseThrow(() -> new dev.mediaorchestrator.common.HttpError(404, "not found"));
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("jobId", jobId);
+        r.put("webhookId", job.callback.nonce());
+        r.put("delivered", job.callback.delivered());
+        r.put("abandoned", job.callback.abandoned());
+        r.put("nextAttemptAt", job.callback.delivered() || job.callback.abandoned() || job.callback.nextAttemptAt() == 0
+                ? null : job.callback.nextAttemptAt());
+        r.put("deliveries", job.callback.log());
+        return dev.mediaorchestrator.common.Json.write(r);
+    }
+
+    private long leaseMs() {
+        return config.callbackTimeoutSeconds * 1000 + 30_000;
+    }
+
+    /** An attempt's result: {@code status} 0 when there was no answer; {@code error} null on a 2xx. */
+    record Outcome(int status, String error, String retryAfter) {
+        boolean ok() {
+            return error == null;
         }
     }
 
-    /** One attempt; null when the app took it, else why not. */
-    private String send(Job job) {
+    /** One attempt. */
+    private Outcome send(Job job) {
         if (config.nextBaseUrl == null) {
-            return "NEXT_BASE_URL is not set";
+            return new Outcome(0, "NEXT_BASE_URL is not set", null);
         }
         try {
-            SignedHttp.Response r = http.post(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload(job), TIMEOUT);
-            return r.ok() ? null : "app answered " + r.status();
+            SignedHttp.Response r = http.postWebhook(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload(job),
+                    Duration.ofSeconds(config.callbackTimeoutSeconds), job.callback.nonce(), clock.millis() / 1000);
+            return new Outcome(r.status(), r.ok() ? null : "app answered " + r.status(), r.retryAfter());
+        } catch (java.net.http.HttpTimeoutException e) {
+            return new Outcome(0, "app did not answer within " + config.callbackTimeoutSeconds + " s", null);
         } catch (IOException e) {
-            return "app unreachable: " + e.getClass().getSimpleName();
+            return new Outcome(0, "app unreachable: " + e.getClass().getSimpleName(), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "interrupted";
+            return new Outcome(0, "interrupted", null);
         }
     }
 
@@ -171,8 +244,21 @@ public final class TerminalCallbacks implements AutoCloseable {
         if ("completed".equals(job.status)) {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
-                for (Engine.OutputKind kind : job.engine.outputs) {
-                    outputs.put(kind.id, Map.of("key", job.outputKey(kind), "url", outputUrl(job, kind)));
+                for (Engine.OutputKind kind : job.outputs()) {
+                    Map<String, Object> entry = new LinkedHashMap<>(Job.outputEntry(job.outputKey(kind), job.provenance.get(kind.id)));
+                    entry.put("url", outputUrl(job, kind));
+                    outputs.put(kind.id, entry);
+                }
+                if (job.subtitles != null) {
+                    List<Map<String, Object>> subs = new java.util.ArrayList<>();
+                    for (String lang : job.subtitles) {
+                        Map<String, Object> entry = new LinkedHashMap<>();
+                        entry.put("lang", lang);
+                        entry.putAll(Job.outputEntry(job.engine.subtitleKey(job.mediaId, job.jobId, lang), job.provenance.get("subtitles." + lang)));
+                        entry.put("url", subtitlesUrl(job, lang));
+                        subs.add(entry);
+                    }
+                    outputs.put("subtitles", subs);
                 }
                 p.put("outputs", outputs);
             } else {
@@ -180,6 +266,13 @@ public final class TerminalCallbacks implements AutoCloseable {
             }
         }
         return p;
+    }
+
+    private String subtitlesUrl(Job job, String lang) {
+        if (config.transferMode == Config.TransferMode.DIRECT) {
+            return urls.publicGet(job.engine.subtitleKey(job.mediaId, job.jobId, lang)).toString();
+        }
+        return config.orchestratorBaseUrlNext + "/artifacts/" + job.jobId + "?kind=subtitles&lang=" + lang;
     }
 
     private String outputUrl(Job job, Engine.OutputKind kind) {

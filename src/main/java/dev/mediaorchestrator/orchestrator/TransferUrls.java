@@ -75,6 +75,26 @@ public final class TransferUrls {
 
     /** A presigned GET for a job's output, for the app (terminal callback, direct mode): signed for R2_S3_PUBLIC_ENDPOINT. */
     public URI outputGet(Job job, Engine.OutputKind kind) {
-        return storage.presignPublicGet(job.outputKey(kind), ttl());
+        return publicGet(job.outputKey(kind));
+    }
+
+    /** A presigned GET of {@code key} for the app (direct mode). */
+    public URI publicGet(String key) {
+        return storage.presignPublicGet(key, ttl());
+    }
+
+    /**
+     * The upload URL of a downloader job's subtitles in {@code lang}: a presigned PUT, or in
+     * fallback mode {@code /upload/{jobId}?kind=subtitles.{lang}} (the kind, with its language, is signed).
+     */
+    public String subtitlesOutput(Job job, String lang) {
+        long ttl = outputTtlSeconds(job);
+        if (config.transferMode == Config.TransferMode.DIRECT) {
+            return storage.presignPut(job.engine.subtitleKey(job.mediaId, job.jobId, lang), "text/vtt", Duration.ofSeconds(ttl)).toString();
+        }
+        String path = "/upload/" + job.jobId;
+        String kind = "subtitles." + lang;
+        long exp = clock.instant().getEpochSecond() + ttl;
+        return config.orchestratorBaseUrlContainer + path + "?kind=" + kind + "&exp=" + exp + "&sig=" + hmac.signUrl("PUT", path, kind, exp);
     }
 }

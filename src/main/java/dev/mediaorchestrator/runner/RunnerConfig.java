@@ -26,6 +26,15 @@ public final class RunnerConfig {
     public final long stallSeconds;
     /** x264 preset of the burner; the contract's is {@code medium} (tests and demos may choose a faster one). */
     public final String burnerPreset;
+    /**
+     * Whether the downloader may fetch from loopback, private, link-local and similar addresses
+     * ({@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS}); off, except in the local all-in-one mode
+     * (orchestrator and downloader in one process, no {@code NEXT_BASE_URL}), where the demo
+     * downloads from a local URL.
+     */
+    public final boolean allowPrivateNetworks;
+    /** A cookies.txt used by every download that brings no cookies of its own ({@code YTDLP_COOKIES_FILE}). */
+    public final Path cookiesFile;
 
     private RunnerConfig(Map<String, String> env) {
         requireSignature = Env.bool(env, "RUNNER_REQUIRE_SIGNATURE", true);
@@ -46,6 +55,12 @@ public final class RunnerConfig {
         retryAfterSeconds = (int) Env.positiveLong(env, "RUNNER_RETRY_AFTER_SECONDS", 10);
         stallSeconds = Env.positiveLong(env, "RUNNER_STALL_SECONDS", 300);
         burnerPreset = Env.str(env, "BURNER_X264_PRESET", "medium");
+        String roles = Env.str(env, "ROLES", "orchestrator,burner,downloader");
+        boolean localAllInOne = roles.contains("orchestrator") && roles.contains("downloader")
+                && Env.str(env, "NEXT_BASE_URL", null) == null;
+        allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
+        String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
+        cookiesFile = cookies == null ? null : Path.of(cookies);
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
             throw new dev.mediaorchestrator.Config.ConfigException("BURNER_X264_PRESET: not an x264 preset: '" + burnerPreset + "'");
         }

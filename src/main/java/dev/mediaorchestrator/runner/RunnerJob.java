@@ -21,6 +21,8 @@ public final class RunnerJob {
     public volatile long updatedAt;
     /** While a tool runs: where the progress timer reads the job's progress (0..1 in the contract's range). */
     public volatile DoubleSupplier liveProgress;
+    /** Outputs uploaded so far: kind → {key, size, contentType, sha256} (CONTRACT.md, provenance). */
+    public final Map<String, Map<String, Object>> uploaded = new java.util.concurrent.ConcurrentHashMap<>();
     /** Set when the job is stopped from outside (cancel: {@code canceled}; stall: {@code failed}). */
     public volatile String abortStatus;
     public volatile String abortReason;

@@ -172,7 +172,60 @@ public final class RunnerJobs {
         }
     }
 
+    /**
+     * An output is in the bucket: its provenance is kept for the {@code completed} callback and
+     * reported at once (a callback of the current phase with {@code outputs}), so the orchestrator
+     * has it even when it sees the outputs and completes the job before that callback.
+     */
+    public void uploaded(RunnerJob job, String kind, String key, String contentType, Transfers.Uploaded u) {
+        if (key == null) {
+            return;
+        }
+        Map<String, Object> info = new java.util.LinkedHashMap<>();
+        info.put("key", key);
+        info.put("size", u.size());
+        info.put("contentType", contentType);
+        info.put("sha256", u.sha256());
+        job.uploaded.put(kind, info);
+        synchronized (job) {
+            job.updatedAt = clock.millis();
+            Map<String, Object> extra = new java.util.LinkedHashMap<>();
+            extra.put("outputs", Map.of(kind, info));
+            if (!tools.now().isEmpty()) {
+                extra.put("tools", tools.now()); // the orchestrator may complete the job before the completed callback
+            }
+            report(job, extra);
+        }
+    }
+
+    /**
+     * The {@code completed} callback: {@code extra}, with each output's provenance (as uploaded)
+     * merged into {@code extra.outputs}, and the versions of the tools this runner ran.
+     */
+    @SuppressWarnings("unchecked")
     public void completed(RunnerJob job, Map<String, Object> extra) {
+        Map<String, Object> all = new java.util.LinkedHashMap<>(extra);
+        Map<String, Object> outputs = new java.util.LinkedHashMap<>(all.get("outputs") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of());
+        job.uploaded.forEach((kind, info) -> {
+            if (outputs.get(kind) instanceof Map<?, ?> given) {
+                Map<String, Object> merged = new java.util.LinkedHashMap<>((Map<String, Object>) given);
+                merged.putAll(info);
+                outputs.put(kind, merged);
+            } else if (!kind.startsWith("subtitles.")) {
+                outputs.put(kind, info);
+            }
+        });
+        if (!outputs.isEmpty()) {
+            all.put("outputs", outputs);
+        }
+        Map<String, String> versions = tools.now();
+        if (!versions.isEmpty()) {
+            all.put("tools", versions);
+        }
+        completedWith(job, all);
+    }
+
+    private void completedWith(RunnerJob job, Map<String, Object> extra) {
         synchronized (job) {
             job.liveProgress = null;
             job.status = "completed";

@@ -53,21 +53,33 @@ public final class Transfers {
     }
 
     /** Uploads {@code file} with {@code PUT} and {@code contentType}; {@code what} names the output in errors. */
-    public void upload(String what, Path file, String url, String contentType) {
-        upload(what, file, url, contentType, () -> false);
+    public Uploaded upload(String what, Path file, String url, String contentType) {
+        return upload(what, file, url, contentType, () -> false);
+    }
+
+    /** What was sent: its size and the SHA-256 (hex) of its bytes, computed as they went out (no second read). */
+    public record Uploaded(long size, String sha256) {
     }
 
     /**
      * {@link #upload(String, Path, String, String)} that stops as soon as {@code stop} answers true
      * (checked at each read of the file): the request is cut off, so the store keeps nothing.
      */
-    public void upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
-        try (InputStream in = new Stoppable(Files.newInputStream(file), stop)) {
-            StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), Files.size(file),
+    public Uploaded upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
+        java.security.MessageDigest sha256;
+        try {
+            sha256 = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = new java.security.DigestInputStream(new Stoppable(Files.newInputStream(file), stop), sha256)) {
+            long size = Files.size(file);
+            StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), size,
                     contentType, CONNECT_TIMEOUT, STALL_TIMEOUT, uploads);
             if (!a.ok()) {
                 throw new RunnerFailure("upload of " + what + " failed: HTTP " + a.status());
             }
+            return new Uploaded(size, java.util.HexFormat.of().formatHex(sha256.digest()));
         } catch (IOException e) {
             throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
                     + detail(e), e);

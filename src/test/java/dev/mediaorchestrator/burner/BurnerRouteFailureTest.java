@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Two runners: {@code app} checks signatures (the default), {@code lenient} runs one job at a
  * time and has {@code RUNNER_REQUIRE_SIGNATURE=false}.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BurnerRouteFailureTest {
     private BurnerRunnerFixture fx;

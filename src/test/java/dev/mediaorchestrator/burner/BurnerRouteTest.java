@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /render} with the contract's payload. The clip is 30 s at 320×180 and the preset the
  * contract's {@code medium}, so that ffmpeg runs across several ticks of the 1 s progress timer.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BurnerRouteTest {
     private static final double CLIP_SECONDS = 30;
@@ -118,10 +119,16 @@ class BurnerRouteTest {
         List<String> statuses = statuses(callbacks);
         assertEquals(List.of("preparing", "running", "uploading", "completed"), collapse(statuses), "order: " + statuses);
         assertEquals(1, statuses.stream().filter("preparing"::equals).count());
-        assertEquals(1, statuses.stream().filter("uploading"::equals).count());
+        // one move to uploading, then the report of the uploaded video's provenance (same phase, with outputs)
+        assertEquals(1, callbacks.stream().filter(c -> "uploading".equals(c.get("status")) && c.get("outputs") == null).count());
+        Map<?, ?> reported = (Map<?, ?>) callbacks.stream().filter(c -> "uploading".equals(c.get("status")) && c.get("outputs") != null)
+                .findFirst().orElseThrow().get("outputs");
+        assertTrue(((Map<?, ?>) reported.get("video")).get("sha256") instanceof String, "provenance reported: " + reported);
         assertEquals(1, statuses.stream().filter("completed"::equals).count());
 
-        List<Double> progress = callbacks.stream().map(m -> ((Number) m.get("progress")).doubleValue()).toList();
+        // (the provenance report repeats the phase and its progress)
+        List<Double> progress = callbacks.stream().filter(m -> "completed".equals(m.get("status")) || m.get("outputs") == null)
+                .map(m -> ((Number) m.get("progress")).doubleValue()).toList();
         for (int i = 1; i < progress.size(); i++) {
             assertTrue(progress.get(i) > progress.get(i - 1), "progress strictly increases: " + progress);
         }
@@ -135,7 +142,13 @@ class BurnerRouteTest {
         Map<String, Object> completed = callbacks.get(callbacks.size() - 1);
         assertEquals(1.0, ((Number) completed.get("progress")).doubleValue(), 1e-9);
         assertEquals(payload.get("outputVideoKey"), completed.get("outputKey"));
-        assertEquals(Map.of("video", Map.of("key", payload.get("outputVideoKey"))), completed.get("outputs"));
+        Map<?, ?> out = (Map<?, ?>) ((Map<?, ?>) completed.get("outputs")).get("video");
+        assertEquals(payload.get("outputVideoKey"), out.get("key"));
+        assertEquals("video/mp4", out.get("contentType"));
+        assertEquals(((Number) out.get("size")).longValue(), fx.server.requests("/out/" + jobId).get(0).body().length, "size as sent");
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(fx.server.requests("/out/" + jobId).get(0).body())), out.get("sha256"), "sha256 of the bytes sent");
+        assertTrue(((Map<?, ?>) completed.get("tools")).containsKey("ffmpeg"), "tools: " + completed.get("tools"));
         assertTrue(callbacks.stream().noneMatch(m -> m.containsKey("error")), "no error on a good job");
 
         // The runner's local view, and nothing left on disk.

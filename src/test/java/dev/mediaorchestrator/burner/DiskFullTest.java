@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * room for the inputs and a little more; this needs a machine where the tests may mount (root, as
  * on this machine kind and in CI).
  */
+@org.junit.jupiter.api.Tag("integration")
 class DiskFullTest {
 
     @Test

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runs the real contract parameters (medium, crf 18), where encoding noise differs, and compares
  * against a render of an empty cue list with the same parameters, with a stated tolerance.
  */
+@org.junit.jupiter.api.Tag("integration")
 class FfmpegRenderTest {
 
     private static final int W = 320;

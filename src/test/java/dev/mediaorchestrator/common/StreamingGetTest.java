@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blocking GET that mirrors and runner downloads use, against a real local HTTP server. */
+@org.junit.jupiter.api.Tag("integration")
 class StreamingGetTest {
     private static final Duration T = Duration.ofSeconds(5);
     private HttpServer server;

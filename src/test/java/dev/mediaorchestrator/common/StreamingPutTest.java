@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blocking PUT of uploads to the store and of runner outputs, against a real local HTTP server. */
+@org.junit.jupiter.api.Tag("integration")
 class StreamingPutTest {
     private static final Duration T = Duration.ofSeconds(5);
     private HttpServer server;

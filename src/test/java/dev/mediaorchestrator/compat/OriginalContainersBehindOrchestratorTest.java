@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Both transfer modes: fallback (the {@code /upload} of the last file completes the job) and
  * direct (the completion timer does).
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OriginalContainersBehindOrchestratorTest {
     /** Shaped like yt-dlp's info JSON: the mapped fields among megabytes of formats. */

@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a PUT without the signed payload-hash header is refused (so these tests can fail), and the
  * runner's upload sends it.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresignedPutHeadersTest {
     private static final String BUCKET = "compat-bucket";

@@ -39,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code content-type;host;x-amz-content-sha256} signed; it takes the runner's callbacks only when
  * their signature verifies. A whole burn must end in the bucket with a {@code completed} callback.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerBehindOriginalWorkerTest {
     private static final String BUCKET = "worker-bucket";

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@org.junit.jupiter.api.Tag("integration")
 class YtDlpCommandTest {
 
     private static final Path WORK = Path.of("/tmp/job_1/work");

@@ -30,6 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * random loopback port serving media that ffmpeg generated for the test. Each test has its own
  * temporary directories (deleted by JUnit) and server, so the tests can run in parallel.
  */
+@org.junit.jupiter.api.Tag("integration")
 class YtDlpRealDownloadTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

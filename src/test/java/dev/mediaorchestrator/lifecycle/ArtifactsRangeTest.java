@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET|HEAD /artifacts/{jobId} with Range, byte-exact against a 3 MB artifact. */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArtifactsRangeTest {
     static final int SIZE = 3 * 1024 * 1024;

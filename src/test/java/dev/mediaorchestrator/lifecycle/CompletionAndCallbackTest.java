@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * completion timer completes the job and the app gets exactly one signed callback; and a
  * callback the app refuses three times is retried with the same nonce until it is taken.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompletionAndCallbackTest {
     private final byte[] rendered = new byte[300_000];
@@ -56,7 +57,8 @@ class CompletionAndCallbackTest {
             });
         });
         app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
-                "TRANSFER_MODE", "direct", "COMPLETION_POLL_INTERVAL_MS", "300"));
+                "TRANSFER_MODE", "direct", "COMPLETION_POLL_INTERVAL_MS", "300",
+                "CALLBACK_RETRY_SCHEDULE", "1s,1s,1s,1s,1s"));
     }
 
     @AfterAll
@@ -97,7 +99,7 @@ class CompletionAndCallbackTest {
         Map<String, Object> doc = json(app.get("/jobs/" + jobId));
         assertEquals("completed", doc.get("status"));
         assertEquals(1.0, ((Number) doc.get("progress")).doubleValue());
-        assertEquals(Map.of("delivered", true, "attempts", 1, "lastError", "null"),
+        assertEquals(Map.of("delivered", true, "attempts", 1, "lastError", "null", "nextAttemptAt", "null", "lastStatus", 200),
                 stringify((Map<?, ?>) doc.get("callback")));
     }
 
@@ -112,7 +114,7 @@ class CompletionAndCallbackTest {
         assertEquals(1, attempts.stream().map(m -> m.get("nonce")).distinct().count(), "one nonce for every attempt");
         // the app's 200 comes before the orchestrator records it: the document follows within moments
         Map<String, Object> doc = recordedDelivery(jobId);
-        assertEquals(Map.of("delivered", true, "attempts", 4, "lastError", "null"), stringify((Map<?, ?>) doc.get("callback")));
+        assertEquals(Map.of("delivered", true, "attempts", 4, "lastError", "null", "nextAttemptAt", "null", "lastStatus", 200), stringify((Map<?, ?>) doc.get("callback")));
     }
 
     private Map<String, Object> recordedDelivery(String jobId) {

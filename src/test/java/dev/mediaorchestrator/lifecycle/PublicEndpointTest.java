@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * app by another (http://localhost:9000). URLs for the runners are signed for the first, the
  * callback's URLs for the second, and each works from where it is used (the host is signed).
  */
+@org.junit.jupiter.api.Tag("integration")
 class PublicEndpointTest {
     @Test
     void theCallbacksUrlsAreSignedForThePublicEndpoint() throws Exception {

@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte counters equal to the objects' sizes in the bucket, and every log line about either job must
  * carry that job's id in the MDC, on every thread that worked for it.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobMetricsAndLogsTest {
     private static final String ENGINE = "burner-ffmpeg";

@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * log: a chunked body with a malformed chunk size (the connection is closed), a
  * {@code %u} escape in the path (a JSON 400), a client that goes away in the middle of its body.
  */
+@org.junit.jupiter.api.Tag("integration")
 class QuietEdgesTest {
 
     @Test
@@ -29,7 +30,7 @@ class QuietEdgesTest {
             String chunked = exchange(port, "POST /jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", true);
             // Vert.x closes the connection itself when the decoder fails in a body; if it did not, a JSON 400
-            assertTrue(chunked.isEmpty() || chunked.startsWith("HTTP/1.1 400") && chunked.contains("{\"error\":\"malformed request body\"}"), chunked);
+            assertTrue(chunked.isEmpty() || chunked.startsWith("HTTP/1.1 400") && chunked.contains("{\"error\":\"malformed request\"}"), chunked);
 
             String escape = exchange(port, "GET /jobs/%u0041 HTTP/1.1\r\nHost: x\r\n\r\n", true);
             assertTrue(escape.startsWith("HTTP/1.1 400"), escape);

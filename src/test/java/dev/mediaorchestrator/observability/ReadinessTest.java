@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * again on the same port and directory) and the runners; liveness does not; a runner alone checks
  * itself.
  */
+@org.junit.jupiter.api.Tag("integration")
 class ReadinessTest {
 
     @Test

@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the runner's first callback reaches the orchestrator before that answer is written: a runner
  * that reports {@code preparing} before it even answers the dispatch.
  */
+@org.junit.jupiter.api.Tag("integration")
 class AcceptedStatusTest {
 
     @Test

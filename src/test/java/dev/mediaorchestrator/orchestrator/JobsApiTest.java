@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every status code of POST /jobs and GET /jobs/{id}, through the real routes. */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobsApiTest {
     private StubHttpServer next;
@@ -111,6 +112,9 @@ class JobsApiTest {
             "{\"mediaId\":\"m1\",\"engine\":\"burner-ffmpeg\",\"options\":[1],\"ts\":TS}|options must be an object",
             "{\"mediaId\":\"m1\",\"engine\":\"media-downloader\",\"ts\":TS}|options.url is required for media-downloader",
             "{\"mediaId\":\"m1\",\"engine\":\"media-downloader\",\"options\":{\"url\":\"file:///etc/passwd\"},\"ts\":TS}|options.url must be an http(s) URL",
+            "{\"mediaId\":\"m1\",\"engine\":\"media-downloader\",\"options\":{\"url\":\"https://x.example/v\",\"cookies\":\"SID=s3cr3t-value\"},\"ts\":TS}|options.cookies line 1 is not a Netscape cookie line (7 tab-separated fields)",
+            "{\"mediaId\":\"m1\",\"engine\":\"media-downloader\",\"options\":{\"url\":\"https://x.example/v\",\"subtitles\":{\"languages\":[\"../x\"]}},\"ts\":TS}|options.subtitles.languages must hold language codes such as en or zh-Hans",
+            "{\"mediaId\":\"m1\",\"engine\":\"media-downloader\",\"options\":{\"url\":\"https://x.example/v\",\"thumbnail\":\"yes\"},\"ts\":TS}|options.thumbnail must be true or false",
     })
     void invalidBodiesAre400NamingTheField(String template, String error) throws Exception {
         String text = template.replace("TS", String.valueOf(System.currentTimeMillis()));

@@ -32,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * another for the runner. Mirroring is streamed and byte-identical, done once per media, and the
  * presigned URLs the runner gets work for exactly one object and Content-Type.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MirrorAndPresignTest {
     static final int SOURCE_SIZE = 5 * 1024 * 1024;

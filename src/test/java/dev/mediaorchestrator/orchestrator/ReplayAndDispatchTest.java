@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Replays create nothing; dispatches are signed; an unreachable runner leaves the job visibly queued. */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplayAndDispatchTest {
     private StubHttpServer runner;

@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the excess gets 429 with Retry-After, every accepted job finishes, none is lost or run twice,
  * and no more than 4 run at once while the rest wait with a queue position.
  */
+@org.junit.jupiter.api.Tag("integration")
 class AdmissionTest {
     @Test
     void rateLimitAndActiveJobLimit() throws Exception {

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A runner that forgets its job (probes), a hanging ffmpeg killed by the stall limit, and cancel during a real burn. */
+@org.junit.jupiter.api.Tag("integration")
 class DeadlinesAndCancelTest {
     private static boolean processMentions(String text) {
         return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().map(c -> c.contains(text)).orElse(false));

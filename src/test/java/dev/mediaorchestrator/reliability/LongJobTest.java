@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A burn whose ffmpeg outlasts PRESIGN_TTL_SECONDS (a stand-in ffmpeg that waits 4 s first, with a
  * 2 s TTL) still uploads and completes, in both transfer modes: output URLs live as long as the job may.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LongJobTest {
     private TestMedia.TempDir dir;

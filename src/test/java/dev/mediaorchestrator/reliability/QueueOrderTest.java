@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A runner with one slot (429 when busy) and 20 queued jobs under the default MAX_ACTIVE_JOBS=4:
  * they start in the order they were submitted, each as soon as the one before it ended.
  */
+@org.junit.jupiter.api.Tag("integration")
 class QueueOrderTest {
     @Test
     void twentyJobsOnARunnerWithOneSlotStartInOrderWithoutIdleGaps() throws Exception {

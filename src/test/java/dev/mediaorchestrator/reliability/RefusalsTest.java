@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to a peer that stops reading gives up, the rate limit counts only signed requests, URL expiry
  * is parsed strictly, and a data dir serves one orchestrator.
  */
+@org.junit.jupiter.api.Tag("integration")
 class RefusalsTest {
     private static final long BIG = 64L * 1024 * 1024;
 

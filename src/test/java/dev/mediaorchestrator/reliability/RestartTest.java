@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The orchestrator restarts (its Camel context stopped, a new one started on the same bucket and
  * port) while a runner is still working: the job still completes and the app hears once.
  */
+@org.junit.jupiter.api.Tag("integration")
 class RestartTest {
     private final Path dataDir = TestServers.tempDir("mo-restart");
     private final int port = TestServers.freePort();

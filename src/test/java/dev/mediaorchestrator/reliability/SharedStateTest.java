@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts, a store that refuses writes, secrets at rest, a cancel during an in-flight dispatch.
  * A is on its embedded store; B uses A's store as its R2 endpoint.
  */
+@org.junit.jupiter.api.Tag("integration")
 class SharedStateTest {
     private final Path dataDir = TestServers.tempDir("mo-shared-a");
     private final int port = TestServers.freePort();

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 40 clients open a 64 MiB object and never read: the memory the service holds for them stays
  * bounded (a few chunks each, not the whole object), and health, status and metrics still answer.
  */
+@org.junit.jupiter.api.Tag("integration")
 class SlowReadersTest {
     private static final long SIZE = 64L * 1024 * 1024;
 

@@ -19,6 +19,7 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Two orchestrators on one bucket both see a job complete: the delivery claim lets only one call the app. */
+@org.junit.jupiter.api.Tag("integration")
 class TwoOrchestratorsTest {
     @Test
     void oneJobOneCallback() throws Exception {

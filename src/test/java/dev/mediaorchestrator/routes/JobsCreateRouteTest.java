@@ -62,6 +62,16 @@ class JobsCreateRouteTest extends RouteTestSupport {
         }
 
         // the other routes of the file (cancel, get) only need to resolve
+        public String deliveries(String jobId) {
+            calls.add("deliveries " + jobId);
+            return "{}";
+        }
+
+        public String redeliver(String jobId) {
+            calls.add("redeliver " + jobId);
+            return "{}";
+        }
+
         public String cancel(String jobId) {
             return "{}";
         }
@@ -96,7 +106,7 @@ class JobsCreateRouteTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Map<String, Object> beans = new java.util.HashMap<>();
-        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle"}) {
+        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "terminalCallbacks"}) {
             beans.put(name, steps);
         }
         // jobs-get reads the job cache through camel-caffeine
@@ -105,7 +115,7 @@ class JobsCreateRouteTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("jobs-create", "jobs-cancel", "jobs-get", "jobs-get-without-id");
+        fromDirect("jobs-create", "jobs-cancel", "jobs-get", "jobs-get-without-id", "jobs-deliveries", "jobs-redeliver");
         context.start();
     }
 

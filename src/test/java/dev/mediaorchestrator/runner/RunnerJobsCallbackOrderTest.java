@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for a race where the job's {@code uploading} callback was sent while the timer's {@code running}
  * callback was still in flight, so the two could arrive in either order.
  */
+@org.junit.jupiter.api.Tag("integration")
 class RunnerJobsCallbackOrderTest {
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Versions as the tools print them, and the tools of this machine. */
+@org.junit.jupiter.api.Tag("integration")
 class ToolVersionsTest {
     @Test
     void parsesTheFirstLineOfEachToolsAnswer() {

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A runner's file transfers against a real local HTTP server. */
+@org.junit.jupiter.api.Tag("integration")
 class TransfersTest {
     @Test
     void uploadsTheFileWithItsContentTypeOrStopsWhenToldAndSendsNothingWhole() throws Exception {

@@ -62,6 +62,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       and its callback's URLs fetch them (step 5).</li>
  * </ol>
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeedSmokeTest {
     private static final double CLIP_SECONDS = 15;

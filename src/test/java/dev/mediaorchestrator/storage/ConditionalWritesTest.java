@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The conditional writes job state rests on, against the embedded store: If-None-Match: * creates
  * once, If-Match replaces only the version read, and concurrent writers on one version: exactly one wins.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConditionalWritesTest {
     private Path dir;

@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A multipart upload's part PUT: what it sends, and which answers it tries again. */
+@org.junit.jupiter.api.Tag("integration")
 class PresignedPutTest {
     private HttpServer server;
     private String base;

@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The storage component against a real S3 server in-process (S3Proxy), twice: on two ports with
  * two bucket names, so endpoint and bucket demonstrably come from configuration.
  */
+@org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StorageTest {
     private final HttpClient http = HttpClient.newHttpClient();

@@ -71,6 +71,9 @@ public final class RunningApp implements AutoCloseable {
         // admission limits are tested on their own; other tests must not trip over them
         all.put("MAX_ACTIVE_JOBS", "1000");
         all.put("JOBS_RATE_PER_MINUTE", "100000");
+        // every test page and clip is on 127.0.0.1: the private-network guard is tested on its own
+        // (DownloaderPrivateNetworksTest sets this to false)
+        all.put("DOWNLOADER_ALLOW_PRIVATE_NETWORKS", "true");
         all.putAll(env);
         port = Integer.parseInt(all.get("PORT"));
         try {

@@ -1,0 +1,99 @@
+package dev.mediaorchestrator;
+
+import dev.mediaorchestrator.support.RunningApp;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import org.apache.camel.Route;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 17: {@code /openapi.json} and {@code /openapi.yaml} parse with a real OpenAPI parser
+ * (swagger-parser) without a message, and the document's paths and methods are exactly what the
+ * routes serve — collected from the platform-http endpoints of a running orchestrator (local mode,
+ * so the app's endpoints too), burner and downloader, each runner alone (its endpoints at the root).
+ */
+@org.junit.jupiter.api.Tag("integration")
+class OpenApiTest {
+
+    @Test
+    void theDocumentParsesAndMatchesTheServedEndpoints() throws Exception {
+        Set<String> served = new TreeSet<>();
+        String yaml;
+        String json;
+        try (RunningApp orchestrator = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
+            served.addAll(served(orchestrator));
+            HttpResponse<String> y = orchestrator.get("/openapi.yaml");
+            assertEquals(200, y.statusCode());
+            assertTrue(y.headers().firstValue("content-type").orElse("").startsWith("application/yaml"));
+            yaml = y.body();
+            HttpResponse<String> j = orchestrator.get("/openapi.json");
+            assertEquals(200, j.statusCode());
+            json = j.body();
+        }
+        for (String role : List.of("burner", "downloader")) {
+            try (RunningApp runner = RunningApp.start(Map.of("ROLES", role))) {
+                served.addAll(served(runner));
+                assertEquals(200, runner.get("/openapi.json").statusCode(), "every role serves the document");
+            }
+        }
+
+        OpenAPI fromYaml = parse(yaml);
+        OpenAPI fromJson = parse(json);
+        assertEquals(documented(fromYaml), documented(fromJson), "the JSON is the YAML");
+        assertEquals(served, documented(fromYaml), "documented paths and methods = served ones");
+        // every operation documents its error body, and the signed ones the x-signature header
+        fromYaml.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
+            assertTrue(op.getResponses() != null && !op.getResponses().isEmpty(), method + " " + path + " has responses");
+            boolean signed = List.of("/jobs", "/jobs/{jobId}/cancel", "/jobs/{jobId}/callback/redeliver", "/callbacks/container",
+                    "/cancel/{jobId}").contains(path) && method.name().equals("POST");
+            if (signed) {
+                assertTrue(op.getParameters().stream().anyMatch(p -> "x-signature".equals(p.getName()) && "header".equals(p.getIn())),
+                        method + " " + path + " documents x-signature");
+                assertTrue(op.getResponses().containsKey("401"), method + " " + path + " documents 401");
+            }
+        }));
+    }
+
+    private static OpenAPI parse(String text) {
+        io.swagger.v3.parser.core.models.ParseOptions options = new io.swagger.v3.parser.core.models.ParseOptions();
+        options.setResolveFully(true); // $refs inlined: an operation's parameters are there to check
+        SwaggerParseResult r = new OpenAPIV3Parser().readContents(text, null, options);
+        assertEquals(List.of(), r.getMessages() == null ? List.of() : r.getMessages(), "parser messages");
+        assertTrue(r.getOpenAPI() != null && r.getOpenAPI().getOpenapi().startsWith("3."));
+        return r.getOpenAPI();
+    }
+
+    private static Set<String> documented(OpenAPI api) {
+        Set<String> out = new TreeSet<>();
+        api.getPaths().forEach((path, item) -> item.readOperationsMap().keySet()
+                .forEach(m -> out.add(m.name() + " " + path)));
+        return out;
+    }
+
+    /** "METHOD /path" for every platform-http consumer of the running service. */
+    private static Set<String> served(RunningApp app) {
+        Set<String> out = new TreeSet<>();
+        for (Route route : app.app.camelContext().getRoutes()) {
+            if (route.getEndpoint() instanceof PlatformHttpEndpoint e) {
+                String methods = e.getHttpMethodRestrict() == null ? "GET" : e.getHttpMethodRestrict();
+                for (String m : methods.split(",")) {
+                    out.add(m.trim().toUpperCase(Locale.ROOT) + " " + e.getPath());
+                }
+            }
+        }
+        assertTrue(!out.isEmpty(), "platform-http endpoints found");
+        return out;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.mediaorchestrator.reliability;
+
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.Put;
+import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.support.Wait;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.mediaorchestrator.support.RunningApp.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 22: a runner that takes a job and then forgets it (its {@code /status} says 404, as a
+ * restarted runner would) does not lose the job: after the probes it is dispatched again, to any
+ * runner, up to {@code JOB_MAX_ATTEMPTS} (2 by default); the second run completes it and the job
+ * document and the callback say {@code runs: 2}. With {@code JOB_MAX_ATTEMPTS=1} the job fails as before.
+ */
+@org.junit.jupiter.api.Tag("integration")
+class RedispatchTest {
+
+    /** A runner that forgets its first job and does the second (uploads the output it was given a URL for). */
+    private static StubHttpServer forgetfulRunner(AtomicInteger renders, ExecutorService background) {
+        StubHttpServer runner = new StubHttpServer();
+        runner.on("/render", ex -> {
+            Map<String, Object> payload = Json.parseObject(runner.record(ex).body());
+            StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
+            if (renders.incrementAndGet() >= 2) {
+                background.submit(() -> Put.put(URI.create((String) payload.get("outputPutUrl")), "video/mp4", new byte[2000]));
+            }
+        });
+        runner.answer("/status/", 404, "{\"error\":\"not found\"}");
+        return runner;
+    }
+
+    @Test
+    void aJobItsRunnerForgotIsDispatchedAgainAndCompletes() throws Exception {
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        AtomicInteger renders = new AtomicInteger();
+        try (AppStandIn next = new AppStandIn(new dev.mediaorchestrator.common.Hmac(RunningApp.SECRET));
+             StubHttpServer runner = forgetfulRunner(renders, background);
+             RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
+                     "RUNNER_PROBE_SECONDS", "1", "COMPLETION_POLL_INTERVAL_MS", "300", "TRANSFER_MODE", "direct"))) {
+            next.media("rd1", "source", "video".getBytes()).media("rd1", "subtitles", "WEBVTT\n".getBytes());
+            var r = app.postSigned("/jobs", Map.of("mediaId", "rd1", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
+            assertEquals(202, r.statusCode(), r.body());
+            String jobId = (String) json(r).get("jobId");
+            Wait.until("the app's callback", Duration.ofSeconds(60), () -> !next.acceptedFor(jobId).isEmpty());
+            Map<String, Object> cb = next.acceptedFor(jobId).get(0);
+            assertEquals("completed", cb.get("status"), cb.toString());
+            assertEquals(2, ((Number) cb.get("runs")).intValue());
+            assertEquals(2, renders.get(), "dispatched twice");
+            List<StubHttpServer.Recorded> posts = runner.requests("/render");
+            assertTrue(posts.stream().allMatch(p -> Json.parseObject(p.body()).get("jobId").equals(jobId)), "the same job both times");
+            assertEquals(2, ((Number) json(app.get("/jobs/" + jobId)).get("runs")).intValue());
+        } finally {
+            background.shutdownNow();
+        }
+    }
+
+    @Test
+    void withOneAttemptALostJobFails() throws Exception {
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        AtomicInteger renders = new AtomicInteger();
+        try (AppStandIn next = new AppStandIn(new dev.mediaorchestrator.common.Hmac(RunningApp.SECRET));
+             StubHttpServer runner = forgetfulRunner(renders, background);
+             RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
+                     "RUNNER_PROBE_SECONDS", "1", "JOB_MAX_ATTEMPTS", "1"))) {
+            next.media("rd2", "source", "video".getBytes()).media("rd2", "subtitles", "WEBVTT\n".getBytes());
+            var r = app.postSigned("/jobs", Map.of("mediaId", "rd2", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
+            String jobId = (String) json(r).get("jobId");
+            Wait.until("the app's callback", Duration.ofSeconds(60), () -> !next.acceptedFor(jobId).isEmpty());
+            Map<String, Object> cb = next.acceptedFor(jobId).get(0);
+            assertEquals("failed", cb.get("status"));
+            assertTrue(((String) cb.get("error")).startsWith("runner lost the job"), cb.toString());
+            assertEquals(1, renders.get());
+        } finally {
+            background.shutdownNow();
+        }
+    }
+}
