@@ -21,7 +21,6 @@ import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.runner.RunnerConfig;
-import dev.mediaorchestrator.runner.Runners;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;

@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.downloader;
 
 import dev.mediaorchestrator.common.Threads;
-import dev.mediaorchestrator.observability.JobContext;
+import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.runner.FileTail;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
 import dev.mediaorchestrator.runner.RunnerConfig;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.common.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;

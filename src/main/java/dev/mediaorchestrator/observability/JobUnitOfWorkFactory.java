@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.runner.RunnerJob;
 import org.apache.camel.AsyncCallback;

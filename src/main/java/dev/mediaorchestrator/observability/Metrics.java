@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.common.JobContext;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mediaorchestrator.orchestrator.Engine;
@@ -45,7 +46,7 @@ import java.util.function.LongConsumer;
  * reports every job it creates, changes or loads, and this class notices transitions (time spent in
  * each status, the end of a job: counters, duration histogram and the summary line, once per job).
  */
-public final class Metrics implements AutoCloseable {
+public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orchestrator.OrchestratorEvents, dev.mediaorchestrator.runner.RunnerEvents {
     public static final Metrics NONE = new Metrics(null, Duration.ofDays(1));
     static final String PREFIX = "mediaorch.";
     static final List<String> TERMINAL = List.of("completed", "failed", "canceled");

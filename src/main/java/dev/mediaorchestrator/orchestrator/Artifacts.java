@@ -6,7 +6,6 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.VertxStreams;
-import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -42,7 +41,7 @@ public final class Artifacts {
     private final Hmac hmac;
     private final Lifecycle lifecycle;
     private final Clock clock;
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Artifacts(Config config, JobStore jobs, Storage storage, Hmac hmac, Lifecycle lifecycle, Clock clock) {
         this.config = config;
@@ -57,7 +56,7 @@ public final class Artifacts {
     private final java.util.concurrent.Semaphore relays;
 
     /** Where this endpoint reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
 

@@ -3,7 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
-import dev.mediaorchestrator.observability.JobContext;
+import dev.mediaorchestrator.common.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

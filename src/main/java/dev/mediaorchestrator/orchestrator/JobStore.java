@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Threads;
-import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +66,7 @@ public final class JobStore implements AutoCloseable {
     private final Map<String, Job> active = new ConcurrentHashMap<>();
     private final Map<String, Integer> queuePositions = new ConcurrentHashMap<>();
     private final ExecutorService loaders = Threads.daemonPool("state-load", LOAD_PARALLELISM);
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private volatile Consumer<Job> onTerminal = job -> { };
 
     /** A store on in-memory objects (unit tests). */
@@ -105,7 +104,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     /** Where this store reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
 

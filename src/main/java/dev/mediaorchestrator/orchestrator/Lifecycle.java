@@ -5,8 +5,7 @@ import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
-import dev.mediaorchestrator.observability.JobContext;
-import dev.mediaorchestrator.observability.Metrics;
+import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -53,7 +52,7 @@ public final class Lifecycle implements AutoCloseable {
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
     /** When this process last probed each job (a probe that changed nothing writes nothing). */
     private final Map<String, Long> probedAt = new ConcurrentHashMap<>();
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
         this.shared = shared;
@@ -66,7 +65,7 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     /** Where the probes report to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
 

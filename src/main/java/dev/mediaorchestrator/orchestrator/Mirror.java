@@ -3,7 +3,6 @@ package dev.mediaorchestrator.orchestrator;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.StreamingGet;
-import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +35,7 @@ public final class Mirror {
     /** Requests waiting on the app at once, fetching or waiting for another's fetch of the same object. */
     private final java.util.concurrent.Semaphore waiters;
     private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Mirror(Config config, Storage storage) {
         this.config = config;
@@ -48,7 +47,7 @@ public final class Mirror {
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
 

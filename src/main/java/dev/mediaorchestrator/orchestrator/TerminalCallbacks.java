@@ -3,8 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import dev.mediaorchestrator.common.Threads;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
-import dev.mediaorchestrator.observability.JobContext;
-import dev.mediaorchestrator.observability.Metrics;
+import dev.mediaorchestrator.common.JobContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +44,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final Clock clock;
     private final String instanceId;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId) {
@@ -58,7 +57,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     /** Where this sender reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
 

@@ -1,7 +1,6 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.SignedHttp;
-import dev.mediaorchestrator.observability.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +24,7 @@ public final class RunnerCallbacks {
     private final SignedHttp http;
     private final Clock clock;
     private final long retryBaseMs;
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile RunnerEvents metrics = RunnerEvents.NONE;
 
     public RunnerCallbacks(SignedHttp http, Clock clock, long retryBaseMs) {
         this.http = http;
@@ -34,7 +33,7 @@ public final class RunnerCallbacks {
     }
 
     /** Where this sender reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(RunnerEvents metrics) {
         this.metrics = metrics;
     }
 

@@ -4,8 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.observability.JobContext;
-import dev.mediaorchestrator.observability.Metrics;
+import dev.mediaorchestrator.common.JobContext;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +43,7 @@ public final class RunnerJobs {
     private final JobProcessExecutor processes;
     private final Clock clock;
     private final Semaphore slots;
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile RunnerEvents metrics = RunnerEvents.NONE;
     private volatile ToolVersions tools = new ToolVersions(List.of());
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
@@ -68,7 +67,7 @@ public final class RunnerJobs {
     }
 
     /** Where this runner reports to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(RunnerEvents metrics) {
         this.metrics = metrics;
     }
 

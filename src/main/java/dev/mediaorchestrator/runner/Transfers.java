@@ -2,7 +2,6 @@ package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.StreamingPut;
-import dev.mediaorchestrator.observability.Metrics;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -25,12 +24,12 @@ public final class Transfers {
     /** A transfer that moves nothing (or waits for an answer) this long has failed. */
     private static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
 
-    private volatile Metrics metrics = Metrics.NONE;
+    private volatile RunnerEvents metrics = RunnerEvents.NONE;
     /** How to end each upload in flight (see {@link #abortAll()}). */
     private final java.util.Set<Runnable> uploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Where these transfers report to (observability; nothing until set). */
-    public void setMetrics(Metrics metrics) {
+    public void setMetrics(RunnerEvents metrics) {
         this.metrics = metrics;
     }
 

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.common.JobContext;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;

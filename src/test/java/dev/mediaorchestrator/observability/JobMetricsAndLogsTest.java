@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.common.JobContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.storage.Storage;

@@ -1,4 +1,4 @@
-package dev.mediaorchestrator.observability;
+package dev.mediaorchestrator.common;
 
 import org.slf4j.MDC;
 

@@ -1,6 +1,5 @@
-package dev.mediaorchestrator.runner;
+package dev.mediaorchestrator;
 
-import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.burner.BurnerSteps;
 import dev.mediaorchestrator.burner.FfmpegCommand;
 import dev.mediaorchestrator.common.Hmac;
@@ -10,6 +9,13 @@ import dev.mediaorchestrator.downloader.DownloaderSteps;
 import dev.mediaorchestrator.downloader.ProxySettings;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.runner.JobProcessExecutor;
+import dev.mediaorchestrator.runner.RunnerCallbacks;
+import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.runner.RunnerJobs;
+import dev.mediaorchestrator.runner.ToolVersions;
+import dev.mediaorchestrator.runner.Transfers;
+import dev.mediaorchestrator.runner.WorkDirSweeper;
 import org.apache.camel.Service;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;

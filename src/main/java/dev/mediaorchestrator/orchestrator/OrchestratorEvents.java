@@ -1,0 +1,47 @@
+package dev.mediaorchestrator.orchestrator;
+
+import java.io.InputStream;
+
+/**
+ * What the orchestrator tells whoever listens (the metrics of the observability package, which
+ * implements this): the orchestrator does not know who that is. {@link #NONE} listens to nothing.
+ */
+public interface OrchestratorEvents {
+    OrchestratorEvents NONE = new OrchestratorEvents() {
+    };
+
+    default void jobCreated(Job job) {
+    }
+
+    default void jobLoaded(Job job) {
+    }
+
+    default void jobChanged(Job job) {
+    }
+
+    /** A terminal callback attempt to the app; returns {@code delivered}. */
+    default boolean appCallback(Job job, boolean delivered) {
+        return delivered;
+    }
+
+    default void callbackDelivered(Job job, long sinceTerminalMs) {
+    }
+
+    default void runnerProbe(String engine, String result) {
+    }
+
+    /** The bytes of a source mirrored into {@code key} (the stream, counted). */
+    default InputStream mirrored(String key, InputStream in) {
+        return in;
+    }
+
+    /** The bytes of an upload to {@code key} (fallback mode). */
+    default InputStream uploaded(String key, InputStream in) {
+        return in;
+    }
+
+    /** The bytes of {@code key} served by /artifacts or /inputs. */
+    default InputStream served(String key, InputStream in) {
+        return in;
+    }
+}
