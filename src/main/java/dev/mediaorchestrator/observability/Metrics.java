@@ -160,6 +160,20 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
         return j.isTerminal() && !j.callback.delivered() && !j.callback.abandoned();
     }
 
+    /** A bucket check of a running job's outputs. */
+    public void outputsChecked(Job job) {
+        if (!off()) {
+            counter("output.checks", "engine", job.engine.id).increment();
+        }
+    }
+
+    /** A read of a job record from the bucket, found or not. */
+    public void stateRead(boolean found) {
+        if (!off()) {
+            counter("state.reads", "found", Boolean.toString(found)).increment();
+        }
+    }
+
     /** A terminal callback delivered {@code sinceTerminalMs} after its job ended. */
     public void callbackDelivered(Job job, long sinceTerminalMs) {
         if (off()) {

@@ -100,7 +100,28 @@ public final class JobStore implements AutoCloseable {
                         return current;
                     }
                 })
-                .build(this::read);
+                .build(this::load);
+    }
+
+    /** How long an id found in no record is answered "unknown" without reading the bucket again. */
+    static final long UNKNOWN_MS = 2_000;
+    /**
+     * Ids looked up recently and not found: a poll of a made-up id costs a bucket read once per
+     * {@value #UNKNOWN_MS} ms, not once per request (bounded; a job created here is taken out at
+     * once, one created on another replica is seen within that time).
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> unknown = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(UNKNOWN_MS)).build();
+
+    private Job load(String jobId) {
+        if (unknown.getIfPresent(jobId) != null) {
+            return null;
+        }
+        Job job = read(jobId);
+        if (job == null) {
+            unknown.put(jobId, Boolean.TRUE);
+        }
+        return job;
     }
 
     /** Where this store reports to (observability; nothing until set). */
@@ -398,6 +419,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     private void remember(Job job) {
+        unknown.invalidate(job.jobId);
         cache.put(job.jobId, job);
         if (job.isDone()) {
             active.remove(job.jobId);
@@ -418,6 +440,7 @@ public final class JobStore implements AutoCloseable {
         } catch (RuntimeException e) {
             throw unavailable("read", e);
         }
+        metrics.stateRead(v.isPresent());
         if (v.isEmpty()) {
             return null;
         }

@@ -170,8 +170,15 @@ public final class JobsApi {
         return response;
     }
 
-    /** The job document as JSON; the body is the Job read from the cache. */
+    /** Serialised documents of terminal jobs, by job id and record version: a terminal job changes only with its callback's state. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, String> terminalDocuments =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+
+    /** The job document as JSON; the body is the Job read from the cache. A terminal job's is kept until its record changes. */
     public String document(Job job) {
+        if (job.isTerminal() && job.version != null) {
+            return terminalDocuments.get(job.jobId + "@" + job.version, k -> Json.write(job.document(0)));
+        }
         return Json.write(job.document(jobs.queuePosition(job.jobId)));
     }
 

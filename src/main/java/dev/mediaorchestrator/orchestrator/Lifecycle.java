@@ -133,6 +133,7 @@ public final class Lifecycle implements AutoCloseable {
         if (job.isTerminal()) {
             return job;
         }
+        metrics.outputsChecked(job);
         // each output's size and type as stored (the runner's sha256 is kept when its size agrees)
         Map<String, Storage.ObjectInfo> stored = new java.util.LinkedHashMap<>();
         for (Engine.OutputKind kind : job.outputs()) {
@@ -196,27 +197,47 @@ public final class Lifecycle implements AutoCloseable {
         return job.subtitleLanguages().stream().filter(lang -> there.contains(prefix + lang + ".vtt")).toList();
     }
 
-    /** For {@code GET /jobs/{id}}: check the bucket first when the job is not terminal. */
+    /** When each job's outputs were last checked (by a poll or the timer). */
+    private final Map<String, Long> lastOutputCheck = new ConcurrentHashMap<>();
+
+    /**
+     * For {@code GET /jobs/{id}}: the bucket is checked for a job that is not terminal, shared with
+     * the completion timer — at most one check of a job in flight, and at most one per
+     * {@code COMPLETION_POLL_INTERVAL_MS} whatever the request rate (the polls in between get the
+     * job as the last check left it). So a poll sees outputs that are there within that interval.
+     */
     public Job refreshed(Job job) {
-        if (!job.isTerminal()) {
-            try {
-                return checkOutputs(job);
-            } catch (RuntimeException e) {
-                LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
-            }
+        if (job.isTerminal()) {
+            return job;
         }
-        return job;
+        long now = clock.millis();
+        Long last = lastOutputCheck.get(job.jobId);
+        if (last != null && now - last < config.completionPollIntervalMs || !checking.add(job.jobId)) {
+            return job;
+        }
+        try {
+            lastOutputCheck.put(job.jobId, now);
+            return checkOutputs(job);
+        } catch (RuntimeException e) {
+            LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
+            return job;
+        } finally {
+            checking.remove(job.jobId);
+        }
     }
 
     /** The completion timer: heads the outputs of every non-terminal, active job (any replica's). */
     public void pollOutputs() {
         List<Future<?>> pending = new ArrayList<>();
         java.util.Collection<Job> active = jobs.active();
-        probedAt.keySet().retainAll(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
+        probedAt.keySet().retainAll(activeIds);
+        lastOutputCheck.keySet().retainAll(activeIds);
         for (Job job : active) {
             if (job.isTerminal() || !checking.add(job.jobId)) {
                 continue;
             }
+            lastOutputCheck.put(job.jobId, clock.millis());
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
                     if (!checkOutputs(job).isTerminal()) {

@@ -30,6 +30,14 @@ public interface OrchestratorEvents {
     default void runnerProbe(String engine, String result) {
     }
 
+    /** The bucket was checked for a running job's outputs (a poll or the completion timer). */
+    default void outputsChecked(Job job) {
+    }
+
+    /** A job record was read from the bucket; {@code found}: there was one. */
+    default void stateRead(boolean found) {
+    }
+
     /** The bytes of a source mirrored into {@code key} (the stream, counted). */
     default InputStream mirrored(String key, InputStream in) {
         return in;
