@@ -48,9 +48,10 @@ class DeadlinesAndCancelTest {
                 StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
             });
             runner.answer("/status/", 404, "{\"error\":\"not found\"}"); // e.g. restarted: it knows nothing of the job
+            // one run only: a second run on another runner is RedispatchTest's
             try (RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(),
                     "CONTAINER_BASE_URL", runner.base().toString(), "RUNNER_PROBE_SECONDS", "1",
-                    "COMPLETION_POLL_INTERVAL_MS", "300"))) {
+                    "COMPLETION_POLL_INTERVAL_MS", "300", "JOB_MAX_ATTEMPTS", "1"))) {
                 String jobId = (String) json(app.postSigned("/jobs", Map.of("mediaId", "silent", "engine", "media-downloader",
                         "options", Map.of("url", "https://example.com/v"), "ts", System.currentTimeMillis()))).get("jobId");
                 Wait.until("the failed callback", Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
