@@ -234,19 +234,25 @@ public final class Lifecycle implements AutoCloseable {
         probedAt.keySet().retainAll(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);
         for (Job job : active) {
-            if (job.isTerminal() || !checking.add(job.jobId)) {
+            if (job.isTerminal()) {
                 continue;
             }
-            lastOutputCheck.put(job.jobId, clock.millis());
+            // a poll may be checking this job's outputs right now: then only its deadlines and probes here
+            boolean check = checking.add(job.jobId);
+            if (check) {
+                lastOutputCheck.put(job.jobId, clock.millis());
+            }
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
-                    if (!checkOutputs(job).isTerminal()) {
+                    if (!check || !checkOutputs(job).isTerminal()) {
                         enforceLimits(job);
                     }
                 } catch (RuntimeException e) {
                     LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
                 } finally {
-                    checking.remove(job.jobId);
+                    if (check) {
+                        checking.remove(job.jobId);
+                    }
                 }
             })));
         }
