@@ -113,12 +113,16 @@ public final class JobStore implements AutoCloseable {
     private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> unknown = Caffeine.newBuilder()
             .maximumSize(100_000).expireAfterWrite(Duration.ofMillis(UNKNOWN_MS)).build();
 
+    /** Counts the jobs this store has written or learned of: a lookup that raced with one is not remembered as unknown. */
+    private final java.util.concurrent.atomic.AtomicLong learned = new java.util.concurrent.atomic.AtomicLong();
+
     private Job load(String jobId) {
         if (unknown.getIfPresent(jobId) != null) {
             return null;
         }
+        long before = learned.get();
         Job job = read(jobId);
-        if (job == null) {
+        if (job == null && learned.get() == before) {
             unknown.put(jobId, Boolean.TRUE);
         }
         return job;
@@ -419,6 +423,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     private void remember(Job job) {
+        learned.incrementAndGet();
         unknown.invalidate(job.jobId);
         cache.put(job.jobId, job);
         if (job.isDone()) {
