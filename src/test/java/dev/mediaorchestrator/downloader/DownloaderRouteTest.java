@@ -172,7 +172,11 @@ class DownloaderRouteTest {
         try (Rig rig = new Rig(Map.of())) {
             HttpResponse<String> health = rig.app.get("/healthz");
             assertEquals(200, health.statusCode());
-            assertEquals(Map.of("ok", true), RunningApp.json(health));
+            Map<String, Object> h = RunningApp.json(health);
+            assertEquals(true, h.get("ok"));
+            assertEquals("media-downloader", h.get("engine"));
+            assertEquals(0, h.get("active"));
+            assertTrue(h.get("tools") instanceof Map, "the tools' versions (empty until known): " + h);
 
             Map<String, Object> payload = rig.payload("job_" + UUID.randomUUID().toString().replace("-", ""),
                     Map.of("url", rig.pageUrl()));
