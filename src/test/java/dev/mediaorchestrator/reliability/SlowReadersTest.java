@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * bounded (a few chunks each, not the whole object), and health, status and metrics still answer.
  */
 @org.junit.jupiter.api.Tag("integration")
+@org.junit.jupiter.api.parallel.Isolated("answers within a second under a stress of its own: not beside other classes on a 2-core machine")
 class SlowReadersTest {
     private static final long SIZE = 64L * 1024 * 1024;
 
