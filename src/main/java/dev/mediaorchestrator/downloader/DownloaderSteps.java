@@ -250,9 +250,10 @@ public final class DownloaderSteps {
             // subtitles and thumbnail before the audio: once the required outputs are all in the bucket
             // the orchestrator completes the job, and its callback lists what is there by then
             Map<String, String> subtitleUrls = stringMap(job.payload.get("outputSubtitlePutUrls"));
+            Map<String, String> subtitleKeys = stringMap(job.payload.get("outputSubtitleKeys"));
             d.subtitles.forEach((lang, file) -> {
                 if (subtitleUrls.containsKey(lang)) {
-                    jobs.uploaded(job, "subtitles." + lang, stringMap(job.payload.get("outputSubtitleKeys")).get(lang), "text/vtt",
+                    jobs.uploaded(job, "subtitles." + lang, subtitleKeys.get(lang), "text/vtt",
                             transfers.upload("subtitles " + lang, file, subtitleUrls.get(lang), "text/vtt", () -> d.stopUploads));
                 }
             });

@@ -445,11 +445,6 @@ public final class Job {
                     done || giveUp ? 0 : nextAt, null, 0, status, l);
         }
 
-        /** The old form, for callers that have no status or log entry. */
-        public Callback attempted(boolean ok, String error, long nextAt) {
-            return attempted(ok, 0, error, nextAt, false, Map.of("error", ok ? "" : String.valueOf(error)));
-        }
-
         Map<String, Object> toState() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("nonce", nonce);

@@ -248,15 +248,9 @@ public final class TerminalCallbacks implements AutoCloseable {
                     entry.put("url", outputUrl(job, kind));
                     outputs.put(kind.id, entry);
                 }
-                if (job.subtitles != null) {
-                    List<Map<String, Object>> subs = new java.util.ArrayList<>();
-                    for (String lang : job.subtitles) {
-                        Map<String, Object> entry = new LinkedHashMap<>();
-                        entry.put("lang", lang);
-                        entry.putAll(Job.outputEntry(job.engine.subtitleKey(job.mediaId, job.jobId, lang), job.provenance.get("subtitles." + lang)));
-                        entry.put("url", subtitlesUrl(job, lang));
-                        subs.add(entry);
-                    }
+                List<Map<String, Object>> subs = Job.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance);
+                if (subs != null) {
+                    subs.forEach(entry -> entry.put("url", subtitlesUrl(job, (String) entry.get("lang"))));
                     outputs.put("subtitles", subs);
                 }
                 p.put("outputs", outputs);

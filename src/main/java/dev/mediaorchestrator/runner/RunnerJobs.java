@@ -190,8 +190,9 @@ public final class RunnerJobs {
             job.updatedAt = clock.millis();
             Map<String, Object> extra = new java.util.LinkedHashMap<>();
             extra.put("outputs", Map.of(kind, info));
-            if (!tools.now().isEmpty()) {
-                extra.put("tools", tools.now()); // the orchestrator may complete the job before the completed callback
+            Map<String, String> versions = tools.now();
+            if (!versions.isEmpty()) {
+                extra.put("tools", versions); // the orchestrator may complete the job before the completed callback
             }
             report(job, extra);
         }

@@ -38,12 +38,16 @@ class DownloaderPrivateNetworksTest {
                 "http://127.1:" + port + "/watch.html", "http://[::ffff:127.0.0.1]:" + port + "/watch.html");
     }
 
+    /** The downloader alone, with the guard on ({@code allow} false) or off; several jobs at once. */
+    private static DownloaderRouteTest.Rig rig(boolean allow) throws Exception {
+        return new DownloaderRouteTest.Rig(Map.of("DOWNLOADER_ALLOW_PRIVATE_NETWORKS", Boolean.toString(allow), "RUNNER_MAX_CONCURRENCY", "8"), clip);
+    }
+
     @Test
     void everyFormOfALoopbackUrlIsRefusedBeforeAnyConnection() throws Exception {
-        try (DownloaderRouteTest.Rig rig = new DownloaderRouteTest.Rig(Map.of("DOWNLOADER_ALLOW_PRIVATE_NETWORKS", "false", "RUNNER_MAX_CONCURRENCY", "8"), clip)) {
+        try (DownloaderRouteTest.Rig rig = rig(false)) {
             for (String url : forms(rig)) {
-                String jobId = rig.render(Map.of("url", url));
-                Map<String, Object> terminal = rig.awaitTerminal(jobId);
+                Map<String, Object> terminal = rig.awaitTerminal(rig.render(Map.of("url", url)));
                 assertEquals("failed", terminal.get("status"), url + ": " + terminal);
                 String error = (String) terminal.get("error");
                 assertTrue(error.startsWith("url is refused: its host is ") && error.contains("loopback"), url + ": " + error);
@@ -60,10 +64,9 @@ class DownloaderPrivateNetworksTest {
 
     @Test
     void withTheFlagOnTheSameUrlsDownload() throws Exception {
-        try (DownloaderRouteTest.Rig rig = new DownloaderRouteTest.Rig(Map.of("DOWNLOADER_ALLOW_PRIVATE_NETWORKS", "true", "RUNNER_MAX_CONCURRENCY", "8"), clip)) {
+        try (DownloaderRouteTest.Rig rig = rig(true)) {
             for (String url : forms(rig)) {
-                String jobId = rig.render(Map.of("url", url));
-                Map<String, Object> terminal = rig.awaitTerminal(jobId);
+                Map<String, Object> terminal = rig.awaitTerminal(rig.render(Map.of("url", url)));
                 assertEquals("completed", terminal.get("status"), url + ": " + terminal);
             }
             assertTrue(rig.site.requests.size() >= forms(rig).size(), "the site was reached: " + rig.site.requests);

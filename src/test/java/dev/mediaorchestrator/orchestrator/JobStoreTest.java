@@ -114,7 +114,7 @@ class JobStoreTest {
         });
         return store.transition(job.jobId, j -> {
             Job.Draft d = j.draft();
-            d.callback = d.callback.attempted(true, null, 0);
+            d.callback = d.callback.attempted(true, 200, null, 0, false, Map.of("status", 200));
             return d.build();
         }).orElseThrow();
     }

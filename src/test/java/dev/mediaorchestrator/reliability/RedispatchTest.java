@@ -43,6 +43,19 @@ class RedispatchTest {
         return runner;
     }
 
+    /** A burner job whose inputs the app serves; returns its id. */
+    private static String submit(RunningApp app, AppStandIn next, String mediaId) throws Exception {
+        next.media(mediaId, "source", "video".getBytes()).media(mediaId, "subtitles", "WEBVTT\n".getBytes());
+        var r = app.postSigned("/jobs", Map.of("mediaId", mediaId, "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
+        assertEquals(202, r.statusCode(), r.body());
+        return (String) json(r).get("jobId");
+    }
+
+    private static Map<String, Object> awaitCallback(AppStandIn next, String jobId) {
+        Wait.until("the app's callback", Duration.ofSeconds(60), () -> !next.acceptedFor(jobId).isEmpty());
+        return next.acceptedFor(jobId).get(0);
+    }
+
     @Test
     void aJobItsRunnerForgotIsDispatchedAgainAndCompletes() throws Exception {
         ExecutorService background = Executors.newSingleThreadExecutor();
@@ -51,12 +64,8 @@ class RedispatchTest {
              StubHttpServer runner = forgetfulRunner(renders, background);
              RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
                      "RUNNER_PROBE_SECONDS", "1", "COMPLETION_POLL_INTERVAL_MS", "300", "TRANSFER_MODE", "direct"))) {
-            next.media("rd1", "source", "video".getBytes()).media("rd1", "subtitles", "WEBVTT\n".getBytes());
-            var r = app.postSigned("/jobs", Map.of("mediaId", "rd1", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
-            assertEquals(202, r.statusCode(), r.body());
-            String jobId = (String) json(r).get("jobId");
-            Wait.until("the app's callback", Duration.ofSeconds(60), () -> !next.acceptedFor(jobId).isEmpty());
-            Map<String, Object> cb = next.acceptedFor(jobId).get(0);
+            String jobId = submit(app, next, "rd1");
+            Map<String, Object> cb = awaitCallback(next, jobId);
             assertEquals("completed", cb.get("status"), cb.toString());
             assertEquals(2, ((Number) cb.get("runs")).intValue());
             assertEquals(2, renders.get(), "dispatched twice");
@@ -76,11 +85,8 @@ class RedispatchTest {
              StubHttpServer runner = forgetfulRunner(renders, background);
              RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
                      "RUNNER_PROBE_SECONDS", "1", "JOB_MAX_ATTEMPTS", "1"))) {
-            next.media("rd2", "source", "video".getBytes()).media("rd2", "subtitles", "WEBVTT\n".getBytes());
-            var r = app.postSigned("/jobs", Map.of("mediaId", "rd2", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
-            String jobId = (String) json(r).get("jobId");
-            Wait.until("the app's callback", Duration.ofSeconds(60), () -> !next.acceptedFor(jobId).isEmpty());
-            Map<String, Object> cb = next.acceptedFor(jobId).get(0);
+            String jobId = submit(app, next, "rd2");
+            Map<String, Object> cb = awaitCallback(next, jobId);
             assertEquals("failed", cb.get("status"));
             assertTrue(((String) cb.get("error")).startsWith("runner lost the job"), cb.toString());
             assertEquals(1, renders.get());
