@@ -200,13 +200,15 @@ public final class App implements AutoCloseable {
             main.bind("jobStore", jobs);
             main.bind("jobs", jobs.cache());
             main.bind("replay", replay.cache());
-            main.bind("jobsApi", new JobsApi(jobs, replay, idempotency, sharedReplay, clock));
+            JobsApi jobsApi = new JobsApi(jobs, replay, idempotency, sharedReplay, clock);
+            main.bind("jobsApi", jobsApi);
             main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
             Mirror mirror = new Mirror(config, storage);
             mirror.setMetrics(metrics);
             main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
+            jobsApi.setDispatcher(dispatcher);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock);
             lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,

@@ -57,6 +57,34 @@ public final class Dispatcher implements AutoCloseable {
      */
     public boolean dispatch(String jobId) {
         try {
+            return dispatchNow(jobId);
+        } finally {
+            inline.remove(jobId);
+        }
+    }
+
+    /** The jobs {@code POST /jobs} is recording and dispatches itself, and since when (see {@link #expectInline}). */
+    private final Map<String, Long> inline = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long the dispatch timer leaves a job to its request's own dispatch, should that request never get to it. */
+    static final long INLINE_GRACE_MS = 60_000;
+
+    /**
+     * Called by {@code POST /jobs} just before it records a job: the dispatch timer leaves the job
+     * (and the jobs behind it) to the request's own dispatch, which ends the reservation. Without
+     * it the timer's tick between the record and the request's dispatch took the job, and the 202
+     * went out before the runner had it.
+     */
+    public void expectInline(String jobId) {
+        inline.put(jobId, clock.millis());
+    }
+
+    /** The request recording the job failed: the reservation ends with it. */
+    public void notInline(String jobId) {
+        inline.remove(jobId);
+    }
+
+    private boolean dispatchNow(String jobId) {
+        try {
             Job job = jobs.get(jobId).orElse(null);
             if (job == null || job.isTerminal() || job.dispatched) {
                 return false;
@@ -315,6 +343,11 @@ public final class Dispatcher implements AutoCloseable {
                 if (job.firstAttemptAt > 0 && now - job.firstAttemptAt > config.dispatchDeadlineSeconds * 1000) {
                     fail(job, "no runner accepted the job within " + config.dispatchDeadlineSeconds + " s ("
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
+                    continue;
+                }
+                Long inlineSince = inline.get(job.jobId);
+                if (inlineSince != null && now - inlineSince < INLINE_GRACE_MS) {
+                    headWaits = true; // its request sends it in a moment; nobody overtakes it meanwhile
                     continue;
                 }
                 boolean due = job.nextDispatchAt <= now || (slotFreed && waitsForSlot(job));

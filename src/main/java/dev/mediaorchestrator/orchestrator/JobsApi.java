@@ -38,9 +38,15 @@ public final class JobsApi {
     private final ReplayCache idempotency;
     private final ReplayStore shared;
     private final Clock clock;
+    /** Told of each job about to be recorded, which this request then dispatches itself; null in tests without one. */
+    private Dispatcher dispatcher;
     private static final String SHARED_KEYS = "jobsSharedKeys";
     /** How long a copy waits for the original request, on another replica, to be answered. */
     static final java.time.Duration AWAIT_ORIGINAL = java.time.Duration.ofSeconds(30);
+
+    public void setDispatcher(Dispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
 
     public JobsApi(JobStore jobs, ReplayCache replay, ReplayCache idempotency, ReplayStore shared, Clock clock) {
         this.jobs = jobs;
@@ -142,7 +148,18 @@ public final class JobsApi {
         }
         Job job = new Job(JobStore.newJobId(), request.mediaId(), request.engine(), request.options(),
                 clock.millis(), UUID.randomUUID().toString());
-        Job stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
+        Job stored;
+        if (dispatcher != null) {
+            dispatcher.expectInline(job.jobId);
+        }
+        try {
+            stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
+        } catch (RuntimeException e) {
+            if (dispatcher != null) {
+                dispatcher.notInline(job.jobId);
+            }
+            throw e;
+        }
         exchange.setProperty("jobId", stored.jobId);
         return stored;
     }
