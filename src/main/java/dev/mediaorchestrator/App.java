@@ -24,7 +24,12 @@ import dev.mediaorchestrator.runner.RunnerConfig;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
+import dev.mediaorchestrator.dashboard.DashboardAccess;
+import dev.mediaorchestrator.dashboard.DashboardApi;
+import dev.mediaorchestrator.dashboard.JobEvents;
+import dev.mediaorchestrator.orchestrator.JobListing;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -176,6 +181,7 @@ public final class App implements AutoCloseable {
         EmbeddedS3.Starting embeddedStart = null;
         Storage storage = null;
         JobStore jobs = null;
+        JobEvents events = null;
         if (config.roles.contains("orchestrator")) {
             if (config.s3Endpoint == null) {
                 // started in the background while Camel starts; awaited before the service is declared up
@@ -225,6 +231,16 @@ public final class App implements AutoCloseable {
             artifacts.setMetrics(metrics);
             main.bind("artifacts", artifacts);
             Observability.bindOrchestrator(main, metrics, config, storage, jobs);
+            JobListing listing = new JobListing(jobs, clock);
+            main.bind("jobListing", listing);
+            DashboardAccess access = new DashboardAccess(config);
+            main.bind("dashboardAccess", access);
+            main.bind("dashboardApi", new DashboardApi(config, access, signedHttp));
+            events = new JobEvents(access);
+            main.bind("jobEvents", events);
+            jobs.onChange(events::publish);
+            closeables.add(listing);
+            closeables.add(events);
             main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
             main.addInitialProperty("state.syncMs", String.valueOf(Math.max(1000, Math.min(5000, config.completionPollIntervalMs * 2))));
             main.addInitialProperty("state.retentionMs", String.valueOf(Math.max(60_000, Math.min(600_000, config.jobTtlSeconds * 100))));
@@ -268,6 +284,11 @@ public final class App implements AutoCloseable {
             }
             if (embedded == null && config.createBucket && storage != null && storage.ensureBucket()) {
                 LOG.info("created the bucket {}", config.bucket);
+            }
+            if (events != null) {
+                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(main.getCamelContext(),
+                        VertxPlatformHttpRouter.getRouterNameFromPort(config.port));
+                events.install(router, router.vertx(), config.dashboardHeartbeatSeconds * 1000);
             }
             if (jobs != null) {
                 jobs.recover();

@@ -79,6 +79,12 @@ public final class Config {
     public final long runnerProbeSeconds;
     /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
     public final String logFormat;
+    /** {@code DASHBOARD_TOKEN}: off loopback, the dashboard and {@code GET /jobs} need it (at least 16 characters); on loopback they are open. */
+    public final String dashboardToken;
+    /** {@code DASHBOARD_EVENTS_HEARTBEAT_SECONDS}: a comment line on each open {@code /jobs/events} stream this often (proxies keep it open). */
+    public final long dashboardHeartbeatSeconds;
+    /** This process's own base URL, as a client on this machine reaches it. */
+    public final URI ownBaseUrl;
     private final Map<String, Long> jobTimeoutSeconds = new java.util.HashMap<>();
 
     private Config(Map<String, String> env) {
@@ -102,6 +108,12 @@ public final class Config {
         mirrorInputs = Env.bool(env, "MIRROR_INPUTS", true);
         roles = roles(env.get("ROLES"));
         String ownBase = "http://" + (isWildcard(host) ? "127.0.0.1" : hostForUrl(host)) + ":" + port;
+        ownBaseUrl = URI.create(ownBase);
+        dashboardToken = Env.blankToNull(env.get("DASHBOARD_TOKEN"));
+        if (dashboardToken != null && dashboardToken.length() < 16) {
+            throw new ConfigException("DASHBOARD_TOKEN: at least 16 characters (it guards the dashboard off loopback), got " + dashboardToken.length());
+        }
+        dashboardHeartbeatSeconds = Env.positiveLong(env, "DASHBOARD_EVENTS_HEARTBEAT_SECONDS", 15);
         URI next = Env.url(env, "NEXT_BASE_URL", null);
         localApp = next == null && roles.contains("orchestrator");
         nextBaseUrl = localApp ? URI.create(ownBase) : next;

@@ -289,7 +289,9 @@ class HostileInputTest {
             }
         }
         add("path-id", "GET /jobs/", jdk("GET", "/jobs/", Map.of(), null), error(false, 400));
-        add("path-id", "GET /jobs", jdk("GET", "/jobs", Map.of(), null), error(false, 400));
+        add("path-id", "GET /jobs?limit=many", jdk("GET", "/jobs?limit=many", Map.of(), null), error(false, 400));
+        add("path-id", "GET /jobs?cursor=<forged>", jdk("GET", "/jobs?cursor=OTk5OmpvYl8uLi8uLi8", Map.of(), null), error(false, 400));
+        add("path-id", "GET /jobs?status=<script>", jdk("GET", "/jobs?status=%3Cscript%3E", Map.of(), null), error(false, 400));
         add("path-id", "GET //jobs//", jdk("GET", "//jobs//", Map.of(), null), error(false));
         add("path-id", "POST /jobs//cancel", signedPost("/jobs//cancel", Json.writeBytes(body()), Map.of()), error(false));
         // what the JDK client will not put in a URI: bad escapes, raw bytes, backslashes

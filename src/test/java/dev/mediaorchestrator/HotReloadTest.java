@@ -25,20 +25,24 @@ class HotReloadTest {
                 }
             }
             try (RunningApp app = RunningApp.start(Map.of("ROUTES_RELOAD", "true", "ROUTES_RELOAD_DIR", routes.toString()))) {
-                assertEquals(400, app.get("/jobs").statusCode());
+                assertEquals(400, app.get("/jobs/").statusCode());
                 Path file = routes.resolve("orchestrator-jobs.camel.yaml");
                 String yaml = Files.readString(file);
-                String edited = yaml.replace(
-                        "        - bean:\n            ref: jobsApi\n            method: jobIdRequired\n",
-                        "        - setHeader:\n            name: CamelHttpResponseCode\n            constant: 418\n"
-                                + "        - setBody:\n            constant: '{\"error\":\"edited\"}'\n"
-                                + "        - to: direct:respond-json\n");
+                // the steps of GET /jobs[/] (from the first bean to its answer) become a 418
+                int from = yaml.indexOf("        - bean:\n            ref: jobListing\n            method: rejectEmptyId\n");
+                int to = yaml.indexOf("        - to: direct:respond-json\n", from) + "        - to: direct:respond-json\n".length();
+                assertTrue(from > 0 && to > from, "the route's steps are found");
+                String edited = yaml.substring(0, from)
+                        + "        - setHeader:\n            name: CamelHttpResponseCode\n            constant: 418\n"
+                        + "        - setBody:\n            constant: '{\"error\":\"edited\"}'\n"
+                        + "        - to: direct:respond-json\n"
+                        + yaml.substring(to);
                 assertTrue(!edited.equals(yaml));
                 Files.writeString(file, edited);
                 int status = 0;
                 long deadline = System.currentTimeMillis() + 20_000;
                 while (System.currentTimeMillis() < deadline) {
-                    HttpResponse<String> r = app.get("/jobs");
+                    HttpResponse<String> r = app.get("/jobs/");
                     status = r.statusCode();
                     if (status == 418 && r.body().equals("{\"error\":\"edited\"}")) {
                         break;
@@ -46,7 +50,7 @@ class HotReloadTest {
                     Thread.sleep(200);
                 }
                 assertEquals(418, status, "the edited route answers");
-                assertEquals(418, app.get("/jobs/").statusCode());
+                assertEquals(418, app.get("/jobs").statusCode());
                 var post = app.postRaw("/jobs", "{}".getBytes(), Map.of("x-signature", "00"));
                 assertEquals(401, post.statusCode(), post.body() + " " + post.headers().map() + " " +
                         "the other routes of the file keep working");

@@ -66,8 +66,12 @@ public final class Job {
     public final boolean reportsProvenance;
     /** How many times a runner has taken the job (a runner that lost it: the job is dispatched again, up to JOB_MAX_ATTEMPTS). */
     public final int runs;
+    /** When each phase (or status) began: {@code [{phase, at}]}, oldest first, at most {@value #MAX_TIMELINE} (JobStore keeps it). */
+    public final java.util.List<Map<String, Object>> timeline;
     /** The version (ETag) of the stored record this value is; null before it is stored. */
     public final String version;
+    /** The timeline keeps the first entry and the latest ones up to this many. */
+    public static final int MAX_TIMELINE = 40;
 
     /** A new queued job. */
     public Job(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
@@ -105,6 +109,7 @@ public final class Job {
         this.tools = d.tools == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(d.tools));
         this.reportsProvenance = d.reportsProvenance;
         this.runs = d.runs;
+        this.timeline = d.timeline == null ? java.util.List.of() : java.util.List.copyOf(d.timeline);
         this.version = d.version;
     }
 
@@ -213,6 +218,7 @@ public final class Job {
         d.put("durationMs", durationMs);
         d.put("attempts", attempts);
         d.put("runs", runs);
+        d.put("timeline", timeline);
         if (queuePosition > 0 && !dispatched && !isTerminal()) {
             d.put("queuePosition", queuePosition);
         }
@@ -271,6 +277,7 @@ public final class Job {
         m.put("tools", tools);
         m.put("reportsProvenance", reportsProvenance);
         m.put("runs", runs);
+        m.put("timeline", timeline);
         return m;
     }
 
@@ -310,6 +317,14 @@ public final class Job {
         }
         d.reportsProvenance = Boolean.TRUE.equals(m.get("reportsProvenance"));
         d.runs = (int) num(m.get("runs"));
+        if (m.get("timeline") instanceof java.util.List<?> t) {
+            d.timeline = new java.util.ArrayList<>();
+            for (Object e : t) {
+                if (e instanceof Map<?, ?> entry) {
+                    d.timeline.add((Map<String, Object>) entry);
+                }
+            }
+        }
         if (m.get("tools") instanceof Map<?, ?> t) {
             d.tools = new LinkedHashMap<>();
             t.forEach((k, v) -> d.tools.put(String.valueOf(k), String.valueOf(v)));
@@ -354,6 +369,7 @@ public final class Job {
         public Map<String, String> tools;
         public boolean reportsProvenance;
         public int runs;
+        public java.util.List<Map<String, Object>> timeline;
         String version;
 
         private Draft(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
@@ -392,6 +408,7 @@ public final class Job {
             tools = j.tools;
             reportsProvenance = j.reportsProvenance;
             runs = j.runs;
+            timeline = j.timeline;
             version = j.version;
         }
 
@@ -401,6 +418,22 @@ public final class Job {
 
         public Job build() {
             return new Job(this);
+        }
+
+        /** Notes that {@code phase} began at {@code at} (nothing when it is the current entry already). */
+        public void began(String newPhase, long at) {
+            java.util.List<Map<String, Object>> t = new java.util.ArrayList<>(timeline == null ? java.util.List.of() : timeline);
+            if (!t.isEmpty() && newPhase.equals(t.get(t.size() - 1).get("phase"))) {
+                return;
+            }
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("phase", newPhase);
+            e.put("at", at);
+            t.add(e);
+            while (t.size() > MAX_TIMELINE) {
+                t.remove(1); // the first entry (queued at creation) stays
+            }
+            timeline = t;
         }
     }
 

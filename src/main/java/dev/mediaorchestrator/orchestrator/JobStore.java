@@ -68,6 +68,7 @@ public final class JobStore implements AutoCloseable {
     private final ExecutorService loaders = Threads.daemonPool("state-load", LOAD_PARALLELISM);
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private volatile Consumer<Job> onTerminal = job -> { };
+    private final java.util.List<Consumer<Job>> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** A store on in-memory objects (unit tests). */
     public JobStore(Duration ttl) {
@@ -124,6 +125,8 @@ public final class JobStore implements AutoCloseable {
         Job job = read(jobId);
         if (job == null && learned.get() == before) {
             unknown.put(jobId, Boolean.TRUE);
+        } else if (job != null) {
+            told(job);
         }
         return job;
     }
@@ -171,7 +174,13 @@ public final class JobStore implements AutoCloseable {
      * removed by {@link #syncActive()}; a record without a marker would be a job nobody works on),
      * then the record, created only if absent. A failure is a 503 and leaves no job.
      */
-    public Job create(Job job) {
+    public Job create(Job given) {
+        Job job = given;
+        if (job.timeline.isEmpty()) {
+            Job.Draft d = job.draft();
+            d.began(job.phase, job.createdAt);
+            job = d.build();
+        }
         String etag;
         try {
             objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
@@ -223,6 +232,15 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
+     * Listeners told of every version of a job this store learns: created, changed here, or read
+     * from the bucket (another replica's change). The same version may be told more than once. A
+     * listener must not block, and its failure is only logged.
+     */
+    public void onChange(Consumer<Job> listener) {
+        onChange.add(listener);
+    }
+
+    /**
      * Applies {@code change} to the job as it is in the bucket and writes the result with
      * {@code If-Match} on the version read; re-reads and re-applies on a conflict. {@code change}
      * must be a pure function of its argument (it may run more than once) and return its argument
@@ -245,6 +263,9 @@ public final class JobStore implements AutoCloseable {
             }
             Job.Draft d = next.draft();
             d.ts = Math.max(clock.millis(), current.ts);
+            if (!java.util.Objects.equals(next.phase, current.phase)) {
+                d.began(next.phase == null ? next.status : next.phase, d.ts);
+            }
             next = d.build();
             Optional<String> etag;
             try {
@@ -285,6 +306,20 @@ public final class JobStore implements AutoCloseable {
         } else {
             queuePositions.put(jobId, position);
         }
+    }
+
+    /** Every job record in the bucket (one listing; the dashboard's {@link JobListing} reads it). */
+    java.util.List<Storage.Listed> records() {
+        return objects.list(STATE_PREFIX);
+    }
+
+    /** The job id of a record key of {@link #records()}, or null for anything else under the prefix. */
+    static String jobIdOfRecord(String key) {
+        if (!key.startsWith(STATE_PREFIX) || !key.endsWith(".json")) {
+            return null;
+        }
+        String id = key.substring(STATE_PREFIX.length(), key.length() - ".json".length());
+        return isJobId(id) ? id : null;
     }
 
     /**
@@ -331,6 +366,7 @@ public final class JobStore implements AutoCloseable {
             active.remove(jobId);
             if (job != null) {
                 cache.put(jobId, job);
+                told(job);
             }
             deleteQuietly(ACTIVE_PREFIX + jobId);
         } else {
@@ -423,6 +459,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     private void remember(Job job) {
+        told(job);
         learned.incrementAndGet();
         unknown.invalidate(job.jobId);
         cache.put(job.jobId, job);
@@ -431,6 +468,16 @@ public final class JobStore implements AutoCloseable {
             queuePositions.remove(job.jobId);
         } else {
             active.merge(job.jobId, job, (old, neu) -> neu.ts >= old.ts ? neu : old);
+        }
+    }
+
+    private void told(Job job) {
+        for (Consumer<Job> l : onChange) {
+            try {
+                l.accept(job);
+            } catch (RuntimeException e) {
+                LOG.warn("a job change listener failed: {}", e.toString());
+            }
         }
     }
 

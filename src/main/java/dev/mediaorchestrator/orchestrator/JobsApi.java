@@ -202,8 +202,4 @@ public final class JobsApi {
     public void notFound() {
         throw new HttpError(404, "not found");
     }
-
-    public void jobIdRequired() {
-        throw new HttpError(400, "jobId required");
-    }
 }

@@ -87,7 +87,17 @@ class JobsCreateRouteTest extends RouteTestSupport {
         public void notFound() {
         }
 
-        public void jobIdRequired() {
+        public void rejectEmptyId(Exchange exchange) {
+            calls.add("rejectEmptyId");
+        }
+
+        public void check(Exchange exchange) {
+            calls.add("access");
+        }
+
+        public String list(Exchange exchange) {
+            calls.add("list");
+            return "{\"jobs\":[]}";
         }
 
         public String accepted(Exchange exchange) {
@@ -106,7 +116,8 @@ class JobsCreateRouteTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Map<String, Object> beans = new java.util.HashMap<>();
-        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "terminalCallbacks"}) {
+        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "terminalCallbacks",
+                "jobListing", "dashboardAccess"}) {
             beans.put(name, steps);
         }
         // jobs-get reads the job cache through camel-caffeine
@@ -121,6 +132,15 @@ class JobsCreateRouteTest extends RouteTestSupport {
 
     private Exchange post() {
         return template.request("direct:jobs-create", e -> e.getMessage().setBody("{}"));
+    }
+
+    @Test
+    void theListingChecksTheEmptyIdThenTheDashboardsAccessThenLists() throws Exception {
+        isolate();
+        Exchange e = template.request("direct:jobs-get-without-id", x -> { });
+        assertEquals(List.of("rejectEmptyId", "access", "list"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("{\"jobs\":[]}", e.getMessage().getBody(String.class));
     }
 
     @Test
