@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,6 +27,11 @@ import java.util.Map;
  * fallback transfers {@code GET /inputs/{mediaId}/{kind}} and {@code PUT|POST /upload/{jobId}}.
  * The routes run these with platform-http's body handler off, so the body is the Vert.x request
  * and nothing is buffered whole; responses (with Range) are written straight to Vert.x.
+ *
+ * <p>A body is given one of two ways, after the same checks (job, kind, URL signature, object
+ * present, Range): a {@code 302} to a presigned GET of the store ({@code /artifacts} with
+ * ARTIFACTS_REDIRECT; the client's {@code Range} then goes to the store), or the relay (read from
+ * the store, written on in bounded chunks).
  */
 public final class Artifacts {
     private static final Logger LOG = LoggerFactory.getLogger(Artifacts.class);
@@ -43,6 +50,9 @@ public final class Artifacts {
     private final Clock clock;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
+    /** Lifetime of the presigned GET a redirect points to (PRESIGN_TTL_SECONDS when that is shorter). */
+    static final Duration REDIRECT_TTL = Duration.ofMinutes(5);
+
     public Artifacts(Config config, JobStore jobs, Storage storage, Hmac hmac, Lifecycle lifecycle, Clock clock) {
         this.config = config;
         this.jobs = jobs;
@@ -60,10 +70,15 @@ public final class Artifacts {
         this.metrics = metrics;
     }
 
-    /** {@code GET|HEAD /artifacts/{jobId}[?kind=video|audio|metadata]}. */
+    /**
+     * {@code GET|HEAD /artifacts/{jobId}[?kind=video|audio|metadata|thumbnail|subtitles&lang=][&redirect=false]}.
+     * With ARTIFACTS_REDIRECT a GET is a 302 to the store unless the request says
+     * {@code redirect=false} (a client that cannot follow redirects).
+     */
     public void artifact(Exchange exchange) throws IOException {
         Message m = exchange.getMessage();
         Job job = jobs.get(m.getHeader("jobId", String.class)).orElseThrow(() -> new HttpError(404, "not found"));
+        boolean redirect = config.artifactsRedirect && !optedOutOfRedirect(m.getHeader("redirect", String.class));
         String kindId = m.getHeader("kind", String.class);
         if ("subtitles".equals(kindId)) {
             String lang = m.getHeader("lang", String.class);
@@ -73,14 +88,25 @@ public final class Artifacts {
             if (!job.subtitleLanguages().contains(lang)) {
                 throw new HttpError(404, "not found");
             }
-            serve(exchange, job.engine.subtitleKey(job.mediaId, job.jobId, lang), "text/vtt");
+            serve(exchange, job.engine.subtitleKey(job.mediaId, job.jobId, lang), "text/vtt", redirect);
             return;
         }
         Engine.OutputKind kind = outputKind(kindId);
         if (!job.outputs().contains(kind)) {
             throw new HttpError(404, "not found");
         }
-        serve(exchange, job.outputKey(kind), kind.contentType);
+        serve(exchange, job.outputKey(kind), kind.contentType, redirect);
+    }
+
+    /** {@code redirect=false}: this request wants the bytes from the orchestrator, not a 302. */
+    private static boolean optedOutOfRedirect(String value) {
+        if (value == null || value.isEmpty() || value.equals("true")) {
+            return false;
+        }
+        if (value.equals("false")) {
+            return true;
+        }
+        throw HttpError.badRequest("redirect must be true or false");
     }
 
     /** {@code GET|HEAD /inputs/{mediaId}/{kind}?exp=&sig=} (fallback mode). */
@@ -93,7 +119,7 @@ public final class Artifacts {
             throw new HttpError(404, "not found");
         }
         checkUrlSignature("GET", "/inputs/" + mediaId + "/" + kind.id, kind.id, m);
-        serve(exchange, kind.key(mediaId), kind.contentType);
+        serve(exchange, kind.key(mediaId), kind.contentType, false);
     }
 
     /** {@code PUT|POST /upload/{jobId}?kind=&exp=&sig=} (fallback mode): streams the body into the job's key. */
@@ -237,7 +263,8 @@ public final class Artifacts {
         return Engine.OutputKind.of(kind).orElseThrow(() -> HttpError.badRequest("kind must be video, audio, metadata, thumbnail or subtitles"));
     }
 
-    private void serve(Exchange exchange, String key, String contentType) throws IOException {
+    /** Answers with the object at {@code key}; {@code redirect}: a GET with a body to send becomes a 302 to the store. */
+    private void serve(Exchange exchange, String key, String contentType, boolean redirect) throws IOException {
         if (!(exchange.getMessage().getBody() instanceof HttpServerRequest request)) {
             throw new IllegalStateException("artifact routes must run without the body handler");
         }
@@ -269,13 +296,38 @@ public final class Artifacts {
         if (partial) {
             headers.put("Content-Range", range.contentRange(info.size()));
         }
+        if (redirect) {
+            redirect(request.response(), key, headers.get("Content-Type"));
+            return;
+        }
+        relay(request.response(), key, partial ? 206 : 200, headers, range);
+    }
+
+    /**
+     * {@code 302} to a presigned GET of the object, signed for the endpoint the app reaches the store
+     * by, with the Content-Type the relay would send; minted per request, short-lived, not cacheable.
+     */
+    private void redirect(HttpServerResponse response, String key, String contentType) {
+        Duration ttl = Duration.ofSeconds(Math.min(REDIRECT_TTL.toSeconds(), config.presignTtlSeconds));
+        URI location = storage.presignPublicDownload(key, ttl, contentType);
+        metrics.artifactAnswered(key, "redirect");
+        response.setStatusCode(302)
+                .putHeader("Location", location.toString())
+                .putHeader("Cache-Control", "no-store")
+                .putHeader("Content-Length", "0")
+                .end();
+    }
+
+    private void relay(HttpServerResponse response, String key, int status, Map<String, String> headers, ByteRange range) {
+        boolean partial = range.kind() == ByteRange.Kind.PARTIAL;
         // Bodies streamed at once are bounded (ARTIFACT_CONCURRENCY): readers that stall hold at
         // most these threads, and each at most a few chunks of memory (VertxStreams.respond).
         if (!relays.tryAcquire()) {
             throw new HttpError(503, "too many downloads in progress, retry").withRetryAfter(2);
         }
+        metrics.artifactAnswered(key, "relay");
         try (InputStream in = metrics.served(key, storage.get(key, partial ? range.start() : null, partial ? range.end() : null))) {
-            VertxStreams.respond(request.response(), partial ? 206 : 200, headers, in, range.length(), false);
+            VertxStreams.respond(response, status, headers, in, range.length(), false);
         } catch (IOException e) {
             LOG.debug("artifact {} not fully sent: {}", key, e.getMessage());
         } finally {

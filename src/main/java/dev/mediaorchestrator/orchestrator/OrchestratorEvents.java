@@ -52,4 +52,12 @@ public interface OrchestratorEvents {
     default InputStream served(String key, InputStream in) {
         return in;
     }
+
+    /**
+     * How {@code /artifacts} or {@code /inputs} gave a client the bytes of {@code key}: {@code redirect}
+     * (302 to a presigned GET of the store) or {@code relay} (read from the store and written on by
+     * this process).
+     */
+    default void artifactAnswered(String key, String how) {
+    }
 }
