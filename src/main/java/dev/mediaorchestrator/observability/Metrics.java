@@ -302,10 +302,17 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
         return off() ? in : counting(in, bytes("served", "endpoint", servedEndpoint(key), "kind", kindOf(key))::increment);
     }
 
-    /** An answer of {@code /artifacts} or {@code /inputs} with an object's bytes, and how it was given (redirect, relay). */
+    /** An answer of {@code /artifacts} or {@code /inputs} with an object's bytes, and how it was given (redirect, file, relay). */
     public void artifactAnswered(String key, String how) {
         if (!off()) {
             counter("artifact.responses", "endpoint", servedEndpoint(key), "how", how).increment();
+        }
+    }
+
+    /** An object sent from the embedded store's file (sendfile): counted whole once it is on the wire. */
+    public void servedFromFile(String key, long bytes) {
+        if (!off()) {
+            bytes("served", "endpoint", servedEndpoint(key), "kind", kindOf(key)).increment(bytes);
         }
     }
 

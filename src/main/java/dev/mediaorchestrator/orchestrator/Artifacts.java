@@ -6,9 +6,11 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.VertxStreams;
+import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.Storage;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
@@ -17,10 +19,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Streams objects between HTTP and the bucket: {@code GET|HEAD /artifacts/{jobId}} and the
@@ -28,10 +32,11 @@ import java.util.Map;
  * The routes run these with platform-http's body handler off, so the body is the Vert.x request
  * and nothing is buffered whole; responses (with Range) are written straight to Vert.x.
  *
- * <p>A body is given one of two ways, after the same checks (job, kind, URL signature, object
- * present, Range): a {@code 302} to a presigned GET of the store ({@code /artifacts} with
- * ARTIFACTS_REDIRECT; the client's {@code Range} then goes to the store), or the relay (read from
- * the store, written on in bounded chunks).
+ * <p>A body is given one of three ways, all after the same checks (job, kind, URL signature,
+ * object present, Range): a {@code 302} to a presigned GET of the store ({@code /artifacts} with
+ * ARTIFACTS_REDIRECT; the client's {@code Range} then goes to the store); the embedded store's file
+ * sent by the kernel ({@link VertxStreams#sendFile}); or the relay (read from the store, written on
+ * in bounded chunks), for every other store and whenever the file is not the plain object.
  */
 public final class Artifacts {
     private static final Logger LOG = LoggerFactory.getLogger(Artifacts.class);
@@ -53,8 +58,15 @@ public final class Artifacts {
     /** Lifetime of the presigned GET a redirect points to (PRESIGN_TTL_SECONDS when that is shorter). */
     static final Duration REDIRECT_TTL = Duration.ofMinutes(5);
 
-    public Artifacts(Config config, JobStore jobs, Storage storage, Hmac hmac, Lifecycle lifecycle, Clock clock) {
+    /** The embedded store's files (sent as they are), or null: another store, always relayed. */
+    private final EmbeddedFiles files;
+
+    /**
+     * @param files the embedded store's files, or null when the bucket is another store
+     */
+    public Artifacts(Config config, JobStore jobs, Storage storage, EmbeddedFiles files, Hmac hmac, Lifecycle lifecycle, Clock clock) {
         this.config = config;
+        this.files = files;
         this.jobs = jobs;
         this.storage = storage;
         this.hmac = hmac;
@@ -300,6 +312,13 @@ public final class Artifacts {
             redirect(request.response(), key, headers.get("Content-Type"));
             return;
         }
+        // HTTP/1.x only: there Vert.x writes the head and hands the file to Netty before sendFile
+        // returns (Camel then sees an ended response and writes nothing); on HTTP/2 (h2c) it opens
+        // the file later and copies it through buffers anyway, so the relay serves those requests
+        Optional<Path> file = files == null || request.version() == HttpVersion.HTTP_2 ? Optional.empty() : files.fileOf(info);
+        if (file.isPresent() && sendFile(request.response(), key, partial ? 206 : 200, headers, file.get(), range)) {
+            return;
+        }
         relay(request.response(), key, partial ? 206 : 200, headers, range);
     }
 
@@ -316,6 +335,32 @@ public final class Artifacts {
                 .putHeader("Cache-Control", "no-store")
                 .putHeader("Content-Length", "0")
                 .end();
+    }
+
+    /**
+     * The embedded store's file, sent by the kernel: no thread waits and no buffer is held, so these
+     * answers are outside ARTIFACT_CONCURRENCY (which bounds the relay's threads and memory).
+     * Returns false when nothing was sent (the file went away since it was checked): relay it then.
+     */
+    private boolean sendFile(HttpServerResponse response, String key, int status, Map<String, String> headers, Path file, ByteRange range) {
+        try {
+            VertxStreams.sendFile(response, status, headers, file, range.start(), range.length()).onComplete(done -> {
+                if (done.succeeded()) {
+                    metrics.servedFromFile(key, range.length());
+                } else {
+                    LOG.debug("artifact {} not fully sent from its file: {}", key, done.cause().toString());
+                }
+            });
+        } catch (IllegalStateException e) {
+            LOG.debug("artifact {} not sent: {}", key, e.getMessage()); // the client went away first
+            return true;
+        }
+        if (!response.headWritten()) {
+            return false;
+        }
+        metrics.artifactAnswered(key, "file");
+        LOG.debug("artifact {}: {} bytes from {} sent from {}", key, range.length(), range.start(), file);
+        return true;
     }
 
     private void relay(HttpServerResponse response, String key, int status, Map<String, String> headers, ByteRange range) {
