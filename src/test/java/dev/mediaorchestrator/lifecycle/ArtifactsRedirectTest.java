@@ -1,6 +1,8 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
+import dev.mediaorchestrator.support.Put;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -14,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -52,8 +55,16 @@ class ArtifactsRedirectTest {
         s3.createBucket("vidgen-render");
         publicEndpoint = URI.create("http://localhost:" + s3.endpoint().getPort()); // the same server by the app's name
         runner = new StubHttpServer();
-        runner.on("/render", ex -> StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes()));
-        app = RunningApp.start(direct(Map.of()));
+        runner.on("/render", ex -> {
+            Map<String, Object> p = Json.parseObject(runner.record(ex).body());
+            StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
+            if ("cli1".equals(p.get("mediaId"))) { // a runner that does its work: its outputs straight into the bucket
+                Put.put(URI.create((String) p.get("outputVideoPutUrl")), "video/mp4", data);
+                Put.put(URI.create((String) p.get("outputAudioPutUrl")), "audio/mpeg", "mp3".getBytes());
+                Put.put(URI.create((String) p.get("outputMetadataPutUrl")), "application/json", "{\"title\":\"t\"}".getBytes());
+            }
+        });
+        app = RunningApp.start(direct(Map.of("COMPLETION_POLL_INTERVAL_MS", "200")));
         jobId = app.newDownloadJob("redir1");
         app.app.storage().put("downloads/redir1/" + jobId + "/video.mp4", new ByteArrayInputStream(data), "video/mp4");
         app.app.storage().put("downloads/redir1/" + jobId + "/audio.mp3", new ByteArrayInputStream("mp3".getBytes()), "audio/mpeg");
@@ -148,6 +159,23 @@ class ArtifactsRedirectTest {
         assertArrayEquals(Arrays.copyOfRange(data, 5, 15), relayed.body());
         assertEquals("bytes 5-14/" + SIZE, relayed.headers().firstValue("content-range").orElse(""));
         assertEquals(302, artifact(app, jobId + "?redirect=true", null, "GET").statusCode(), "redirect=true: the default");
+    }
+
+    /** The command-line client saves a job's artifacts through /artifacts: it follows the 302. */
+    @Test
+    void theCliFollowsTheRedirect() throws Exception {
+        Path out = dir.resolve("cli-out");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        int exit = new dev.mediaorchestrator.cli.Cli(Map.of("ORCHESTRATOR_URL", app.base.toString(), "OUT_DIR", out.toString(),
+                "JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET), new java.io.PrintStream(printed, true, StandardCharsets.UTF_8))
+                .run(new String[]{"submit", "--url", "https://example.com/v", "--media-id", "cli1"});
+        String text = printed.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, text);
+        try (var saved = java.nio.file.Files.list(out)) {
+            Path jobDir = saved.findFirst().orElseThrow();
+            assertArrayEquals(data, java.nio.file.Files.readAllBytes(jobDir.resolve("video.mp4")), text);
+            assertArrayEquals("mp3".getBytes(), java.nio.file.Files.readAllBytes(jobDir.resolve("audio.mp3")));
+        }
     }
 
     @Test
