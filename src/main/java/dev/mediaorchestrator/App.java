@@ -21,6 +21,7 @@ import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.runner.RunnerConfig;
+import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
@@ -227,7 +228,9 @@ public final class App implements AutoCloseable {
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);
-            Artifacts artifacts = new Artifacts(config, jobs, storage, hmac, lifecycle, clock);
+            // the embedded store's directory is ours: its objects' files are sent as they are
+            EmbeddedFiles embeddedFiles = embeddedStart != null ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null;
+            Artifacts artifacts = new Artifacts(config, jobs, storage, embeddedFiles, hmac, lifecycle, clock);
             artifacts.setMetrics(metrics);
             main.bind("artifacts", artifacts);
             Observability.bindOrchestrator(main, metrics, config, storage, jobs);

@@ -60,6 +60,12 @@ public final class Config {
     public final Path embeddedS3Dir;
     public final int embeddedS3Port;
     public final TransferMode transferMode;
+    /**
+     * {@code ARTIFACTS_REDIRECT}: {@code GET /artifacts} answers 302 to a presigned GET of the object
+     * instead of relaying it. Default: on in direct mode with an S3 endpoint, off otherwise (the
+     * embedded store is served from its files, which is faster than a second HTTP hop).
+     */
+    public final boolean artifactsRedirect;
     public final Set<String> roles;
     public final boolean routesReload;
     public final Path routesReloadDir;
@@ -162,6 +168,7 @@ public final class Config {
                 throw new ConfigException("TRANSFER_MODE: must be direct or fallback, got '" + mode + "'");
             }
         }
+        artifactsRedirect = Env.bool(env, "ARTIFACTS_REDIRECT", transferMode == TransferMode.DIRECT && s3Endpoint != null);
         routesReload = Env.bool(env, "ROUTES_RELOAD", false);
         routesReloadDir = Path.of(Env.str(env, "ROUTES_RELOAD_DIR", "src/main/resources/routes"));
         dispatchTimeoutMs = Env.positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);

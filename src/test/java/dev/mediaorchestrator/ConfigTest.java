@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +36,21 @@ class ConfigTest {
                 "R2_ACCESS_KEY_ID", "k", "R2_SECRET_ACCESS_KEY", "s"));
         assertEquals("https://acct.r2.cloudflarestorage.com", c.s3Endpoint.toString());
         assertEquals(Config.TransferMode.DIRECT, c.transferMode);
+        assertTrue(c.artifactsRedirect, "direct mode with a store: /artifacts redirects");
+    }
+
+    @Test
+    void artifactsRedirectDefaultsToDirectModeWithAnS3Endpoint() {
+        Map<String, String> r2 = Map.of("R2_S3_ENDPOINT", "acct.r2.cloudflarestorage.com", "R2_ACCESS_KEY_ID", "k", "R2_SECRET_ACCESS_KEY", "s");
+        assertFalse(Config.fromEnv(Map.of()).artifactsRedirect, "the embedded store: its files are sent");
+        assertFalse(Config.fromEnv(Map.of("TRANSFER_MODE", "direct")).artifactsRedirect, "direct on the embedded store (loopback only)");
+        Map<String, String> fallback = new java.util.HashMap<>(r2);
+        fallback.put("TRANSFER_MODE", "fallback");
+        assertFalse(Config.fromEnv(fallback).artifactsRedirect);
+        Map<String, String> off = new java.util.HashMap<>(r2);
+        off.put("ARTIFACTS_REDIRECT", "false");
+        assertFalse(Config.fromEnv(off).artifactsRedirect);
+        assertTrue(Config.fromEnv(Map.of("ARTIFACTS_REDIRECT", "true")).artifactsRedirect, "asked for: on anywhere");
     }
 
     @Test
@@ -52,6 +68,7 @@ class ConfigTest {
             "PRESIGN_TTL_SECONDS|9999999",
             "PORT|70000",
             "MIRROR_INPUTS|maybe",
+            "ARTIFACTS_REDIRECT|sometimes",
             "NEXT_BASE_URL|http://",
             "NEXT_BASE_URL|ftp://host/x",
             "NEXT_BASE_URL|not a url",

@@ -53,6 +53,9 @@ class OpenApiTest {
         OpenAPI fromJson = parse(json);
         assertEquals(documented(fromYaml), documented(fromJson), "the JSON is the YAML");
         assertEquals(served, documented(fromYaml), "documented paths and methods = served ones");
+        // #20: /artifacts may answer 302 (ARTIFACTS_REDIRECT), with its Location
+        var redirect = fromYaml.getPaths().get("/artifacts/{jobId}").getGet().getResponses().get("302");
+        assertTrue(redirect != null && redirect.getHeaders().containsKey("Location"), "GET /artifacts documents its 302");
         // every operation documents its error body, and the signed ones the x-signature header
         fromYaml.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> {
             assertTrue(op.getResponses() != null && !op.getResponses().isEmpty(), method + " " + path + " has responses");

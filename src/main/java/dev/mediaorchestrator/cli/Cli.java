@@ -40,7 +40,13 @@ import java.util.Map;
 public final class Cli {
     private final Map<String, String> env;
     private final PrintStream out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Follows redirects: {@code /artifacts} of a service in direct mode answers 302 to the bucket
+     * (ARTIFACTS_REDIRECT). HTTP/1.1: on the embedded store the artifact is then sent straight from
+     * its file (an h2c connection is relayed).
+     */
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NORMAL).version(HttpClient.Version.HTTP_1_1).build();
     private final URI server;
     private final Path outDir;
 

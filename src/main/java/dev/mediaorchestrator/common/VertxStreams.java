@@ -80,6 +80,21 @@ public final class VertxStreams {
         response.end();
     }
 
+    /**
+     * Writes a complete response whose body is {@code length} bytes of {@code file} from
+     * {@code offset}, with Vert.x's {@code sendFile}: on HTTP/1.1 without TLS the kernel copies the
+     * file to the socket (sendfile(2), Netty's FileRegion), so no byte passes through the heap and no
+     * thread waits for the reader. Returns at once; the future ends when the body is on the wire (or
+     * failed: the client went away, or was disconnected by the idle timeout).
+     */
+    public static io.vertx.core.Future<Void> sendFile(HttpServerResponse response, int status, Map<String, String> headers,
+                                                      java.nio.file.Path file, long offset, long length) {
+        response.setStatusCode(status);
+        headers.forEach(response::putHeader);
+        response.putHeader("Content-Length", String.valueOf(length));
+        return response.sendFile(file.toString(), offset, length);
+    }
+
     private static void awaitWritten(HttpServerResponse response, java.util.concurrent.CompletableFuture<Void> write) throws IOException {
         try {
             write.get(STALL_MS, TimeUnit.MILLISECONDS);

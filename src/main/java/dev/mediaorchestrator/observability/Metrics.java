@@ -299,8 +299,25 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
 
     /** An object streamed from the bucket to a client of {@code /artifacts} or {@code /inputs}. */
     public InputStream served(String key, InputStream in) {
-        String endpoint = key.startsWith("inputs/") ? "inputs" : "artifacts";
-        return off() ? in : counting(in, bytes("served", "endpoint", endpoint, "kind", kindOf(key))::increment);
+        return off() ? in : counting(in, bytes("served", "endpoint", servedEndpoint(key), "kind", kindOf(key))::increment);
+    }
+
+    /** An answer of {@code /artifacts} or {@code /inputs} with an object's bytes, and how it was given (redirect, file, relay). */
+    public void artifactAnswered(String key, String how) {
+        if (!off()) {
+            counter("artifact.responses", "endpoint", servedEndpoint(key), "how", how).increment();
+        }
+    }
+
+    /** An object sent from the embedded store's file (sendfile): counted whole once it is on the wire. */
+    public void servedFromFile(String key, long bytes) {
+        if (!off()) {
+            bytes("served", "endpoint", servedEndpoint(key), "kind", kindOf(key)).increment(bytes);
+        }
+    }
+
+    private static String servedEndpoint(String key) {
+        return key.startsWith("inputs/") ? "inputs" : "artifacts";
     }
 
     /** One delivery attempt of a job's terminal callback to the app; returns {@code delivered}. */

@@ -52,4 +52,16 @@ public interface OrchestratorEvents {
     default InputStream served(String key, InputStream in) {
         return in;
     }
+
+    /**
+     * How {@code /artifacts} or {@code /inputs} gave a client the bytes of {@code key}: {@code redirect}
+     * (302 to a presigned GET of the store), {@code file} (the embedded store's file, sent by the
+     * kernel) or {@code relay} (read from the store and written on by this process).
+     */
+    default void artifactAnswered(String key, String how) {
+    }
+
+    /** {@code bytes} of {@code key} sent from the embedded store's file by /artifacts or /inputs (once sent). */
+    default void servedFromFile(String key, long bytes) {
+    }
 }

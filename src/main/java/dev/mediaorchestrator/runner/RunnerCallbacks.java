@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.common.SignedHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,11 +12,23 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Signed callbacks from a runner to {@code callbackUrl}: each event has a fresh nonce; a terminal
  * event is retried a few times with the same nonce (the orchestrator also finds outputs by itself,
  * so a lost progress callback costs nothing).
+ *
+ * <p>Sent in the background and in order ({@link #enqueue}): a job's callbacks form a chain, each
+ * sent once the one before it has its answer, with the job's state as it was when it was queued;
+ * the job goes on at once instead of waiting for the orchestrator (which writes each to its
+ * bucket). The job's last step waits for its chain ({@link #awaitSent}), so its slot is freed, and
+ * it leaves {@code /status}'s active set, only once the orchestrator has heard everything.
  */
 public final class RunnerCallbacks {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerCallbacks.class);
@@ -25,6 +38,13 @@ public final class RunnerCallbacks {
     private final Clock clock;
     private final long retryBaseMs;
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
+
+    /** At most one sender per job at a time (its chain); threads end when idle. */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "runner-callback");
+        t.setDaemon(true);
+        return t;
+    });
 
     public RunnerCallbacks(SignedHttp http, Clock clock, long retryBaseMs) {
         this.http = http;
@@ -37,8 +57,43 @@ public final class RunnerCallbacks {
         this.metrics = metrics;
     }
 
-    /** Sends the job's current state plus {@code extra} fields; returns true when the orchestrator answered 2xx. */
-    public boolean send(RunnerJob job, Map<String, Object> extra) {
+    /**
+     * Queues a callback with the job's state now plus {@code extra} fields, to be sent after the
+     * job's earlier callbacks; returns at once. Callers hold the job's lock, so the chain's order is
+     * the order of the job's states.
+     */
+    public void enqueue(RunnerJob job, Map<String, Object> extra) {
+        Map<String, Object> body = body(job, extra);
+        boolean terminal = job.isTerminal();
+        job.callbacksPending.incrementAndGet();
+        Runnable send = JobContext.wrap(job.jobId, () -> {
+            try {
+                post(job, body, terminal);
+            } catch (RuntimeException e) {
+                LOG.warn("callback {} for job {} failed: {}", body.get("status"), job.jobId, e.toString());
+            } finally {
+                job.callbacksPending.decrementAndGet();
+            }
+        });
+        job.callbacksSent = job.callbacksSent.thenRunAsync(send, senders);
+    }
+
+    /** Waits until the job's queued callbacks have been sent (or given up on); false when {@code max} ran out first. */
+    public boolean awaitSent(RunnerJob job, Duration max) {
+        try {
+            job.callbacksSent.get(max.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true; // each send catches its own failures; nothing is left to wait for
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static Map<String, Object> body(RunnerJob job, Map<String, Object> extra) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("jobId", job.jobId);
         body.put("status", job.status);
@@ -51,7 +106,12 @@ public final class RunnerCallbacks {
         // this runner reports each output's provenance once uploaded, and completes after its uploads
         body.put("provenance", true);
         body.put("nonce", UUID.randomUUID().toString());
-        int attempts = job.isTerminal() ? TERMINAL_ATTEMPTS : 1;
+        return body;
+    }
+
+    /** Sends one callback ({@code terminal}: retried); true when the orchestrator answered 2xx. */
+    private boolean post(RunnerJob job, Map<String, Object> body, boolean terminal) {
+        int attempts = terminal ? TERMINAL_ATTEMPTS : 1;
         for (int i = 0; i < attempts; i++) {
             body.put("ts", clock.millis());
             try {
@@ -60,13 +120,13 @@ public final class RunnerCallbacks {
                 if (r.ok()) {
                     return true;
                 }
-                LOG.warn("callback {} {} for job {} answered {}", job.status, job.phase, job.jobId, r.status());
+                LOG.warn("callback {} {} for job {} answered {}", body.get("status"), body.get("phase"), job.jobId, r.status());
                 if (r.status() / 100 == 4 && r.status() != 429) {
                     return false; // the orchestrator will not take it; retrying changes nothing
                 }
             } catch (IOException e) {
                 metrics.runnerCallback(job, false);
-                LOG.warn("callback {} for job {} failed: {}", job.status, job.jobId, e.getClass().getSimpleName());
+                LOG.warn("callback {} for job {} failed: {}", body.get("status"), job.jobId, e.getClass().getSimpleName());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

@@ -32,6 +32,10 @@ public final class RunnerJob {
     /** What the job's last callback said, for the "every 10 % or 5 s" rule. */
     volatile double reportedProgress;
     volatile long reportedAt;
+    /** The job's callbacks, sent in order in the background: the last one queued (RunnerCallbacks). */
+    volatile java.util.concurrent.CompletableFuture<Void> callbacksSent = java.util.concurrent.CompletableFuture.completedFuture(null);
+    /** Callbacks queued and not yet sent. */
+    final java.util.concurrent.atomic.AtomicInteger callbacksPending = new java.util.concurrent.atomic.AtomicInteger();
 
     public RunnerJob(String jobId, String engine, Map<String, Object> payload, String callbackUrl, long now) {
         this.jobId = jobId;

@@ -260,15 +260,22 @@ public final class RunnerJobs {
     }
 
     /**
-     * Sends the job's state. Callers hold the job's lock, so a job's callbacks are built from one
-     * consistent state and sent one after the other, in the order of its phases: the progress
-     * timer and the job's own thread never send for the same job at the same time.
+     * Queues the job's state as a callback. Callers hold the job's lock, so a job's callbacks are
+     * built from one consistent state and queued in the order of its phases; they are sent one
+     * after the other in the background (RunnerCallbacks): no phase waits for the orchestrator.
      */
     private void report(RunnerJob job, Map<String, Object> extra) {
         job.reportedProgress = job.progress;
         job.reportedAt = clock.millis();
-        callbacks.send(job, extra);
+        callbacks.enqueue(job, extra);
     }
+
+    /**
+     * The progress timer adds nothing to a job that already has this many callbacks waiting (an
+     * orchestrator that answers slowly, or not at all): its next tick reports the latest progress.
+     * Phase changes and outputs are always queued.
+     */
+    static final int PROGRESS_BACKLOG = 2;
 
     /**
      * Called by the runner's progress timer: reads live progress of running tools and sends a
@@ -281,6 +288,9 @@ public final class RunnerJobs {
             JobContext.set(job.jobId);
             if (job.isTerminal() || job.abortStatus != null) {
                 continue; // never wait for the lock of a job sending its terminal callback
+            }
+            if (job.callbacksPending.get() >= PROGRESS_BACKLOG) {
+                continue;
             }
             if (job.liveProgress == null) {
                 if (now - job.reportedAt >= HEARTBEAT_INTERVAL_MS && job.reportedAt > 0) {
@@ -343,8 +353,18 @@ public final class RunnerJobs {
         }
     }
 
-    /** Last step of every job: stops its processes, removes its temp files, frees its slot. */
+    /** How long a job's last step waits for its callbacks (a terminal one is retried for about a minute). */
+    static final Duration CALLBACKS_WAIT = Duration.ofMinutes(3);
+
+    /**
+     * Last step of every job: waits until its callbacks are sent (the orchestrator has heard
+     * everything before the slot is free and the job leaves the active set), stops its processes,
+     * removes its temp files, frees its slot.
+     */
     public void finish(RunnerJob job) {
+        if (!callbacks.awaitSent(job, CALLBACKS_WAIT)) {
+            LOG.warn("job {}: callbacks still unsent after {} s; they go on in the background", job.jobId, CALLBACKS_WAIT.toSeconds());
+        }
         metrics.runnerFinished(job);
         job.liveProgress = null;
         if (job.workDir != null) {

@@ -97,6 +97,16 @@ public final class Storage implements AutoCloseable {
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString());
     }
 
+    /**
+     * A presigned GET for the app, like {@link #presignPublicGet}, that also makes the store answer
+     * with {@code Content-Type: responseContentType} ({@code response-content-type}, part of the
+     * signature): a redirect to it gives the client the headers the orchestrator's relay would.
+     */
+    public URI presignPublicDownload(String key, Duration ttl, String responseContentType) {
+        return toUri(publicPresignerFuture.join().presignGetObject(p -> p.signatureDuration(ttl)
+                .getObjectRequest(g -> g.bucket(bucket).key(key).responseContentType(responseContentType))).url().toString());
+    }
+
     public S3Client client() {
         return clientFuture.join();
     }

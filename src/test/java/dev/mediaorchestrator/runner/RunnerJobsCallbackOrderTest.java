@@ -69,12 +69,62 @@ class RunnerJobsCallbackOrderTest {
             job.liveProgress = null;
             jobs.phase(job, "uploading", "uploading", 0.95);
             timer.join(10_000);
+            jobs.finish(job); // waits for the job's callbacks
 
             assertFalse(overlapped.get(), "uploading was sent while the running callback was still in flight");
             List<String> sent = server.requests("/cb").stream().map(r -> Json.parseObject(r.body()))
                     .map(m -> m.get("status") + "@" + m.get("progress")).toList();
             assertEquals(List.of("running@0.2", "running@0.6", "uploading@0.95"), sent);
+        }
+    }
+
+    /**
+     * #20: no phase waits for the orchestrator's answer. The receiver here takes 1.5 s to answer
+     * each callback; the job's phases still follow each other at once, the callbacks arrive one at
+     * a time in phase order with each phase's own state, and the job's last step waits for them all.
+     */
+    @Test
+    void phasesDoNotWaitForTheOrchestratorButArriveInOrder() throws Exception {
+        AtomicBoolean concurrent = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        try (StubHttpServer server = new StubHttpServer(); TestMedia.TempDir dir = TestMedia.tempDir("runner-async")) {
+            server.on("/cb", ex -> {
+                if (inFlight.incrementAndGet() > 1) {
+                    concurrent.set(true);
+                }
+                server.record(ex);
+                try {
+                    Thread.sleep(1500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                inFlight.decrementAndGet();
+                StubHttpServer.respond(ex, 200, "application/json", "{\"ok\":true}".getBytes());
+            });
+            RunnerConfig rc = RunnerConfig.fromEnv(Map.of("RUNNER_WORK_DIR", dir.path().toString(), "RUNNER_MAX_CONCURRENCY", "1"));
+            RunnerCallbacks callbacks = new RunnerCallbacks(new SignedHttp(new Hmac("secret")), Clock.systemUTC(), 10);
+            RunnerJobs jobs = new RunnerJobs("downloader", rc, callbacks, new JobProcessExecutor(), Clock.systemUTC());
+            RunnerJob job;
+            try (DefaultCamelContext camel = new DefaultCamelContext()) {
+                job = jobs.accept(Map.of("jobId", "job_async", "callbackUrl", server.base() + "/cb"), List.of(), new DefaultExchange(camel));
+            }
+            long t0 = System.nanoTime();
+            jobs.phase(job, "preparing", "preparing", 0.05);
+            jobs.phase(job, "fetching_metadata", "fetching_metadata", 0.1);
+            jobs.phase(job, "downloading", "downloading", 0.6);
+            jobs.completed(job, Map.of());
+            long phasesMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(phasesMs < 1000, "four phases took " + phasesMs + " ms: they waited for the orchestrator");
+            assertTrue(server.requests("/cb").size() < 4, "not all sent yet");
+
             jobs.finish(job);
+            long allMs = (System.nanoTime() - t0) / 1_000_000;
+            List<String> sent = server.requests("/cb").stream().map(r -> Json.parseObject(r.body()))
+                    .map(m -> m.get("status") + "@" + m.get("progress")).toList();
+            assertEquals(List.of("preparing@0.05", "fetching_metadata@0.1", "downloading@0.6", "completed@1.0"), sent,
+                    "each callback carries the state of its own phase, in order");
+            assertTrue(allMs >= 4 * 1500, "finish waited for all four answers: " + allMs + " ms");
+            assertFalse(concurrent.get(), "one callback of a job at a time");
         }
     }
 }

@@ -77,6 +77,7 @@ class RunnerJobsTest {
             jobThread.start();
             timer.join(30_000);
             jobThread.join(30_000);
+            jobs.finish(job); // the job's last step: its callbacks are all sent (in the background, in order)
 
             assertEquals(List.of("running@0.2", "running@0.5", "uploading@0.95"), applied);
         } finally {

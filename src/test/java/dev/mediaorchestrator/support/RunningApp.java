@@ -112,6 +112,16 @@ public final class RunningApp implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A downloader job (its runner a stand-in that accepts it), for tests that put its outputs in the bucket themselves. */
+    public String newDownloadJob(String mediaId) throws Exception {
+        HttpResponse<String> r = postSigned("/jobs", Map.of("mediaId", mediaId, "engine", "media-downloader",
+                "options", Map.of("url", "https://example.com/v"), "ts", System.currentTimeMillis()));
+        if (r.statusCode() != 202) {
+            throw new AssertionError("POST /jobs: " + r.statusCode() + " " + r.body());
+        }
+        return (String) json(r).get("jobId");
+    }
+
     public static Map<String, Object> json(HttpResponse<String> r) {
         return Json.parseObject(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
