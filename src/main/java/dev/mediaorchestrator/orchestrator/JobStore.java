@@ -341,12 +341,12 @@ public final class JobStore implements AutoCloseable {
             String jobId = l.key().substring(ACTIVE_PREFIX.length());
             ids.add(jobId);
             if (!active.containsKey(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId)));
+                loads.add(loaders.submit(() -> settle(jobId, l.lastModified())));
             }
         }
         for (String jobId : active.keySet()) {
             if (!ids.contains(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId))); // finished elsewhere (or its marker is late)
+                loads.add(loaders.submit(() -> settle(jobId, null))); // finished elsewhere (or its marker is late)
             }
         }
         for (Future<?> f : loads) {
@@ -359,9 +359,21 @@ public final class JobStore implements AutoCloseable {
         return active.size();
     }
 
-    /** Reads one job of the active index and keeps, drops or unlists it. */
-    private void settle(String jobId) {
+    /**
+     * A marker with no record yet is left alone this long: {@link #create} writes the marker, then the
+     * record, and a replica whose sync fell between the two removed the marker of a job being created,
+     * which then had a record and no marker: no other replica, nor its own creator after a restart,
+     * ever worked on it (the scale-out run lost a job so when its creator was killed). A creator
+     * that died between the two leaves a marker alone, removed once this has passed.
+     */
+    static final long UNRECORDED_MARKER_GRACE_MS = 120_000;
+
+    /** Reads one job of the active index and keeps, drops or unlists it; {@code markedAt}: the marker's time, when listed. */
+    private void settle(String jobId, java.time.Instant markedAt) {
         Job job = isJobId(jobId) ? read(jobId) : null;
+        if (job == null && isJobId(jobId) && markedAt != null && clock.millis() - markedAt.toEpochMilli() < UNRECORDED_MARKER_GRACE_MS) {
+            return; // being created: its record comes next
+        }
         if (job == null || job.isDone()) {
             active.remove(jobId);
             if (job != null) {

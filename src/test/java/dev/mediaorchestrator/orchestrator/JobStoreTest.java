@@ -177,6 +177,34 @@ class JobStoreTest {
         store.close();
     }
 
+    /**
+     * Issue 22 (found by the scale-out run): a replica whose sync lists a new job's marker before its
+     * creator has written the record must not remove the marker, or the job has a record and no
+     * marker and only its creator, while it lives, ever works on it. A marker left alone by a
+     * creator that died before its record goes after the grace.
+     */
+    @Test
+    void aSyncBetweenTheMarkerAndTheRecordKeepsTheMarker() {
+        StateObjects objects = StateObjects.inMemory();
+        JobStore creator = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore other = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        Job job = new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n");
+        objects.put(JobStore.ACTIVE_PREFIX + job.jobId, new byte[0], null, false); // create(): the marker first...
+        other.syncActive(); // ...another replica's sync falls here
+        assertTrue(objects.get(JobStore.ACTIVE_PREFIX + job.jobId).isPresent(), "the marker of a job being created stays");
+        creator.create(job); // ...then the record
+        assertEquals(1, other.syncActive(), "the other replica works on it");
+        JobStore later = new JobStore(Duration.ofDays(1), objects, HMAC,
+                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMillis(JobStore.UNRECORDED_MARKER_GRACE_MS + 1000)));
+        String orphan = JobStore.newJobId();
+        objects.put(JobStore.ACTIVE_PREFIX + orphan, new byte[0], null, false); // a creator that died before its record
+        assertEquals(1, later.syncActive());
+        assertFalse(objects.get(JobStore.ACTIVE_PREFIX + orphan).isPresent(), "a marker without a record goes after the grace");
+        creator.close();
+        other.close();
+        later.close();
+    }
+
     @Test
     void optionsAreSealedInTheRecordAndOpenOnlyWithTheSecret() {
         StateObjects objects = StateObjects.inMemory();
