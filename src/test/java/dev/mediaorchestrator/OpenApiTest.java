@@ -34,6 +34,13 @@ class OpenApiTest {
         String json;
         try (RunningApp orchestrator = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
             served.addAll(served(orchestrator));
+            // the live stream is on the Vert.x router itself (a platform-http route would end it): served, not a route
+            java.net.http.HttpResponse<java.io.InputStream> stream = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(orchestrator.base.resolve(dev.mediaorchestrator.dashboard.JobEvents.PATH)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            stream.body().close();
+            assertEquals(200, stream.statusCode(), "the stream is served");
+            served.add("GET " + dev.mediaorchestrator.dashboard.JobEvents.PATH);
             HttpResponse<String> y = orchestrator.get("/openapi.yaml");
             assertEquals(200, y.statusCode());
             assertTrue(y.headers().firstValue("content-type").orElse("").startsWith("application/yaml"));

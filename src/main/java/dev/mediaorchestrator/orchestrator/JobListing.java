@@ -36,7 +36,7 @@ public final class JobListing implements AutoCloseable {
     static final long REFRESH_MS = 2_000;
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 200;
-    private static final Set<String> STATUSES = Set.of("queued", "preparing", "fetching_metadata", "running",
+    private static final Set<String> STATUSES = Set.of("queued", "preparing", "fetching_metadata", "running", "uploading",
             "completed", "failed", "canceled");
     private static final Pattern CURSOR = Pattern.compile("(\\d{1,19}):(job_[a-z2-7]{26})");
 

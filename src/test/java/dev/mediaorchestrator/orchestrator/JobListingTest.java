@@ -84,7 +84,7 @@ class JobListingTest {
     @Test
     void badParametersAreA400NamingThem() {
         JobListing listing = new JobListing(new JobStore(Duration.ofDays(1), bucket, hmac, clock), clock);
-        assertEquals("status must be one of [canceled, completed, failed, fetching_metadata, preparing, queued, running]",
+        assertEquals("status must be one of [canceled, completed, failed, fetching_metadata, preparing, queued, running, uploading]",
                 assertThrows(HttpError.class, () -> listing.page("done", null, null, null, null)).getError());
         assertTrue(assertThrows(HttpError.class, () -> listing.page(null, "ffmpeg", null, null, null)).getError().startsWith("engine must be"));
         assertTrue(assertThrows(HttpError.class, () -> listing.page(null, null, "../x", null, null)).getError().startsWith("mediaId"));
