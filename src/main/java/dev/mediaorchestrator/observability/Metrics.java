@@ -174,6 +174,13 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
         }
     }
 
+    /** A job record written to the bucket. */
+    public void stateWritten() {
+        if (!off()) {
+            counter("state.writes").increment();
+        }
+    }
+
     /** A terminal callback delivered {@code sinceTerminalMs} after its job ended. */
     public void callbackDelivered(Job job, long sinceTerminalMs) {
         if (off()) {

@@ -191,6 +191,7 @@ public final class JobStore implements AutoCloseable {
             throw unavailable("recorded", e);
         }
         Job stored = job.withVersion(etag);
+        metrics.stateWritten();
         remember(stored);
         metrics.jobCreated(stored);
         return stored;
@@ -276,6 +277,7 @@ public final class JobStore implements AutoCloseable {
             if (etag.isEmpty()) {
                 continue; // another writer came first: read again, decide again
             }
+            metrics.stateWritten();
             Job stored = next.withVersion(etag.get());
             remember(stored);
             if (stored.isDone()) {

@@ -80,7 +80,7 @@ public final class Lifecycle implements AutoCloseable {
         if (!JobTransitions.isKnownStatus(status)) {
             throw HttpError.badRequest("status is unknown"); // not echoed: the error text stays short and stable
         }
-        jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        Job known = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
         String signature = exchange.getProperty("signature", String.class);
         String nonce = exchange.getProperty("nonce", String.class);
         List<String> keys = Arrays.asList(signature == null ? null : "cb-sig:" + signature, nonce == null ? null : "cb-nonce:" + nonce);
@@ -95,6 +95,12 @@ public final class Lifecycle implements AutoCloseable {
             replay.release(keys, Boolean.TRUE);
             throw e;
         }
+        if (progressOnly(known, body, clock.millis())) {
+            // kept here and written with the job's next change, or by the completion timer once
+            // PROGRESS_WRITE_MS have passed; this process's polls see it at once
+            pendingProgress.merge(jobId, ((Number) body.get("progress")).doubleValue(), Math::max);
+            return Json.write(Map.of("ok", true, "status", known.status));
+        }
         AtomicReference<JobTransitions.Outcome> outcome = new AtomicReference<>(JobTransitions.Outcome.IGNORED);
         Job job;
         try {
@@ -106,8 +112,13 @@ public final class Lifecycle implements AutoCloseable {
                 }
                 Job.Draft d = j.draft();
                 outcome.set(JobTransitions.apply(d, body, now));
+                Double pending = pendingProgress.get(jobId);
+                if (pending != null && !d.isTerminal()) {
+                    d.progress = Math.max(d.progress, Math.min(pending, 0.99));
+                }
                 return d.build();
             }).orElseThrow(() -> new HttpError(404, "not found"));
+            pendingProgress.remove(jobId);
         } catch (RuntimeException e) {
             replay.release(keys, Boolean.TRUE); // not applied: the runner's retry must not be a "duplicate"
             shared.release(keys);
@@ -119,6 +130,59 @@ public final class Lifecycle implements AutoCloseable {
             job = checkOutputs(job);
         }
         return Json.write(Map.of("ok", true, "status", job.status));
+    }
+
+    /** A job's record takes a callback that only moves its progress at most this often (status and phase changes always). */
+    static final long PROGRESS_WRITE_MS = 2_000;
+    /** What a callback that only reports progress carries. */
+    private static final java.util.Set<String> PROGRESS_FIELDS = java.util.Set.of("jobId", "status", "phase", "progress", "ts", "nonce");
+
+    /**
+     * A callback that says nothing new but the progress of a job whose record was written less than
+     * {@value #PROGRESS_WRITE_MS} ms ago (as this process last saw it): not written to the bucket. A
+     * runner reports progress every second or so; this keeps a running job at one record write per
+     * {@value #PROGRESS_WRITE_MS} ms, and a poll sees its progress at most that late.
+     */
+    static boolean progressOnly(Job known, Map<String, Object> body, long now) {
+        if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS) {
+            return false;
+        }
+        String status = (String) body.get("status");
+        String phase = body.get("phase") instanceof String p ? p : status;
+        return body.get("progress") instanceof Number n && n.doubleValue() < 1
+                && status.equals(known.status) && phase.equals(known.phase) && known.dispatched;
+    }
+
+    /** Progress reported and not yet written, per job (see {@link #progressOnly}). */
+    private final Map<String, Double> pendingProgress = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The job with the progress this process has heard and not yet written. */
+    private Job withPendingProgress(Job job) {
+        Double p = pendingProgress.get(job.jobId);
+        if (p == null || job.isTerminal() || p <= job.progress) {
+            return job;
+        }
+        Job.Draft d = job.draft();
+        d.progress = Math.min(p, 0.99);
+        return d.build();
+    }
+
+    /** The completion timer writes progress that waited {@value #PROGRESS_WRITE_MS} ms since the record's last write. */
+    void flushProgress(Job job) {
+        Double p = pendingProgress.get(job.jobId);
+        if (p == null || clock.millis() - job.ts < PROGRESS_WRITE_MS) {
+            return;
+        }
+        double progress = Math.min(p, 0.99);
+        jobs.transition(job.jobId, j -> {
+            if (j.isTerminal() || j.progress >= progress) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            d.progress = progress;
+            return d.build();
+        });
+        pendingProgress.remove(job.jobId, p);
     }
 
     /**
@@ -213,14 +277,14 @@ public final class Lifecycle implements AutoCloseable {
         long now = clock.millis();
         Long last = lastOutputCheck.get(job.jobId);
         if (last != null && now - last < config.completionPollIntervalMs || !checking.add(job.jobId)) {
-            return job;
+            return withPendingProgress(job);
         }
         try {
             lastOutputCheck.put(job.jobId, now);
-            return checkOutputs(job);
+            return withPendingProgress(checkOutputs(job));
         } catch (RuntimeException e) {
             LOG.warn("output check of job {} failed: {}", job.jobId, e.toString());
-            return job;
+            return withPendingProgress(job);
         } finally {
             checking.remove(job.jobId);
         }
@@ -233,6 +297,7 @@ public final class Lifecycle implements AutoCloseable {
         Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
         probedAt.keySet().retainAll(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);
+        pendingProgress.keySet().retainAll(activeIds);
         for (Job job : active) {
             if (job.isTerminal()) {
                 continue;
@@ -244,6 +309,7 @@ public final class Lifecycle implements AutoCloseable {
             }
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
+                    flushProgress(job);
                     if (!check || !checkOutputs(job).isTerminal()) {
                         enforceLimits(job);
                     }

@@ -38,6 +38,10 @@ public interface OrchestratorEvents {
     default void stateRead(boolean found) {
     }
 
+    /** A job record was written to the bucket (created or changed). */
+    default void stateWritten() {
+    }
+
     /** The bytes of a source mirrored into {@code key} (the stream, counted). */
     default InputStream mirrored(String key, InputStream in) {
         return in;

@@ -88,6 +88,41 @@ class RunnerCallbacksTest {
         assertEquals(0.4, ((Number) doc(jobId).get("progress")).doubleValue());
     }
 
+    private double stateWrites() throws Exception {
+        return new dev.mediaorchestrator.observability.PrometheusText(app.get("/metrics").body()).find("mediaorch_state_writes_total")
+                .stream().mapToDouble(dev.mediaorchestrator.observability.PrometheusText.Sample::value).sum();
+    }
+
+    /** The job's record as another replica reads it: straight from the bucket. */
+    private double storedProgress(String jobId) {
+        dev.mediaorchestrator.orchestrator.JobStore store = app.app.camelContext().getRegistry()
+                .lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class);
+        return store.fresh(jobId).orElseThrow().progress;
+    }
+
+    @Test
+    void progressIsWrittenThroughAtMostEveryTwoSecondsAndStatusChangesAtOnce() throws Exception {
+        String jobId = job("cbstorm");
+        app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.1));
+        double before = stateWrites();
+        for (int i = 1; i <= 40; i++) { // a runner reporting far more often than it does
+            assertEquals(200, app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.1 + i * 0.01)).statusCode());
+        }
+        double written = stateWrites() - before;
+        assertTrue(written <= 2, written + " record writes for 40 progress reports within a moment");
+        assertEquals(0.5, ((Number) doc(jobId).get("progress")).doubleValue(), 1e-9, "a poll of this replica sees the last report at once");
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (storedProgress(jobId) < 0.5 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0.5, storedProgress(jobId), 1e-9, "and the bucket has it within the interval and a timer tick");
+
+        before = stateWrites();
+        app.postSigned("/callbacks/container", cb(jobId, "uploading", "uploading", 0.9));
+        assertEquals(1, stateWrites() - before, 1e-9, "a status change is written at once");
+        assertEquals("uploading", doc(jobId).get("status"));
+    }
+
     @Test
     void progressAndStatusOnlyMoveForward() throws Exception {
         String jobId = job("cbforward");

@@ -8,16 +8,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The samples of a Prometheus text exposition (format 0.0.4), for assertions. */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)(\\s+\\d+)?$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     final List<Sample> samples = new ArrayList<>();
 
-    PrometheusText(String text) {
+    public PrometheusText(String text) {
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
@@ -38,7 +38,7 @@ final class PrometheusText {
     }
 
     /** The samples of {@code name} whose labels include {@code labels} (alternating names and values). */
-    List<Sample> find(String name, String... labels) {
+    public List<Sample> find(String name, String... labels) {
         List<Sample> out = new ArrayList<>();
         for (Sample s : samples) {
             if (!s.name.equals(name)) {
