@@ -225,7 +225,8 @@ class K8sManifestsTest {
                 if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
                     var ref = e.getValueFrom().getSecretKeyRef();
                     Secret s = get(Secret.class, ref.getName());
-                    assertTrue(s.getData().containsKey(ref.getKey()), e.getName() + ": the Secret " + ref.getName() + " has no key " + ref.getKey());
+                    assertTrue(s.getData().containsKey(ref.getKey()) || Boolean.TRUE.equals(ref.getOptional()),
+                            e.getName() + ": the Secret " + ref.getName() + " has no key " + ref.getKey() + " (and the reference is not optional)");
                     env.put(e.getName(), "<secret>");
                 } else {
                     env.put(e.getName(), e.getValue());
