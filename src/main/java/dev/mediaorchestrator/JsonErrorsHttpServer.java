@@ -56,9 +56,27 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     /** Seconds a connection may stay without any traffic. */
     static final int IDLE_TIMEOUT_SECONDS = 120;
 
+    /** The Vert.x this server made (none when one was found in the registry): closed with the server. */
+    private volatile io.vertx.core.Vertx ownVertx;
+
     @Override
     protected io.vertx.core.Vertx createVertxInstance() {
-        return io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(WORKER_THREADS));
+        ownVertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(WORKER_THREADS));
+        return ownVertx;
+    }
+
+    /** The superclass closes its Vert.x on the executor of its own {@code startServer}, which this one replaces. */
+    @Override
+    protected void stopVertx() {
+        io.vertx.core.Vertx vertx = ownVertx;
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("closing Vert.x: {}", e.toString());
+            }
+            ownVertx = null;
+        }
     }
 
     private volatile HttpServer http;
