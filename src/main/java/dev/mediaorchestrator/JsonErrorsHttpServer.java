@@ -70,12 +70,16 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     protected void stopVertx() {
         io.vertx.core.Vertx vertx = ownVertx;
         if (vertx != null) {
-            try {
-                vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing Vert.x: {}", e.toString());
-            }
+            await("Vert.x", vertx.close());
             ownVertx = null;
+        }
+    }
+
+    private static void await(String what, io.vertx.core.Future<Void> closing) {
+        try {
+            closing.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing {}: {}", what, e.toString());
         }
     }
 
@@ -107,11 +111,7 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     protected void stopServer() {
         HttpServer server = http;
         if (server != null) {
-            try {
-                server.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("closing the HTTP server: {}", e.toString());
-            }
+            await("the HTTP server", server.close());
             http = null;
         }
     }
