@@ -6,6 +6,7 @@ import dev.mediaorchestrator.common.RateLimiter;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.orchestrator.Artifacts;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.Lifecycle;
@@ -32,9 +33,7 @@ import dev.mediaorchestrator.dashboard.DashboardApi;
 import dev.mediaorchestrator.dashboard.JobEvents;
 import dev.mediaorchestrator.orchestrator.JobListing;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
-import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
-import org.apache.camel.main.MainListenerSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -179,6 +178,10 @@ public final class App implements AutoCloseable {
         List<Runnable> beforeStop = new ArrayList<>();
         Metrics metrics = Metrics.prometheus(Duration.ofSeconds(config.jobTtlSeconds));
         Observability.bind(main, metrics);
+        // Camel Main configures the context here (it autowires what is bound above: route metrics, the
+        // unit of work, health); from here on the beans' pools are Camel's (named, shut down with it)
+        main.init();
+        Pools pools = Pools.of(main.getCamelContext());
         EmbeddedS3.Starting embeddedStart = null;
         Storage storage = null;
         JobStore jobs = null;
@@ -194,7 +197,7 @@ public final class App implements AutoCloseable {
                 storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
                         config.region, config.bucket);
             }
-            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), storage, hmac, clock);
+            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
             jobs.setMetrics(metrics);
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));
             ReplayStore sharedReplay = new ReplayStore(StateObjects.of(storage), clock, Duration.ofSeconds(config.jobTtlSeconds));
@@ -214,12 +217,12 @@ public final class App implements AutoCloseable {
             mirror.setMetrics(metrics);
             main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
-            Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock);
+            Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock, pools);
             jobsApi.setDispatcher(dispatcher);
-            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock);
+            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock, pools);
             lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
-                    InstanceId.resolve(config.dataDir));
+                    InstanceId.resolve(config.dataDir), pools);
             terminalCallbacks.setMetrics(metrics);
             jobs.onTerminal(job -> {
                 terminalCallbacks.deliverNow(job);
@@ -234,7 +237,7 @@ public final class App implements AutoCloseable {
             artifacts.setMetrics(metrics);
             main.bind("artifacts", artifacts);
             Observability.bindOrchestrator(main, metrics, config, storage, jobs);
-            JobListing listing = new JobListing(jobs, clock);
+            JobListing listing = new JobListing(jobs, clock, pools);
             main.bind("jobListing", listing);
             DashboardAccess access = new DashboardAccess(config);
             main.bind("dashboardAccess", access);
@@ -258,7 +261,7 @@ public final class App implements AutoCloseable {
             closeables.add(terminalCallbacks);
         }
         if (config.roles.contains("burner") || config.roles.contains("downloader")) {
-            Runners.bind(main, config, runnerConfig, hmac, signedHttp, clock, metrics, beforeStop);
+            Runners.bind(main, pools, config, runnerConfig, hmac, signedHttp, clock, metrics, beforeStop);
         }
         closeables.add(metrics);
 
@@ -267,16 +270,7 @@ public final class App implements AutoCloseable {
         http.setBindPort(config.port);
         http.setMaxBodySize(1024L * 1024L);
         VertxPlatformHttpServer httpServer = new JsonErrorsHttpServer(http);
-        main.addMainListener(new MainListenerSupport() {
-            @Override
-            public void beforeConfigure(BaseMainSupport m) {
-                try {
-                    m.getCamelContext().addService(httpServer);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        });
+        main.getCamelContext().addService(httpServer);
         EmbeddedS3 embedded = null;
         try {
             main.start();

@@ -9,12 +9,12 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.reflect.Field;
 import java.util.Map;
 
 /**
@@ -27,11 +27,12 @@ import java.util.Map;
  * header, a conflicting or malformed {@code Content-Length}, a request line or headers over
  * Netty's limits): 400, 414 or 431, and the connection is closed, as Vert.x does by default.</li>
  * </ul>
- * Vert.x reads the decoder's handler when the server starts listening, and the superclass creates
- * and starts the server in one step, so this replaces that step ({@link #startServer()}: the same
- * server, without TLS, which this service does not configure) and sets the superclass's private
- * fields it uses later. If those fields are not there (another Camel version), the superclass
- * starts the server as usual and only the router's answers are JSON.
+ * Vert.x reads the decoder's handler and the idle timeout when the server is created and starts
+ * listening, and the superclass creates and starts its server in one step from options of its own,
+ * so this replaces that step ({@link #startServer()}, {@link #stopServer()}: the same server,
+ * without TLS, which this service does not configure) with public API only: the router Camel's
+ * routes are on is the registry's {@link VertxPlatformHttpRouter} (as the superclass mounts it at
+ * {@code /}, the default path, it is served here as the root router).
  */
 final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorsHttpServer.class);
@@ -55,26 +56,39 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     /** Seconds a connection may stay without any traffic. */
     static final int IDLE_TIMEOUT_SECONDS = 120;
 
+    /** The Vert.x this server made (none when one was found in the registry): closed with the server. */
+    private volatile io.vertx.core.Vertx ownVertx;
+
     @Override
     protected io.vertx.core.Vertx createVertxInstance() {
-        return io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(WORKER_THREADS));
+        ownVertx = io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setWorkerPoolSize(WORKER_THREADS));
+        return ownVertx;
     }
+
+    /** The superclass closes its Vert.x on the executor of its own {@code startServer}, which this one replaces. */
+    @Override
+    protected void stopVertx() {
+        io.vertx.core.Vertx vertx = ownVertx;
+        if (vertx != null) {
+            await("Vert.x", vertx.close());
+            ownVertx = null;
+        }
+    }
+
+    private static void await(String what, io.vertx.core.Future<Void> closing) {
+        try {
+            closing.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("closing {}: {}", what, e.toString());
+        }
+    }
+
+    private volatile HttpServer http;
 
     @Override
     protected void startServer() throws Exception {
-        Field router;
-        Field server;
-        Field executor;
-        try {
-            router = field("router");
-            server = field("server");
-            executor = field("executor");
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot install JSON error pages: {}", e.toString());
-            super.startServer();
-            return;
-        }
-        Router routes = (Router) router.get(this);
+        Router routes = VertxPlatformHttpRouter.lookup(getCamelContext(),
+                VertxPlatformHttpRouter.getRouterNameFromPort(configuration.getPort()));
         ROUTER_ERRORS.forEach((code, text) -> routes.errorHandler(code, ctx -> {
             if (!ctx.response().ended() && !ctx.response().headWritten()) {
                 json(ctx.response(), code, text);
@@ -85,14 +99,32 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
         routes.route().order(Integer.MAX_VALUE).failureHandler(JsonErrorsHttpServer::unhandled);
         // a connection on which nothing moves for this long is closed: a client that never finishes
         // its request (or never reads, below the 30 s stall limit of a response) holds nothing for ever
-        HttpServer http = getVertx().createHttpServer(new HttpServerOptions()
+        HttpServer server = getVertx().createHttpServer(new HttpServerOptions()
                         .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
                 .invalidRequestHandler(JsonErrorsHttpServer::invalidRequest)
                 .requestHandler(routes);
-        server.set(this, http);
-        // the superclass stops the server on this executor
-        executor.set(this, getCamelContext().getExecutorServiceManager().newSingleThreadExecutor(this, "CamelVertxStartServer"));
-        http.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
+        server.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
+        http = server;
+    }
+
+    @Override
+    protected void stopServer() {
+        HttpServer server = http;
+        if (server != null) {
+            await("the HTTP server", server.close());
+            http = null;
+        }
+    }
+
+    @Override
+    public HttpServer getServer() {
+        return http;
+    }
+
+    @Override
+    public int getPort() {
+        HttpServer server = http;
+        return server != null ? server.actualPort() : configuration.getBindPort();
     }
 
     /** Vert.x's default answer to a request the decoder refused (status, then close), with a JSON body. */
@@ -150,11 +182,5 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
 
     private static void json(HttpServerResponse response, int status, String error) {
         response.setStatusCode(status).putHeader("Content-Type", "application/json").end("{\"error\":\"" + error + "\"}");
-    }
-
-    private static Field field(String name) throws NoSuchFieldException {
-        Field f = VertxPlatformHttpServer.class.getDeclaredField(name);
-        f.setAccessible(true);
-        return f;
     }
 }

@@ -5,6 +5,7 @@ import dev.mediaorchestrator.burner.FfmpegCommand;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.downloader.DownloaderSteps;
 import dev.mediaorchestrator.downloader.ProxySettings;
 import dev.mediaorchestrator.observability.Metrics;
@@ -17,9 +18,7 @@ import dev.mediaorchestrator.runner.ToolVersions;
 import dev.mediaorchestrator.runner.Transfers;
 import dev.mediaorchestrator.runner.WorkDirSweeper;
 import org.apache.camel.Service;
-import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
-import org.apache.camel.main.MainListenerSupport;
 
 import java.time.Clock;
 import java.util.List;
@@ -39,12 +38,12 @@ public final class Runners {
     }
 
     /** Binds the runner roles; {@code beforeStop} gets what must happen before Camel stops (ending uploads in flight). */
-    public static void bind(Main main, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock, Metrics metrics,
+    public static void bind(Main main, Pools pools, Config config, RunnerConfig rc, Hmac hmac, SignedHttp signedHttp, Clock clock, Metrics metrics,
                             List<Runnable> beforeStop) {
         // what a runner killed before this start left: its tools still running, its job directories
         WorkDirSweeper.sweep(rc.workDir);
         JobProcessExecutor processes = new JobProcessExecutor();
-        RunnerCallbacks callbacks = new RunnerCallbacks(signedHttp, clock, 1000);
+        RunnerCallbacks callbacks = new RunnerCallbacks(signedHttp, clock, 1000, pools);
         Transfers transfers = new Transfers();
         callbacks.setMetrics(metrics);
         transfers.setMetrics(metrics);
@@ -74,28 +73,23 @@ public final class Runners {
             jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
             main.bind("downloaderJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
-            DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc));
+            DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc), pools);
             main.bind("downloaderSteps", steps);
-            main.addMainListener(new MainListenerSupport() {
-                @Override
-                public void beforeConfigure(BaseMainSupport m) {
-                    try {
-                        // stopped with the context, after its routes: no mihomo outlives the service
-                        m.getCamelContext().addService(new Service() {
-                            @Override
-                            public void start() {
-                            }
-
-                            @Override
-                            public void stop() {
-                                steps.stopAll();
-                            }
-                        });
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
+            try {
+                // stopped with the context, after its routes: no mihomo outlives the service
+                main.getCamelContext().addService(new Service() {
+                    @Override
+                    public void start() {
                     }
-                }
-            });
+
+                    @Override
+                    public void stop() {
+                        steps.stopAll();
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 

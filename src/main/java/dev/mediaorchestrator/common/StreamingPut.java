@@ -137,6 +137,7 @@ public final class StreamingPut {
         }
     }
 
+    // plain, not a Camel pool: a static helper of a utility used by the CLI and tests without a context
     private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "put-watchdog");

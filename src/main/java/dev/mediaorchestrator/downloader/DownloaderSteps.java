@@ -1,6 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.runner.FileTail;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
@@ -76,11 +76,15 @@ public final class DownloaderSteps {
     private final ExecutorService uploads;
 
     public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings) {
+        this(jobs, transfers, config, proxySettings, Pools.PLAIN);
+    }
+
+    public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings, Pools pools) {
         this.jobs = jobs;
         this.transfers = transfers;
         this.config = config;
         this.proxySettings = proxySettings;
-        this.uploads = Threads.daemonPool("downloader-uploads", Math.max(1, config.maxConcurrency));
+        this.uploads = pools.fixed("downloader-uploads", Math.max(1, config.maxConcurrency));
     }
 
     /** What one job carries from step to step. */

@@ -1,6 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
@@ -39,9 +39,14 @@ public final class Dispatcher implements AutoCloseable {
     private final SignedHttp http;
     private final Clock clock;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService senders = Threads.daemonPool("dispatch-retry", 4);
+    private final ExecutorService senders;
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
+        this(config, jobs, urls, http, clock, Pools.PLAIN);
+    }
+
+    public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Pools pools) {
+        this.senders = pools.fixed("dispatch-retry", 4);
         this.config = config;
         this.jobs = jobs;
         this.urls = urls;

@@ -2,7 +2,7 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -73,10 +73,15 @@ public final class JobListing implements AutoCloseable {
     private final Map<String, Summary> byId = new ConcurrentHashMap<>();
     /** Per record: its last-modified time when this process last read it, and when that was. */
     private final Map<String, long[]> readAt = new ConcurrentHashMap<>();
-    private final ExecutorService readers = Threads.daemonPool("job-listing", 4);
+    private final ExecutorService readers;
     private volatile long refreshedAt;
 
     public JobListing(JobStore jobs, Clock clock) {
+        this(jobs, clock, Pools.PLAIN);
+    }
+
+    public JobListing(JobStore jobs, Clock clock, Pools pools) {
+        this.readers = pools.fixed("job-listing", 4);
         this.jobs = jobs;
         this.clock = clock;
         jobs.onChange(this::learn);

@@ -5,7 +5,7 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,7 +65,7 @@ public final class JobStore implements AutoCloseable {
     private final LoadingCache<String, Job> cache;
     private final Map<String, Job> active = new ConcurrentHashMap<>();
     private final Map<String, Integer> queuePositions = new ConcurrentHashMap<>();
-    private final ExecutorService loaders = Threads.daemonPool("state-load", LOAD_PARALLELISM);
+    private final ExecutorService loaders;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private volatile Consumer<Job> onTerminal = job -> { };
     private final java.util.List<Consumer<Job>> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -80,6 +80,11 @@ public final class JobStore implements AutoCloseable {
     }
 
     public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock) {
+        this(ttl, objects, hmac, clock, Pools.PLAIN);
+    }
+
+    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools) {
+        this.loaders = pools.fixed("state-load", LOAD_PARALLELISM);
         this.ttl = ttl;
         this.objects = objects;
         this.codec = new StateCodec(hmac);

@@ -1,6 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
@@ -42,19 +42,26 @@ public final class Lifecycle implements AutoCloseable {
     private final Clock clock;
     private final Config config;
     private final Dispatcher dispatcher;
-    private final ExecutorService heads = Threads.daemonPool("output-check", HEAD_PARALLELISM);
+    private final ExecutorService heads;
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
     static final int PROBE_PARALLELISM = 4;
     /** Probes in a row without an answer (or with a 404) after which a job is lost. */
     static final int MAX_PROBE_MISSES = 3;
     private final RunnerProbe probe = new RunnerProbe();
-    private final ExecutorService probes = Threads.daemonPool("runner-probe", PROBE_PARALLELISM);
+    private final ExecutorService probes;
     private final Set<String> probing = ConcurrentHashMap.newKeySet();
     /** When this process last probed each job (a probe that changed nothing writes nothing). */
     private final Map<String, Long> probedAt = new ConcurrentHashMap<>();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
+        this(config, jobs, storage, replay, shared, dispatcher, clock, Pools.PLAIN);
+    }
+
+    public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock,
+                     Pools pools) {
+        this.heads = pools.fixed("output-check", HEAD_PARALLELISM);
+        this.probes = pools.fixed("runner-probe", PROBE_PARALLELISM);
         this.shared = shared;
         this.config = config;
         this.dispatcher = dispatcher;

@@ -1,6 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Threads;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
@@ -45,9 +45,14 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final String instanceId;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
-    private final ExecutorService senders = Threads.daemonPool("cf-callback", 4);
+    private final ExecutorService senders;
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId) {
+        this(config, jobs, urls, http, clock, instanceId, Pools.PLAIN);
+    }
+
+    public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId, Pools pools) {
+        this.senders = pools.fixed("cf-callback", 4);
         this.config = config;
         this.jobs = jobs;
         this.urls = urls;

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.common.SignedHttp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -40,13 +40,14 @@ public final class RunnerCallbacks {
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
 
     /** At most one sender per job at a time (its chain); threads end when idle. */
-    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "runner-callback");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService senders;
 
     public RunnerCallbacks(SignedHttp http, Clock clock, long retryBaseMs) {
+        this(http, clock, retryBaseMs, Pools.PLAIN);
+    }
+
+    public RunnerCallbacks(SignedHttp http, Clock clock, long retryBaseMs, Pools pools) {
+        this.senders = pools.cached("runner-callback");
         this.http = http;
         this.clock = clock;
         this.retryBaseMs = retryBaseMs;

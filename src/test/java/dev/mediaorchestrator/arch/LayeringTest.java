@@ -29,4 +29,12 @@ class LayeringTest {
                 .should().dependOnClassesThat().resideInAPackage("..observability..")
                 .check(CLASSES);
     }
+
+    /** Camel and Vert.x are used through their public API: no reflection into their private fields. */
+    @Test
+    void noReflectionIntoPrivateFields() {
+        noClasses().should().callMethod(java.lang.reflect.AccessibleObject.class, "setAccessible", boolean.class)
+                .orShould().callMethod(Class.class, "getDeclaredField", String.class)
+                .check(CLASSES);
+    }
 }

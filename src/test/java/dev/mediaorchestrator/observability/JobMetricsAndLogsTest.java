@@ -218,6 +218,17 @@ class JobMetricsAndLogsTest {
         assertEquals(3, metrics.value("camel_exchanges_total", "routeId", "jobs-create"));
     }
 
+    /** The callbacks' senders are Camel's named pools (ExecutorServiceManager), not plain threads. */
+    @Test
+    void backgroundWorkRunsOnCamelsNamedPools() {
+        Set<String> names = new HashSet<>();
+        Thread.getAllStackTraces().keySet().forEach(t -> names.add(t.getName()));
+        for (String pool : List.of("runner-callback", "cf-callback")) {
+            assertTrue(names.stream().anyMatch(n -> n.matches("Camel \\(.*\\) thread #\\d+ - " + pool)), pool + " not a Camel pool: " + names);
+            assertTrue(!names.contains(pool), "a plain thread named " + pool);
+        }
+    }
+
     @Test
     void everyLogLineOfAJobCarriesItsJobId() {
         for (String job : List.of(okJob, badJob)) {
@@ -237,7 +248,7 @@ class JobMetricsAndLogsTest {
             lines.forEach(e -> threads.add(e.getThreadName().replaceAll("\\d+", "#")));
             assertTrue(threads.stream().anyMatch(t -> t.contains("seda://burner-jobs")), "runner job thread: " + threads);
             assertTrue(threads.stream().anyMatch(t -> t.contains("vert.x-worker")), "request thread: " + threads);
-            assertTrue(threads.contains("cf-callback"), "callback sender: " + threads);
+            assertTrue(threads.stream().anyMatch(t -> t.endsWith(" - cf-callback")), "callback sender (a Camel pool): " + threads);
         }
         List<ILoggingEvent> ok = logs.about(okJob);
         assertLine(ok, "inputs ready (job " + okJob + ")");

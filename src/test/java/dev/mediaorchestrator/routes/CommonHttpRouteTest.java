@@ -34,8 +34,13 @@ class CommonHttpRouteTest extends RouteTestSupport {
         return new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:throw").process(e -> {
+                from("direct:throw").routeConfigurationId("http").process(e -> {
                     throw e.getMessage().getBody(RuntimeException.class);
+                });
+                // an HTTP route calling a direct: sub-route that throws (as jobs-create calls direct:dispatch)
+                from("direct:calls-sub").routeConfigurationId("http").to("direct:sub").setBody(constant("not reached"));
+                from("direct:sub").routeConfigurationId("http").process(e -> {
+                    throw new HttpError(409, "already canceled");
                 });
             }
         };
@@ -70,5 +75,13 @@ class CommonHttpRouteTest extends RouteTestSupport {
         Exchange e = thrown(new IllegalStateException("secret detail"));
         assertEquals(500, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
         assertEquals("{\"error\":\"internal error\"}", e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aSubRoutesErrorIsAnsweredAsJsonToo() {
+        Exchange e = template.request("direct:calls-sub", x -> x.getMessage().setBody("{}"));
+        assertEquals(409, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("{\"error\":\"already canceled\"}", e.getMessage().getBody(String.class));
+        assertNull(e.getException());
     }
 }

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LifecycleRoutesTest extends RouteTestSupport {
     final List<String> calls = new CopyOnWriteArrayList<>();
+    volatile boolean failPoll;
 
     /** Every bean of the file, recording the calls. */
     public final class Beans {
@@ -35,6 +36,9 @@ class LifecycleRoutesTest extends RouteTestSupport {
 
         public void pollOutputs() {
             calls.add("pollOutputs");
+            if (failPoll) {
+                throw new IllegalStateException("bucket down");
+            }
         }
 
         public void deliverDue() {
@@ -110,5 +114,19 @@ class LifecycleRoutesTest extends RouteTestSupport {
             template.sendBody("direct:" + route[0], null);
             assertEquals(List.of(route[1].split(",")), calls, route[0]);
         }
+    }
+
+    /** A timer's failure is the "background" configuration's (one log line), not an HTTP answer. */
+    @Test
+    void aTimersFailureIsLoggedNotAnsweredAsHttp() throws Exception {
+        isolate();
+        failPoll = true;
+        Exchange e = template.send("direct:completion-timer", x -> x.getMessage().setBody(null));
+        assertEquals(List.of("pollOutputs"), calls);
+        org.junit.jupiter.api.Assertions.assertNull(e.getException(), "handled: the timer ticks again");
+        org.junit.jupiter.api.Assertions.assertNull(e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE), "no HTTP status on a timer");
+        org.junit.jupiter.api.Assertions.assertNull(e.getMessage().getHeader("Content-Type"), "respond-json was not called");
+        org.junit.jupiter.api.Assertions.assertNotEquals("{\"error\":\"internal error\"}", e.getMessage().getBody(String.class));
+        assertEquals("bucket down", e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage(), "caught by an onException");
     }
 }
