@@ -56,9 +56,13 @@ public final class DashboardApi {
         this.http = http;
     }
 
-    /** {@code GET /} and {@code GET /ui}: to the dashboard. */
+    /** {@code GET /}: to the dashboard. */
     public void home(Exchange exchange) {
         HttpServerRequest request = (HttpServerRequest) exchange.getMessage().getBody();
+        String raw = request.uri();
+        if (!(raw.equals("/") || raw.startsWith("/?"))) {
+            throw new HttpError(404, "not found"); // a path Vert.x normalised to / (/jobs/.., /x/%2e%2e): not the dashboard
+        }
         request.response().setStatusCode(302).putHeader("Location", "/ui/").putHeader("Content-Length", "0").end();
     }
 

@@ -93,6 +93,10 @@ class DashboardAccessHttpTest {
             // the login page and its style are for everyone; the contract's endpoints keep their own rules
             assertEquals(200, send(app, new Call("GET", "/ui/login.html", null), Map.of()).statusCode());
             assertEquals(200, send(app, new Call("GET", "/ui/style.css", null), Map.of()).statusCode());
+            HttpResponse<String> home = send(app, new Call("GET", "/", null), Map.of());
+            assertEquals(302, home.statusCode());
+            assertEquals("/ui/", home.headers().firstValue("location").orElse(""));
+            assertEquals(404, send(app, new Call("GET", "/x/%2e%2e", null), Map.of()).statusCode(), "a path that only normalises to /");
             assertEquals(404, send(app, new Call("GET", "/jobs/job_aaaaaaaaaaaaaaaaaaaaaaaaaa", null), Map.of()).statusCode());
             assertEquals(400, send(app, new Call("GET", "/jobs/", null), Map.of()).statusCode());
         }
