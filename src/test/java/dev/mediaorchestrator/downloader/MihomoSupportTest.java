@@ -70,10 +70,19 @@ class MihomoSupportTest {
     }
 
     /** A loopback port that nothing listens on (just released). */
+    /** Sockets holding the ports of {@link #closedPort()} until the JVM ends. */
+    private static final java.util.List<java.net.Socket> HELD = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * A port nothing listens on, and nothing can while the tests run: it stays bound by a socket
+     * that never listens (a port freed after a probe could be taken by a parallel test's server,
+     * and the "closed" port then answered: this test failed so once in a full run).
+     */
     private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        java.net.Socket s = new java.net.Socket();
+        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        HELD.add(s);
+        return s.getLocalPort();
     }
 
     @Test
