@@ -63,7 +63,16 @@ public final class DashboardApi {
         if (!(raw.equals("/") || raw.startsWith("/?"))) {
             throw new HttpError(404, "not found"); // a path Vert.x normalised to / (/jobs/.., /x/%2e%2e): not the dashboard
         }
-        request.response().setStatusCode(302).putHeader("Location", "/ui/").putHeader("Content-Length", "0").end();
+        redirect(request, 302, "/ui/", null);
+    }
+
+    /** An empty answer sending the browser to {@code location}, with a cookie when one is given. */
+    private static void redirect(HttpServerRequest request, int status, String location, String setCookie) {
+        io.vertx.core.http.HttpServerResponse response = request.response().setStatusCode(status).putHeader("Location", location);
+        if (setCookie != null) {
+            response.putHeader("Set-Cookie", setCookie);
+        }
+        response.putHeader("Content-Length", "0").end();
     }
 
     /** {@code GET /ui/} and {@code GET /ui/{file}}: the page (its login form, 401, without access). */
@@ -85,7 +94,7 @@ public final class DashboardApi {
         } else if (!allowed && !LOGIN_PAGE.contains(file)) {
             throw access.denied();
         } else if (file.equals("login.html") && !access.isOpen() && access.allowed(null, request.getHeader("Cookie"))) {
-            request.response().setStatusCode(303).putHeader("Location", "/ui/").putHeader("Content-Length", "0").end();
+            redirect(request, 303, "/ui/", null);
             return;
         }
         byte[] body;
@@ -133,13 +142,11 @@ public final class DashboardApi {
         }
         boolean secure = "https".equalsIgnoreCase(request.getHeader("X-Forwarded-Proto")) || request.isSSL();
         if (access.isOpen()) {
-            request.response().setStatusCode(303).putHeader("Location", "/ui/").putHeader("Content-Length", "0").end();
+            redirect(request, 303, "/ui/", null);
         } else if (access.tokenMatches(token)) {
-            request.response().setStatusCode(303).putHeader("Location", "/ui/")
-                    .putHeader("Set-Cookie", access.loginCookie(secure)).putHeader("Content-Length", "0").end();
+            redirect(request, 303, "/ui/", access.loginCookie(secure));
         } else {
-            request.response().setStatusCode(303).putHeader("Location", "/ui/login.html?failed=1")
-                    .putHeader("Content-Length", "0").end();
+            redirect(request, 303, "/ui/login.html?failed=1", null);
         }
     }
 

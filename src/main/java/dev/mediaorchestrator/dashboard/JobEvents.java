@@ -48,7 +48,11 @@ public final class JobEvents implements AutoCloseable {
 
     private final DashboardAccess access;
     private final String epoch = Long.toString(System.currentTimeMillis(), 36);
-    private final ArrayDeque<String[]> history = new ArrayDeque<>(); // {seq, frame}
+    private final ArrayDeque<Event> history = new ArrayDeque<>();
+
+    /** One event as sent: its sequence number and its frame. */
+    private record Event(long seq, String frame) {
+    }
     private long seq;
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
 
@@ -106,7 +110,7 @@ public final class JobEvents implements AutoCloseable {
         synchronized (history) {
             seq++;
             frame = "id: " + epoch + "-" + seq + "\nevent: job\ndata: " + Json.write(data) + "\n\n";
-            history.addLast(new String[]{Long.toString(seq), frame});
+            history.addLast(new Event(seq, frame));
             while (history.size() > HISTORY) {
                 history.removeFirst();
             }
@@ -189,13 +193,13 @@ public final class JobEvents implements AutoCloseable {
         } catch (NumberFormatException e) {
             return null;
         }
-        if (after > seq || (!history.isEmpty() && after < Long.parseLong(history.peekFirst()[0]) - 1)) {
+        if (after > seq || (!history.isEmpty() && after < history.peekFirst().seq() - 1)) {
             return null;
         }
         List<String> out = new ArrayList<>();
-        for (String[] e : history) {
-            if (Long.parseLong(e[0]) > after) {
-                out.add(e[1]);
+        for (Event e : history) {
+            if (e.seq() > after) {
+                out.add(e.frame());
             }
         }
         return out;
@@ -214,7 +218,7 @@ public final class JobEvents implements AutoCloseable {
     /** The id of the last event, or null before the first. */
     String lastEventId() {
         synchronized (history) {
-            return history.isEmpty() ? null : epoch + "-" + history.peekLast()[0];
+            return history.isEmpty() ? null : epoch + "-" + history.peekLast().seq();
         }
     }
 

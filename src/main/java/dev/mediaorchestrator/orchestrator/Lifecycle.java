@@ -121,7 +121,7 @@ public final class Lifecycle implements AutoCloseable {
                 outcome.set(JobTransitions.apply(d, body, now));
                 Double pending = pendingProgress.get(jobId);
                 if (pending != null && !d.isTerminal()) {
-                    d.progress = Math.max(d.progress, Math.min(pending, 0.99));
+                    d.progress = Math.max(d.progress, pending);
                 }
                 return d.build();
             }).orElseThrow(() -> new HttpError(404, "not found"));
@@ -160,7 +160,7 @@ public final class Lifecycle implements AutoCloseable {
                 && status.equals(known.status) && phase.equals(known.phase) && known.dispatched;
     }
 
-    /** Progress reported and not yet written, per job (see {@link #progressOnly}). */
+    /** Progress reported and not yet written, per job (see {@link #progressOnly}: always below 1). */
     private final Map<String, Double> pendingProgress = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The job with the progress this process has heard and not yet written. */
@@ -170,7 +170,7 @@ public final class Lifecycle implements AutoCloseable {
             return job;
         }
         Job.Draft d = job.draft();
-        d.progress = Math.min(p, 0.99);
+        d.progress = p;
         return d.build();
     }
 
@@ -180,13 +180,12 @@ public final class Lifecycle implements AutoCloseable {
         if (p == null || clock.millis() - job.ts < PROGRESS_WRITE_MS) {
             return;
         }
-        double progress = Math.min(p, 0.99);
         jobs.transition(job.jobId, j -> {
-            if (j.isTerminal() || j.progress >= progress) {
+            if (j.isTerminal() || j.progress >= p) {
                 return j;
             }
             Job.Draft d = j.draft();
-            d.progress = progress;
+            d.progress = p;
             return d.build();
         });
         pendingProgress.remove(job.jobId, p);
