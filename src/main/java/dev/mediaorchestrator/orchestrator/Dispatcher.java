@@ -61,9 +61,6 @@ public final class Dispatcher implements AutoCloseable {
      * failure to record the attempt leaves the job to the timer; it never fails the request.
      */
     public boolean dispatch(String jobId) {
-        if (jobId == null) {
-            return false; // a replay found while recording: nothing was created
-        }
         try {
             return dispatchNow(jobId);
         } finally {

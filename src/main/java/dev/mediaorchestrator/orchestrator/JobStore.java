@@ -169,6 +169,13 @@ public final class JobStore implements AutoCloseable {
         return s != null && s.matches("job_[a-z2-7]{26}");
     }
 
+    /** {@link #create} found a job with the same id recorded already (by a copy of the same request). */
+    public static final class AlreadyRecorded extends RuntimeException {
+        public AlreadyRecorded(String jobId) {
+            super(jobId + " is recorded already", null, false, false);
+        }
+    }
+
     static HttpError unavailable(String what, RuntimeException cause) {
         LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
         return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
@@ -177,7 +184,8 @@ public final class JobStore implements AutoCloseable {
     /**
      * Records a new job: its marker in the active index first (a marker without a record is
      * removed by {@link #syncActive()}; a record without a marker would be a job nobody works on),
-     * then the record, created only if absent. A failure is a 503 and leaves no job.
+     * then the record, created only if absent. A failure is a 503 and leaves no job;
+     * {@link AlreadyRecorded} when a job with this id is already there (it is left as it is).
      */
     public Job create(Job given) {
         Job job = given;
@@ -186,15 +194,18 @@ public final class JobStore implements AutoCloseable {
             d.began(job.phase, job.createdAt);
             job = d.build();
         }
-        String etag;
+        java.util.Optional<String> created;
         try {
             objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
-            etag = objects.put(recordKey(job.jobId), codec.encode(job), null, true)
-                    .orElseThrow(() -> new IllegalStateException("job id already taken"));
+            created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
         } catch (RuntimeException e) {
             deleteQuietly(ACTIVE_PREFIX + job.jobId);
             throw unavailable("recorded", e);
         }
+        if (created.isEmpty()) {
+            throw new AlreadyRecorded(job.jobId); // its marker is the other record's too: kept
+        }
+        String etag = created.get();
         Job stored = job.withVersion(etag);
         metrics.stateWritten();
         remember(stored);

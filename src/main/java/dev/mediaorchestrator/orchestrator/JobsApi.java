@@ -26,12 +26,14 @@ import java.util.concurrent.TimeoutException;
  * response: in this process ({@link ReplayCache}, where a copy waits for its original) and in the
  * bucket ({@link ReplayStore}, shared by every replica and kept across restarts). A copy of an
  * accepted request gets the original response again and creates nothing; a copy that arrives
- * while the original is still being processed waits for it. When the original fails (400, 502),
- * its claims are released so that the client may retry.
+ * while the original is still being processed waits for it (in this process) or records the job
+ * the original named (another replica, or after a restart: see {@link #record}). When the original
+ * fails before its job is recorded (400, 502, 503), its claims are released so that the client may
+ * retry; once the job is recorded they hold the answer, whatever happens to the request after that.
  */
 public final class JobsApi {
     private static final String PENDING = "jobsPendingResponse";
-    private static final String CLAIM_KEYS = "jobsClaimKeys";
+    static final String CLAIM_KEYS = "jobsClaimKeys";
 
     private final JobStore jobs;
     private final ReplayCache replay;
@@ -127,47 +129,77 @@ public final class JobsApi {
     /**
      * Records a new queued job; sets exchange property {@code jobId}. First the request's keys are
      * claimed in the memory every replica shares (only now, once the request is valid and its inputs
-     * are in the bucket, so a refused request writes nothing): when another replica, or this one
-     * before a restart, already took the request, its answer becomes this one's (exchange property
-     * {@code replayResponse}) and nothing is created. A 503 when the store cannot be written.
+     * are in the bucket, so a refused request writes nothing), naming the job about to be recorded;
+     * once it is recorded the claims hold the answer, kept whatever happens to the request after
+     * that. When another replica, or this one before a restart, already answered the request, that
+     * answer becomes this one's (exchange property {@code replayResponse}) and nothing is created.
+     * When it took the request but has not answered, it may be slow or it may have died (kill -9)
+     * between its claim and its answer: this copy records the job that request named, unless it is
+     * there already; a job id is recorded once, so the two make one job and give one answer, and a
+     * client retrying an {@code Idempotency-Key} after a crash gets the job instead of a 503 until
+     * the key expires. A 503 when the store cannot be written.
      */
     @SuppressWarnings("unchecked")
     public Job record(JobRequest request, Exchange exchange) {
         List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
+        String jobId = JobStore.newJobId();
         if (keys != null) {
-            java.util.Optional<ReplayStore.Earlier> earlier = shared.claim(keys);
+            java.util.Optional<ReplayStore.Earlier> earlier = shared.claim(keys, jobId);
             if (earlier.isPresent()) {
-                ReplayStore.Earlier e = earlier.get().pending() ? shared.await(earlier.get().key(), AWAIT_ORIGINAL).orElse(null) : earlier.get();
-                if (e == null || e.pending()) {
-                    throw new HttpError(503, "original request still in progress, retry").withRetryAfter(2);
+                ReplayStore.Earlier e = earlier.get();
+                if (e.pending() && !JobStore.isJobId(e.jobId())) { // a claim of a version that did not name its job
+                    e = shared.await(e.key(), AWAIT_ORIGINAL).orElse(null);
+                    if (e == null || e.pending()) {
+                        throw new HttpError(503, "original request still in progress, retry").withRetryAfter(2);
+                    }
                 }
-                exchange.setProperty("replayResponse", e.response());
-                return null;
+                if (!e.pending()) {
+                    exchange.setProperty("replayResponse", e.response());
+                    return null;
+                }
+                jobId = e.jobId(); // finish what the request that took the keys started
+                List<String> all = new ArrayList<>(keys);
+                all.add(e.key());
+                keys = all;
+            } else {
+                exchange.setProperty(SHARED_KEYS, keys); // released should the job not be recorded
             }
-            exchange.setProperty(SHARED_KEYS, keys);
         }
-        Job job = new Job(JobStore.newJobId(), request.mediaId(), request.engine(), request.options(),
-                clock.millis(), UUID.randomUUID().toString());
+        Job job = new Job(jobId, request.mediaId(), request.engine(), request.options(), clock.millis(), UUID.randomUUID().toString());
         Job stored;
         if (dispatcher != null) {
             dispatcher.expectInline(job.jobId);
         }
         try {
             stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
+        } catch (JobStore.AlreadyRecorded recorded) {
+            stored = null; // the copy of this request came first: its job is this request's answer
         } catch (RuntimeException e) {
             if (dispatcher != null) {
                 dispatcher.notInline(job.jobId);
             }
             throw e;
         }
+        String answer = acceptedBody(jobId);
+        if (keys != null) {
+            shared.complete(keys, answer);
+        }
+        exchange.removeProperty(SHARED_KEYS); // answered: a later failure of this request keeps the answer
+        if (stored == null) {
+            if (dispatcher != null) {
+                dispatcher.notInline(jobId);
+            }
+            exchange.setProperty("replayResponse", answer);
+            return null;
+        }
         exchange.setProperty("jobId", stored.jobId);
         return stored;
     }
 
     /**
-     * The 202 response; also completes the request's claims so that replays get the same answer.
-     * It reports the job as it was recorded, {@code queued}: the dispatch happens before this answer,
-     * and a fast runner's first callback may already have moved the job on (to {@code preparing},
+     * The 202 response ({@code replayResponse} when the request was a copy). It reports the job as it
+     * was recorded, {@code queued}: the dispatch happens before this answer, and a fast runner's
+     * first callback may already have moved the job on (to {@code preparing},
      * {@code fetching_metadata}, even {@code failed}), which is neither of the contract's
      * {@code queued|running} and would race with the client's first poll.
      */
@@ -175,16 +207,19 @@ public final class JobsApi {
     public String accepted(Exchange exchange) {
         String jobId = exchange.getProperty("jobId", String.class);
         String replayed = exchange.getProperty("replayResponse", String.class);
-        String response = replayed != null ? replayed : Json.write(Map.of("jobId", jobId, "status", "queued"));
-        List<String> sharedKeys = exchange.getProperty(SHARED_KEYS, List.class);
-        if (sharedKeys != null && replayed == null) {
-            shared.complete(sharedKeys, response);
-        }
+        String response = replayed != null ? replayed : acceptedBody(jobId);
         CompletableFuture<String> pending = exchange.getProperty(PENDING, CompletableFuture.class);
         if (pending != null) {
             pending.complete(response);
         }
         return response;
+    }
+
+    private static String acceptedBody(String jobId) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("jobId", jobId);
+        m.put("status", "queued");
+        return Json.write(m);
     }
 
     /** Serialised documents of terminal jobs, by job id and record version: a terminal job changes only with its callback's state. */

@@ -95,7 +95,7 @@ public final class Lifecycle implements AutoCloseable {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }
         try {
-            if (shared.claim(keys).isPresent()) { // seen by another replica, or before a restart
+            if (shared.claim(keys, null).isPresent()) { // seen by another replica, or before a restart
                 return Json.write(Map.of("ok", true, "duplicate", true));
             }
         } catch (RuntimeException e) {

@@ -24,7 +24,9 @@ import java.util.Optional;
  * under {@code state/replay/short/} for as long as their {@code ts} could be accepted (600 s past +
  * 60 s future, kept {@value #SHORT_MINUTES} minutes); idempotency keys under
  * {@code state/replay/idem/} for {@code JOB_TTL_SECONDS}. The key names are SHA-256 hashes. An
- * object holds {@code {"pending":true}} while its request is processed, then the request's answer.
+ * object holds {@code {"pending":true,"jobId":…}} while its request is processed (the id of the job
+ * that request is about to record, so that a copy can finish its work should it never answer),
+ * then the request's answer.
  */
 public final class ReplayStore {
     private static final Logger LOG = LoggerFactory.getLogger(ReplayStore.class);
@@ -41,8 +43,12 @@ public final class ReplayStore {
         this.idemTtl = idemTtl;
     }
 
-    /** What a claim found: nothing (now ours), or the earlier request's answer (null while it is still pending). */
-    public record Earlier(String key, String response) {
+    /**
+     * What a claim found: the earlier request's answer, or null while it is still pending; then
+     * {@code jobId} is the job that request is recording (null for requests that record none, and
+     * in claims written before the id was kept).
+     */
+    public record Earlier(String key, String response, String jobId) {
         public boolean pending() {
             return response == null;
         }
@@ -50,12 +56,19 @@ public final class ReplayStore {
 
     /**
      * Claims every key (e.g. {@code jobs-sig:…}, {@code jobs-nonce:…}, {@code jobs-idem:…}; nulls are
-     * skipped). Returns empty when all were free and are now held; otherwise what the first taken key
-     * holds, and none of this call's claims is kept.
+     * skipped) for a request that will record job {@code jobId} (null: none). Returns empty when all
+     * were free and are now held; otherwise what the first taken key holds, and none of this call's
+     * claims is kept.
      */
-    public Optional<Earlier> claim(List<String> keys) {
+    public Optional<Earlier> claim(List<String> keys, String jobId) {
         List<String> mine = new ArrayList<>();
-        byte[] pending = Json.writeBytes(Map.of("pending", true, "at", clock.millis()));
+        Map<String, Object> claim = new java.util.LinkedHashMap<>();
+        claim.put("pending", true);
+        claim.put("at", clock.millis());
+        if (jobId != null) {
+            claim.put("jobId", jobId);
+        }
+        byte[] pending = Json.writeBytes(claim);
         for (String key : keys) {
             if (key == null || mine.contains(key)) {
                 continue;
@@ -125,7 +138,7 @@ public final class ReplayStore {
             return null;
         }
         Map<String, Object> m = Json.parseObject(v.get().data());
-        return new Earlier(key, m.get("response") instanceof String r ? r : null);
+        return new Earlier(key, m.get("response") instanceof String r ? r : null, m.get("jobId") instanceof String j ? j : null);
     }
 
     /** Retention: deletes the keys past their lifetime (by the listing's last-modified time). */

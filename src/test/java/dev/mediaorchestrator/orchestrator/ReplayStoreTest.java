@@ -40,32 +40,43 @@ class ReplayStoreTest {
     @Test
     void theFirstClaimWinsAndCopiesGetItsAnswer() {
         List<String> keys = Arrays.asList("jobs-sig:abc", null, "jobs-nonce:n1");
-        assertEquals(Optional.empty(), store.claim(keys));
-        ReplayStore.Earlier pending = store.claim(List.of("jobs-nonce:n1")).orElseThrow();
+        assertEquals(Optional.empty(), store.claim(keys, null));
+        ReplayStore.Earlier pending = store.claim(List.of("jobs-nonce:n1"), null).orElseThrow();
         assertTrue(pending.pending(), "the original is still being processed");
+        assertEquals(null, pending.jobId(), "it records no job");
         store.complete(keys, "{\"jobId\":\"job_x\"}");
-        assertEquals("{\"jobId\":\"job_x\"}", store.claim(List.of("jobs-sig:abc", "jobs-nonce:other")).orElseThrow().response());
-        assertEquals(Optional.empty(), store.claim(List.of("jobs-nonce:other")), "a failed claim keeps none of its keys");
+        assertEquals("{\"jobId\":\"job_x\"}", store.claim(List.of("jobs-sig:abc", "jobs-nonce:other"), null).orElseThrow().response());
+        assertEquals(Optional.empty(), store.claim(List.of("jobs-nonce:other"), null), "a failed claim keeps none of its keys");
     }
 
     @Test
     void aReleasedRequestMayBeRetried() {
         List<String> keys = List.of("jobs-sig:def");
-        assertEquals(Optional.empty(), store.claim(keys));
+        assertEquals(Optional.empty(), store.claim(keys, null));
         store.release(keys);
-        assertEquals(Optional.empty(), store.claim(keys));
+        assertEquals(Optional.empty(), store.claim(keys, null));
     }
 
     @Test
     void signaturesAreKeptTwelveMinutesIdempotencyKeysTheirTtl() {
-        store.claim(List.of("jobs-sig:s", "jobs-idem:k"));
+        store.claim(List.of("jobs-sig:s", "jobs-idem:k"), null);
         now.addAndGet(Duration.ofMinutes(11).toMillis());
         assertEquals(0, store.sweep(), "a ts can be accepted for 11 minutes (600 s past, 60 s future)");
         now.addAndGet(Duration.ofMinutes(2).toMillis());
         assertEquals(1, store.sweep());
-        assertEquals(Optional.empty(), store.claim(List.of("jobs-sig:s")));
-        assertTrue(store.claim(List.of("jobs-idem:k")).isPresent(), "the idempotency key lives on");
+        assertEquals(Optional.empty(), store.claim(List.of("jobs-sig:s"), null));
+        assertTrue(store.claim(List.of("jobs-idem:k"), null).isPresent(), "the idempotency key lives on");
         now.addAndGet(Duration.ofHours(24).toMillis());
         assertEquals(2, store.sweep());
+    }
+
+    @Test
+    void aPendingClaimNamesTheJobItsRequestIsRecording() {
+        assertEquals(Optional.empty(), store.claim(List.of("jobs-idem:named"), "job_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        ReplayStore.Earlier copy = store.claim(List.of("jobs-sig:copy", "jobs-idem:named"), "job_bbbbbbbbbbbbbbbbbbbbbbbbbb").orElseThrow();
+        assertTrue(copy.pending());
+        assertEquals("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", copy.jobId(), "the first request's job, not the copy's");
+        store.complete(List.of("jobs-idem:named"), "{}");
+        assertEquals(null, store.read("jobs-idem:named").jobId(), "an answered claim is its answer only");
     }
 }

@@ -287,6 +287,83 @@ class KillMidWorkIT {
         }
     }
 
+    private HttpResponse<String> postJob(int port, String mediaId, String idempotencyKey) throws Exception {
+        byte[] body = Json.writeBytes(Map.of("mediaId", mediaId, "engine", "media-downloader", "options", Map.of("url", "https://example.com/v"),
+                "ts", System.currentTimeMillis(), "nonce", java.util.UUID.randomUUID().toString()));
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs")).timeout(Duration.ofSeconds(60))
+                .header("content-type", "application/json").header("x-signature", hmac.sign(body)).header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * kill -9 while {@code POST /jobs} is being answered (the job recorded, its dispatch under way),
+     * then a restart: the client's retry with the same {@code Idempotency-Key} gets that job, at
+     * once, and no second one is made. Before: the dead request's claim stayed pending, and every
+     * retry waited 30 s for a 503 "original request still in progress" until the key expired
+     * ({@code JOB_TTL_SECONDS}): the job could be neither submitted again nor found.
+     */
+    @Test
+    void killedWhileAnsweringAPost_theRetryWithTheSameIdempotencyKeyGetsThatJob() throws Exception {
+        Path dir = TestServers.tempDir("mo-kill-post");
+        int port = TestServers.freePort();
+        int s3Port = TestServers.freePort();
+        CountDownLatch dispatched = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean hang = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.Set<String> renderedJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Process p = null;
+        try (StubHttpServer app = new StubHttpServer(); StubHttpServer runner = new StubHttpServer()) {
+            runner.on("/render", ex -> {
+                renderedJobs.add((String) Json.parseObject(runner.record(ex).body()).get("jobId"));
+                if (hang.get()) {
+                    dispatched.countDown();
+                    try {
+                        Thread.sleep(120_000); // the service is killed while it waits for this answer
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
+            });
+            Map<String, String> env = Map.of("PORT", String.valueOf(port), "ROLES", "orchestrator", "DATA_DIR", dir.resolve("data").toString(),
+                    "S3_EMBEDDED_PORT", String.valueOf(s3Port), "NEXT_BASE_URL", app.base().toString(), "CONTAINER_BASE_URL", runner.base().toString());
+            p = start(dir, env);
+            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+            Thread client = new Thread(() -> {
+                try {
+                    postJob(port, "killpost", "order-4711");
+                } catch (Exception ignored) {
+                    // the service is killed under it
+                }
+            });
+            client.setDaemon(true);
+            client.start();
+            assertTrue(dispatched.await(30, TimeUnit.SECONDS), "the dispatch reached the runner");
+            String jobId = renderedJobs.iterator().next();
+            kill9(p);
+            hang.set(false);
+            p = start(dir, env);
+            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+
+            long t0 = System.nanoTime();
+            HttpResponse<String> retry = postJob(port, "killpost", "order-4711");
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertEquals(202, retry.statusCode(), retry.body() + "; log:\n" + Files.readString(dir.resolve("out.log")));
+            assertEquals(Map.of("jobId", jobId, "status", "queued"), Json.parseObject(retry.body().getBytes()), "the job the killed request made");
+            assertTrue(seconds < 20, "answered without waiting for the dead request (" + seconds + " s)");
+            HttpResponse<String> listed = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs?mediaId=killpost")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, listed.statusCode(), listed.body());
+            List<?> jobs = (List<?>) Json.parseObject(listed.body().getBytes()).get("jobs");
+            assertEquals(1, jobs.size(), "one job for the key: " + listed.body());
+            Wait.until("the restarted service to dispatch the job again", Duration.ofSeconds(60),
+                    () -> runner.requests("/render").size() >= 2);
+            assertEquals(java.util.Set.of(jobId), renderedJobs, "only that job reached the runner");
+        } finally {
+            stop(p);
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
     private static int uploads(Storage storage) {
         try {
             return storage.client().listMultipartUploads(b -> b.bucket("vidgen-render")).uploads().size();

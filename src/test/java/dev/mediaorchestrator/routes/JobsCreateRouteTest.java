@@ -19,6 +19,7 @@ class JobsCreateRouteTest extends RouteTestSupport {
     private final List<String> calls = new CopyOnWriteArrayList<>();
     private volatile boolean badSignature;
     private volatile String replayed;
+    private volatile String recordFindsCopy;
 
     /** The doubles: each records its name; verify may refuse, admit may find a replay. */
     public final class Steps {
@@ -52,6 +53,10 @@ class JobsCreateRouteTest extends RouteTestSupport {
 
         public Object record(Object request, Exchange exchange) {
             calls.add("record");
+            if (recordFindsCopy != null) { // the shared claim was another request's: its job is the answer
+                exchange.setProperty("replayResponse", recordFindsCopy);
+                return null;
+            }
             exchange.setProperty("jobId", "job_aaaaaaaaaaaaaaaaaaaaaaaaaa");
             return request;
         }
@@ -171,5 +176,15 @@ class JobsCreateRouteTest extends RouteTestSupport {
         assertEquals(List.of("verify", "rateLimit", "admit"), calls);
         assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
         assertEquals(replayed, e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aCopyFoundWhileRecordingIsAnsweredAndNotDispatched() throws Exception {
+        isolate();
+        recordFindsCopy = "{\"jobId\":\"job_cccccccccccccccccccccccccc\",\"status\":\"queued\"}";
+        Exchange e = post();
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "record", "accepted"), calls,
+                "the request that recorded the job dispatches it");
+        assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
     }
 }
