@@ -167,17 +167,13 @@ public final class JobsApi {
         }
         Job job = new Job(jobId, request.mediaId(), request.engine(), request.options(), clock.millis(), UUID.randomUUID().toString());
         Job stored;
-        if (dispatcher != null) {
-            dispatcher.expectInline(job.jobId);
-        }
+        inline(job.jobId, true);
         try {
             stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
         } catch (JobStore.AlreadyRecorded recorded) {
             stored = null; // the copy of this request came first: its job is this request's answer
         } catch (RuntimeException e) {
-            if (dispatcher != null) {
-                dispatcher.notInline(job.jobId);
-            }
+            inline(job.jobId, false);
             throw e;
         }
         String answer = acceptedBody(jobId);
@@ -186,9 +182,7 @@ public final class JobsApi {
         }
         exchange.removeProperty(SHARED_KEYS); // answered: a later failure of this request keeps the answer
         if (stored == null) {
-            if (dispatcher != null) {
-                dispatcher.notInline(jobId);
-            }
+            inline(jobId, false);
             exchange.setProperty("replayResponse", answer);
             return null;
         }
@@ -213,6 +207,18 @@ public final class JobsApi {
             pending.complete(response);
         }
         return response;
+    }
+
+    /** Reserves the job for this request's own dispatch, or gives the reservation up (no dispatcher in some tests). */
+    private void inline(String jobId, boolean reserve) {
+        if (dispatcher == null) {
+            return;
+        }
+        if (reserve) {
+            dispatcher.expectInline(jobId);
+        } else {
+            dispatcher.notInline(jobId);
+        }
     }
 
     private static String acceptedBody(String jobId) {

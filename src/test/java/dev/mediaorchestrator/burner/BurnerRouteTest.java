@@ -126,11 +126,17 @@ class BurnerRouteTest {
         assertTrue(((Map<?, ?>) reported.get("video")).get("sha256") instanceof String, "provenance reported: " + reported);
         assertEquals(1, statuses.stream().filter("completed"::equals).count());
 
-        // (the provenance report repeats the phase and its progress)
+        // (the provenance report repeats the phase and its progress; so does the runner's report every
+        // 5 s while a tool runs without moving, which a loaded machine shows: [.., 0.2, 0.2, ..])
         List<Double> progress = callbacks.stream().filter(m -> "completed".equals(m.get("status")) || m.get("outputs") == null)
                 .map(m -> ((Number) m.get("progress")).doubleValue()).toList();
         for (int i = 1; i < progress.size(); i++) {
-            assertTrue(progress.get(i) > progress.get(i - 1), "progress strictly increases: " + progress);
+            assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
+        }
+        for (int i = 1; i < callbacks.size(); i++) {
+            boolean samePhase = java.util.Objects.equals(callbacks.get(i).get("status"), callbacks.get(i - 1).get("status"));
+            assertTrue(samePhase || ((Number) callbacks.get(i).get("progress")).doubleValue() > ((Number) callbacks.get(i - 1).get("progress")).doubleValue(),
+                    "each new phase moves progress on: " + progress);
         }
         assertEquals(0.05, progress.get(0), 1e-9);
         List<Double> running = callbacks.stream().filter(m -> "running".equals(m.get("status")))
