@@ -22,6 +22,19 @@ public final class ReplayCache {
         this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).build();
     }
 
+    /**
+     * The replay key of a signed body ({@code prefix}: {@code jobs}, {@code cb}): its {@code nonce}
+     * when it has one, else its signature. The contract remembers both; the signature covers the
+     * nonce, so a body with the same signature has the same nonce, and remembering the nonce alone
+     * refuses every replay the pair would (one bucket write per request fewer).
+     */
+    public static List<String> replayKeys(String prefix, String signature, String nonce) {
+        if (nonce != null) {
+            return List.of(prefix + "-nonce:" + nonce);
+        }
+        return signature == null ? List.of() : List.of(prefix + "-sig:" + signature);
+    }
+
     public Cache<String, Object> cache() {
         return cache;
     }

@@ -66,8 +66,7 @@ public final class JobsApi {
         String signature = exchange.getProperty("signature", String.class);
         String nonce = exchange.getProperty("nonce", String.class);
         String idemKey = exchange.getMessage().getHeader("Idempotency-Key", String.class);
-        List<String> replayKeys = Arrays.asList(signature == null ? null : "jobs-sig:" + signature,
-                nonce == null ? null : "jobs-nonce:" + nonce);
+        List<String> replayKeys = ReplayCache.replayKeys("jobs", signature, nonce);
         List<String> idemKeys = Arrays.asList(idemKey == null || idemKey.isBlank() ? null : "jobs-idem:" + idemKey.trim());
         CompletableFuture<String> mine = new CompletableFuture<>();
         Object existing = idempotency.claim(idemKeys, mine);

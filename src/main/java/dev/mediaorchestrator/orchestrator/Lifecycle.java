@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,7 +89,7 @@ public final class Lifecycle implements AutoCloseable {
         Job known = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
         String signature = exchange.getProperty("signature", String.class);
         String nonce = exchange.getProperty("nonce", String.class);
-        List<String> keys = Arrays.asList(signature == null ? null : "cb-sig:" + signature, nonce == null ? null : "cb-nonce:" + nonce);
+        List<String> keys = ReplayCache.replayKeys("cb", signature, nonce);
         if (replay.claim(keys, Boolean.TRUE) != null) {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }

@@ -107,6 +107,22 @@ class RunnerCallbacksTest {
     }
 
     @Test
+    void aCallbackWithANonceIsRememberedByItsNonceAlone() throws Exception {
+        String jobId = job("cbkeys");
+        java.util.Set<String> before = new java.util.HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
+        byte[] body = Json.writeBytes(cb(jobId, "running", "downloading", 0.2));
+        assertEquals(Map.of("ok", true, "status", "running"), json(app.postRaw("/callbacks/container", body, Map.of())));
+        java.util.Set<String> added = new java.util.HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
+        added.removeAll(before);
+        // the signature covers the nonce: one key refuses what the pair did, with one bucket write fewer
+        assertEquals(1, added.size(), "replay objects written for one callback: " + added);
+        assertEquals(Map.of("ok", true, "duplicate", true), json(app.postRaw("/callbacks/container", body, Map.of())), "the same bytes");
+        Map<String, Object> resigned = Json.parseObject(body);
+        resigned.put("ts", System.currentTimeMillis() + 1);
+        assertEquals(Map.of("ok", true, "duplicate", true), json(app.postSigned("/callbacks/container", resigned)), "its nonce, signed again");
+    }
+
+    @Test
     void progressIsWrittenThroughAtMostEveryTwoSecondsAndStatusChangesAtOnce() throws Exception {
         String jobId = job("cbstorm");
         app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.1));
