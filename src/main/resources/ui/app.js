@@ -2,7 +2,7 @@
 // (never as HTML), so nothing a job carries can run as code in this page.
 'use strict';
 
-const state = { csrf: null, rows: new Map(), cursor: null, filters: {}, open: null, openTimer: null };
+const state = { csrf: null, rows: new Map(), cursor: null, filters: {}, open: null, openTimer: null, partialTimer: null };
 const $ = (sel) => document.querySelector(sel);
 
 function el(tag, attrs, ...children) {
@@ -91,7 +91,11 @@ async function loadList(more, keep) {
   for (const job of page.jobs) upsert(job, false);
   state.cursor = page.nextCursor;
   $('#more').hidden = !state.cursor;
-  $('#empty').hidden = state.rows.size > 0;
+  $('#partial').hidden = !page.partial;
+  $('#empty').hidden = state.rows.size > 0 || !!page.partial;
+  // a process just started reads the bucket's records in the background: ask again until it is done
+  clearTimeout(state.partialTimer);
+  if (page.partial && !more) state.partialTimer = setTimeout(() => loadList(false, true), 2000);
 }
 
 // ---- live updates ----

@@ -105,29 +105,14 @@ class ClaimTakeoverTest {
         // the original's record is overtaken: just before its write, the copy (another replica) records the job
         java.util.concurrent.atomic.AtomicReference<Exchange> copy = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicReference<Job> byCopy = new java.util.concurrent.atomic.AtomicReference<>();
-        StateObjects overtaken = new StateObjects() {
-            @Override
-            public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
-                return bucket.get(key);
-            }
-
+        StateObjects overtaken = new ForwardingObjects(bucket) {
             @Override
             public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
                 if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && copy.get() == null) {
                     copy.set(post("copy3", "k3"));
                     byCopy.set(replica(store()).record(request("m3"), copy.get()));
                 }
-                return bucket.put(key, data, ifMatch, createOnly);
-            }
-
-            @Override
-            public void delete(String key) {
-                bucket.delete(key);
-            }
-
-            @Override
-            public List<dev.mediaorchestrator.storage.Storage.Listed> list(String prefix) {
-                return bucket.list(prefix);
+                return inner.put(key, data, ifMatch, createOnly);
             }
         };
         JobsApi original = replica(new JobStore(Duration.ofHours(1), overtaken, new Hmac("unit-test-secret"), Clock.systemUTC()));

@@ -148,4 +148,52 @@ class JobListingTest {
         JobStore reader = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
         assertEquals(t, reader.fresh(id(1)).orElseThrow().timeline);
     }
+
+    @Test
+    void aSlowFirstReadOfTheBucketNeitherHoldsTheAnswerNorOtherRequests() throws Exception {
+        JobStore before = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
+        String newest = null;
+        for (int i = 1; i <= 20; i++) {
+            newest = before.create(new Job(JobStore.newJobId(), "m" + i, Engine.DOWNLOADER, Map.of(), now[0] + i * 1000L, "n" + i)).jobId;
+        }
+        // a new process on the same bucket (a restart, another replica), whose record reads hang
+        // until released: R2 at 100 000 retained jobs, in effect
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        StateObjects slow = new ForwardingObjects(bucket) {
+            @Override
+            public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+                if (key.startsWith(JobStore.STATE_PREFIX)) {
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return inner.get(key);
+            }
+        };
+        JobListing listing = new JobListing(new JobStore(Duration.ofDays(1), slow, hmac, clock), clock);
+        try {
+            Map<String, Object> first = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> listing.page(null, null, null, null, null),
+                    "the first listing answers while the bucket's records are still being read (before: it waited for all of them)");
+            assertEquals(Boolean.TRUE, first.get("partial"), "and says it is partial");
+            assertEquals(List.of(), ids(first));
+            Map<String, Object> second = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> listing.page(null, "media-downloader", null, null, null), "a second request does not queue behind the first's refresh");
+            assertEquals(Boolean.TRUE, second.get("partial"));
+            gate.countDown();
+            Map<String, Object> done = null;
+            for (int attempt = 0; attempt < 100 && (done == null || done.get("partial") != null); attempt++) {
+                Thread.sleep(100);
+                done = listing.page(null, null, null, "50", null);
+            }
+            assertNull(done.get("partial"), "once read, the listing is whole");
+            assertEquals(20, ids(done).size());
+            assertEquals(newest, ids(done).get(0), "newest first");
+        } finally {
+            gate.countDown();
+            listing.close();
+        }
+    }
 }

@@ -75,9 +75,12 @@ class JobStoreTest {
     }
 
     /** In-memory objects that count the reads of job records. */
-    private static final class Counting implements StateObjects {
-        final StateObjects inner = StateObjects.inMemory();
+    private static final class Counting extends ForwardingObjects {
         final java.util.concurrent.atomic.AtomicInteger recordReads = new java.util.concurrent.atomic.AtomicInteger();
+
+        Counting() {
+            super(StateObjects.inMemory());
+        }
 
         @Override
         public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
@@ -85,21 +88,6 @@ class JobStoreTest {
                 recordReads.incrementAndGet();
             }
             return inner.get(key);
-        }
-
-        @Override
-        public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-            return inner.put(key, data, ifMatch, createOnly);
-        }
-
-        @Override
-        public void delete(String key) {
-            inner.delete(key);
-        }
-
-        @Override
-        public java.util.List<dev.mediaorchestrator.storage.Storage.Listed> list(String prefix) {
-            return inner.list(prefix);
         }
     }
 
