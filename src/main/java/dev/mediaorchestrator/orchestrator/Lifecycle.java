@@ -132,7 +132,7 @@ public final class Lifecycle implements AutoCloseable {
         }
         if (outcome.get() == JobTransitions.Outcome.FAILED) {
             LOG.info("job {} {}: {}", jobId, job.status, job.error);
-        } else if (outcome.get() == JobTransitions.Outcome.AWAITING_OUTPUTS) {
+        } else if (outcome.get() == JobTransitions.Outcome.AWAITING_OUTPUTS || allDigestsReported(job, body)) {
             job = checkOutputs(job);
         }
         return Json.write(Map.of("ok", true, "status", job.status));
@@ -195,6 +195,18 @@ public final class Lifecycle implements AutoCloseable {
      * (completed when they are, or as given when not). The completion itself is a transition on a
      * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
      */
+    /**
+     * A callback of a runner that reports provenance brought the last missing output digest: such a
+     * runner reports an output only once it is in the bucket, so the job can complete now instead
+     * of at its {@code completed} callback (which then finds it done) or the next timer tick.
+     */
+    static boolean allDigestsReported(Job job, Map<String, Object> body) {
+        if (job.isTerminal() || !job.reportsProvenance || !(body.get("outputs") instanceof Map<?, ?>)) {
+            return false;
+        }
+        return job.outputs().stream().allMatch(k -> job.provenance.getOrDefault(k.id, Map.of()).get("sha256") instanceof String);
+    }
+
     /** How long a job whose outputs are all there waits for its runner's provenance report (since the runner's last word). */
     static final long PROVENANCE_WAIT_MS = 10_000;
 

@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,47 @@ class RunnerCallbacksTest {
         dev.mediaorchestrator.orchestrator.JobStore store = app.app.camelContext().getRegistry()
                 .lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class);
         return store.fresh(jobId).orElseThrow().progress;
+    }
+
+    /** A provenance report of this project's runners: the current phase with one output's digest. */
+    private Map<String, Object> report(String jobId, String kind, byte[] bytes) throws Exception {
+        Map<String, Object> m = cb(jobId, "uploading", "uploading", 0.95);
+        m.put("provenance", true);
+        m.put("outputs", Map.of(kind, Map.of("size", bytes.length,
+                "sha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)))));
+        return m;
+    }
+
+    @Test
+    void theReportOfTheLastOutputsDigestCompletesTheJobAtOnce() throws Exception {
+        String jobId = job("cblast");
+        dev.mediaorchestrator.orchestrator.Job job = app.app.camelContext().getRegistry()
+                .lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class).fresh(jobId).orElseThrow();
+        Map<String, byte[]> outputs = new LinkedHashMap<>();
+        for (dev.mediaorchestrator.orchestrator.Engine.OutputKind kind : job.outputs()) {
+            outputs.put(kind.id, (kind.id + " of " + jobId).getBytes());
+        }
+        assertEquals(java.util.Set.of("video", "audio", "metadata"), outputs.keySet());
+        app.postSigned("/callbacks/container", cb(jobId, "uploading", "uploading", 0.9));
+        // each output goes up, then its report (the runner's order); the last report brings the last digest
+        int n = 0;
+        for (Map.Entry<String, byte[]> o : outputs.entrySet()) {
+            app.app.storage().putSmall(job.outputKey(dev.mediaorchestrator.orchestrator.Engine.OutputKind.valueOf(o.getKey().toUpperCase())),
+                    o.getValue(), "application/octet-stream", null, false);
+            Map<String, Object> answer = json(app.postSigned("/callbacks/container", report(jobId, o.getKey(), o.getValue())));
+            n++;
+            assertEquals(n < outputs.size() ? "uploading" : "completed", answer.get("status"),
+                    "answer to the report of output " + n + " of " + outputs.size()
+                            + " (before: the job waited for the runner's completed callback or the next timer tick)");
+        }
+        Map<String, Object> doc = doc(jobId);
+        assertEquals("completed", doc.get("status"));
+        assertTrue(((Map<?, ?>) ((Map<?, ?>) doc.get("outputs")).get("audio")).get("sha256") instanceof String, "with every digest: " + doc.get("outputs"));
+        Map<String, Object> late = cb(jobId, "completed", "completed", 1.0);
+        assertEquals(Map.of("ok", true, "status", "completed"), json(app.postSigned("/callbacks/container", late)), "the runner's completed callback finds it done");
+        Wait.until("the app's callback", java.time.Duration.ofSeconds(20), () -> !next.acceptedFor(jobId).isEmpty());
+        Thread.sleep(1000);
+        assertEquals(1, next.acceptedFor(jobId).size(), "one terminal callback");
     }
 
     @Test
