@@ -26,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  * response: in this process ({@link ReplayCache}, where a copy waits for its original) and in the
  * bucket ({@link ReplayStore}, shared by every replica and kept across restarts). A copy of an
  * accepted request gets the original response again and creates nothing; a copy that arrives
- * while the original is still being processed waits for it (in this process) or records the job
+ * while the original is still being processed waits for it up to {@link #AWAIT_COPY} (in this
+ * process; then a 503 with Retry-After) or records the job
  * the original named (another replica, or after a restart: see {@link #record}). When the original
  * fails before its job is recorded (400, 502, 503), its claims are released so that the client may
  * retry; once the job is recorded they hold the answer, whatever happens to the request after that.
@@ -102,19 +103,27 @@ public final class JobsApi {
         });
     }
 
+    /**
+     * How long a copy waits for its original in this process before a 503 with Retry-After. The
+     * original may take minutes (mirroring a large source from the app), and a client that retries
+     * meanwhile must not hold a worker thread per retry: JOBS_RATE_PER_MINUTE copies waiting
+     * minutes each would take every thread the API has.
+     */
+    static final java.time.Duration AWAIT_COPY = java.time.Duration.ofSeconds(10);
+
     private static String await(Object existing) {
         if (!(existing instanceof CompletableFuture<?> f)) {
             throw new IllegalStateException("unexpected replay entry");
         }
         try {
-            return (String) f.get(5, TimeUnit.MINUTES);
+            return (String) f.get(AWAIT_COPY.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpError h) {
                 throw h;
             }
             throw new HttpError(503, "original request failed, retry");
         } catch (TimeoutException e) {
-            throw new HttpError(503, "original request still in progress, retry");
+            throw new HttpError(503, "original request still in progress, retry").withRetryAfter(5);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HttpError(503, "interrupted");
