@@ -110,13 +110,30 @@ public final class JobsApi {
      * minutes each would take every thread the API has.
      */
     static final java.time.Duration AWAIT_COPY = java.time.Duration.ofSeconds(10);
+    /** How many copies may wait at once; beyond, a copy is told to retry at once (a burst must not fill the worker pool either). */
+    static final int MAX_WAITING_COPIES = 16;
+    final java.util.concurrent.Semaphore waitingCopies = new java.util.concurrent.Semaphore(MAX_WAITING_COPIES);
 
-    private static String await(Object existing) {
+    private String await(Object existing) {
         if (!(existing instanceof CompletableFuture<?> f)) {
             throw new IllegalStateException("unexpected replay entry");
         }
+        if (f.isDone()) {
+            return answerOf(f, 0);
+        }
+        if (!waitingCopies.tryAcquire()) {
+            throw new HttpError(503, "original request still in progress, retry").withRetryAfter(5);
+        }
         try {
-            return (String) f.get(AWAIT_COPY.toMillis(), TimeUnit.MILLISECONDS);
+            return answerOf(f, AWAIT_COPY.toMillis());
+        } finally {
+            waitingCopies.release();
+        }
+    }
+
+    private static String answerOf(CompletableFuture<?> f, long waitMs) {
+        try {
+            return (String) f.get(waitMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpError h) {
                 throw h;
