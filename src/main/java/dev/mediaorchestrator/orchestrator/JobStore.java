@@ -186,6 +186,11 @@ public final class JobStore implements AutoCloseable {
      * removed by {@link #syncActive()}; a record without a marker would be a job nobody works on),
      * then the record, created only if absent. A failure is a 503 and leaves no job;
      * {@link AlreadyRecorded} when a job with this id is already there (it is left as it is).
+     * A write whose answer failed may have gone in all the same (a timeout after the store took
+     * it): the record is read back, and when it is this one the job is recorded after all. On a
+     * failure the marker stays: another request with the same id (a copy, see
+     * {@link JobsApi#record}) may be between its marker and its record, and {@link #syncActive()}
+     * removes a marker whose record never came.
      */
     public Job create(Job given) {
         Job job = given;
@@ -194,23 +199,41 @@ public final class JobStore implements AutoCloseable {
             d.began(job.phase, job.createdAt);
             job = d.build();
         }
-        java.util.Optional<String> created;
+        Job stored;
         try {
             objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
-            created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
+            java.util.Optional<String> created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
+            if (created.isEmpty()) {
+                throw new AlreadyRecorded(job.jobId); // its marker is the other record's too: kept
+            }
+            stored = job.withVersion(created.get());
+        } catch (AlreadyRecorded e) {
+            throw e;
         } catch (RuntimeException e) {
-            deleteQuietly(ACTIVE_PREFIX + job.jobId);
-            throw unavailable("recorded", e);
+            stored = recordedAfterAll(job, e);
         }
-        if (created.isEmpty()) {
-            throw new AlreadyRecorded(job.jobId); // its marker is the other record's too: kept
-        }
-        String etag = created.get();
-        Job stored = job.withVersion(etag);
         metrics.stateWritten();
         remember(stored);
         metrics.jobCreated(stored);
         return stored;
+    }
+
+    /** After a failed write of {@code job}'s record: the record if it went in all the same; else a 503 (see {@link #create}). */
+    private Job recordedAfterAll(Job job, RuntimeException failure) {
+        Job written;
+        try {
+            written = read(job.jobId);
+        } catch (RuntimeException unreadable) {
+            throw unavailable("recorded", failure); // whether it went in is unknown
+        }
+        if (written == null) {
+            throw unavailable("recorded", failure);
+        }
+        if (!java.util.Objects.equals(written.dispatchNonce, job.dispatchNonce)) {
+            throw new AlreadyRecorded(job.jobId); // another request's, with the same id
+        }
+        LOG.info("job {} recorded although the store's answer failed: {}", job.jobId, failure.getClass().getSimpleName());
+        return written;
     }
 
     /** The job as last read (at most {@value #FRESH_MS} ms ago while it may change); empty if unknown. */

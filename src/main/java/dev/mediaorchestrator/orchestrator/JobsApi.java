@@ -43,7 +43,7 @@ public final class JobsApi {
     private final Clock clock;
     /** Told of each job about to be recorded, which this request then dispatches itself; null in tests without one. */
     private Dispatcher dispatcher;
-    private static final String SHARED_KEYS = "jobsSharedKeys";
+    static final String SHARED_KEYS = "jobsSharedKeys";
     /** How long a copy waits for the original request, on another replica, to be answered. */
     static final java.time.Duration AWAIT_ORIGINAL = java.time.Duration.ofSeconds(30);
 

@@ -127,4 +127,53 @@ class ClaimTakeoverTest {
         assertNull(replica(store()).record(request("m3"), later));
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(later));
     }
+
+    /** A store that takes the first write of a job record and then fails to answer it (a timeout), or fails before taking it. */
+    private StateObjects failingRecordWrite(boolean takesIt) {
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        return new ForwardingObjects(bucket) {
+            @Override
+            public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+                if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && failed.compareAndSet(false, true)) {
+                    if (takesIt) {
+                        inner.put(key, data, ifMatch, createOnly);
+                    }
+                    throw new IllegalStateException("read timed out");
+                }
+                return inner.put(key, data, ifMatch, createOnly);
+            }
+        };
+    }
+
+    @Test
+    void aRecordTheStoreTookWithoutAnsweringIsTheJobAndItsRetryGetsIt() {
+        JobStore timingOut = new JobStore(Duration.ofHours(1), failingRecordWrite(true), new Hmac("unit-test-secret"), Clock.systemUTC());
+        Exchange first = post("t1", "k5");
+        Job recorded = replica(timingOut).record(request("m5"), first);
+        assertNotNull(recorded, "recorded after all (before: a 503, its claims released and its marker deleted, "
+                + "so the record stayed, never dispatched, and the retry made a second job)");
+        Exchange retry = post("t1-retry", "k5");
+        assertNull(replica(store()).record(request("m5"), retry));
+        assertEquals(Map.of("jobId", recorded.jobId, "status", "queued"), answer(retry));
+        assertEquals(List.of(recorded.jobId), activeInTheBucket(), "one job, active");
+    }
+
+    @Test
+    void aRecordTheStoreDidNotTakeIsA503AndTheRetryMakesTheJob() {
+        JobStore failing = new JobStore(Duration.ofHours(1), failingRecordWrite(false), new Hmac("unit-test-secret"), Clock.systemUTC());
+        Exchange first = post("t2", "k6");
+        JobsApi api = replica(failing);
+        dev.mediaorchestrator.common.HttpError e = org.junit.jupiter.api.Assertions.assertThrows(dev.mediaorchestrator.common.HttpError.class,
+                () -> api.record(request("m6"), first));
+        assertEquals(503, e.getStatus());
+        // the request fails: its claims are released (JobsApi.admit's completion does it in the route)
+        @SuppressWarnings("unchecked")
+        List<String> held = first.getProperty(JobsApi.SHARED_KEYS, List.class);
+        shared.release(held);
+        assertEquals(List.of(), activeInTheBucket(), "no job (a marker without its record is not a job)");
+        Exchange retry = post("t2-retry", "k6");
+        Job recorded = replica(store()).record(request("m6"), retry);
+        assertNotNull(recorded, "the retry records the job");
+        assertEquals(List.of(recorded.jobId), activeInTheBucket());
+    }
 }
