@@ -199,23 +199,24 @@ public final class JobStore implements AutoCloseable {
             d.began(job.phase, job.createdAt);
             job = d.build();
         }
-        Job stored;
-        try {
-            objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
-            java.util.Optional<String> created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
-            if (created.isEmpty()) {
-                throw new AlreadyRecorded(job.jobId); // its marker is the other record's too: kept
-            }
-            stored = job.withVersion(created.get());
-        } catch (AlreadyRecorded e) {
-            throw e;
-        } catch (RuntimeException e) {
-            stored = recordedAfterAll(job, e);
-        }
+        Job stored = writeNew(job);
         metrics.stateWritten();
         remember(stored);
         metrics.jobCreated(stored);
         return stored;
+    }
+
+    /** The marker, then the record if absent: the job as stored (see {@link #create}). */
+    private Job writeNew(Job job) {
+        Optional<String> created;
+        try {
+            objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
+            created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
+        } catch (RuntimeException e) {
+            return recordedAfterAll(job, e);
+        }
+        // when taken, its marker is the other record's too: kept
+        return job.withVersion(created.orElseThrow(() -> new AlreadyRecorded(job.jobId)));
     }
 
     /** After a failed write of {@code job}'s record: the record if it went in all the same; else a 503 (see {@link #create}). */

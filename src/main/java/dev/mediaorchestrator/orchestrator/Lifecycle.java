@@ -191,11 +191,6 @@ public final class Lifecycle implements AutoCloseable {
     }
 
     /**
-     * Completes the job if all its outputs are in the bucket; returns the job as it is afterwards
-     * (completed when they are, or as given when not). The completion itself is a transition on a
-     * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
-     */
-    /**
      * A callback of a runner that reports provenance brought the last missing output digest: such a
      * runner reports an output only once it is in the bucket, so the job can complete now instead
      * of at its {@code completed} callback (which then finds it done) or the next timer tick.
@@ -204,12 +199,22 @@ public final class Lifecycle implements AutoCloseable {
         if (job.isTerminal() || !job.reportsProvenance || !(body.get("outputs") instanceof Map<?, ?>)) {
             return false;
         }
-        return job.outputs().stream().allMatch(k -> job.provenance.getOrDefault(k.id, Map.of()).get("sha256") instanceof String);
+        return job.outputs().stream().allMatch(k -> hasDigest(job, k.id));
+    }
+
+    /** Whether the runner reported the sha256 of the job's output {@code kind}. */
+    private static boolean hasDigest(Job job, String kind) {
+        return job.provenance.getOrDefault(kind, Map.of()).get("sha256") instanceof String;
     }
 
     /** How long a job whose outputs are all there waits for its runner's provenance report (since the runner's last word). */
     static final long PROVENANCE_WAIT_MS = 10_000;
 
+    /**
+     * Completes the job if all its outputs are in the bucket; returns the job as it is afterwards
+     * (completed when they are, or as given when not). The completion itself is a transition on a
+     * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
+     */
     public Job checkOutputs(Job job) {
         if (job.isTerminal()) {
             return job;
@@ -228,7 +233,7 @@ public final class Lifecycle implements AutoCloseable {
         // after its last upload: its job waits for that (while the runner keeps reporting), so the
         // terminal callback carries every sha256; a runner that went quiet does not hold it
         if (job.reportsProvenance && !job.runnerCompleted && clock.millis() - job.lastReportAt < PROVENANCE_WAIT_MS
-                && stored.keySet().stream().anyMatch(k -> !(job.provenance.getOrDefault(k, Map.of()).get("sha256") instanceof String))) {
+                && stored.keySet().stream().anyMatch(k -> !hasDigest(job, k))) {
             return job;
         }
         // subtitles: whichever of the languages asked for are there (a video may lack some); the

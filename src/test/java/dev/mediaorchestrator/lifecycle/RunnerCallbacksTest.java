@@ -95,16 +95,18 @@ class RunnerCallbacksTest {
                 .stream().mapToDouble(dev.mediaorchestrator.observability.PrometheusText.Sample::value).sum();
     }
 
+    /** This app's job store (the bucket's records as this replica reads them). */
+    private dev.mediaorchestrator.orchestrator.JobStore jobStore() {
+        return app.app.camelContext().getRegistry().lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class);
+    }
+
     private String storedVersion(String jobId) {
-        return app.app.camelContext().getRegistry().lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class)
-                .fresh(jobId).orElseThrow().version;
+        return jobStore().fresh(jobId).orElseThrow().version;
     }
 
     /** The job's record as another replica reads it: straight from the bucket. */
     private double storedProgress(String jobId) {
-        dev.mediaorchestrator.orchestrator.JobStore store = app.app.camelContext().getRegistry()
-                .lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class);
-        return store.fresh(jobId).orElseThrow().progress;
+        return jobStore().fresh(jobId).orElseThrow().progress;
     }
 
     /** A provenance report of this project's runners: the current phase with one output's digest. */
@@ -119,8 +121,7 @@ class RunnerCallbacksTest {
     @Test
     void theReportOfTheLastOutputsDigestCompletesTheJobAtOnce() throws Exception {
         String jobId = job("cblast");
-        dev.mediaorchestrator.orchestrator.Job job = app.app.camelContext().getRegistry()
-                .lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class).fresh(jobId).orElseThrow();
+        dev.mediaorchestrator.orchestrator.Job job = jobStore().fresh(jobId).orElseThrow();
         Map<String, byte[]> outputs = new LinkedHashMap<>();
         for (dev.mediaorchestrator.orchestrator.Engine.OutputKind kind : job.outputs()) {
             outputs.put(kind.id, (kind.id + " of " + jobId).getBytes());
@@ -172,12 +173,11 @@ class RunnerCallbacksTest {
         // store learns: the process-wide counter also counts what the timers write for the other
         // jobs of this class (a flake seen in CI: 5 writes counted in 7.7 s)
         java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        app.app.camelContext().getRegistry().lookupByNameAndType("jobStore", dev.mediaorchestrator.orchestrator.JobStore.class)
-                .onChange(j -> {
-                    if (j.jobId.equals(jobId)) {
-                        versions.add(j.version);
-                    }
-                });
+        jobStore().onChange(j -> {
+            if (j.jobId.equals(jobId)) {
+                versions.add(j.version);
+            }
+        });
         String known = storedVersion(jobId);
         versions.add(known);
         double before = versions.size();
