@@ -146,15 +146,43 @@ public final class Artifacts {
         }
     }
 
+    /** How much of a refused upload's body an HTTP/2 stream reads and discards after its answer. */
+    static final long REFUSED_DRAIN_BYTES = 8L << 20;
+
     /**
-     * A refusal of an upload whose body was not read ends the connection once the answer is on the
+     * A refusal of an upload whose body was not read ends the request once the answer is on the
      * wire: a client still sending (a runner streaming gigabytes) gets an error at once instead of
-     * blocking in its write on a connection nobody reads.
+     * blocking in its write on a connection nobody reads. On HTTP/1.x that means closing the
+     * connection.
+     * <p>On HTTP/2 (h2c) the request is one stream of a connection other requests share, and closing
+     * the connection sends GOAWAY: the other streams fail, and Java 17's client fails the refused
+     * request itself with "GOAWAY received" instead of giving it its answer. A reset of the stream
+     * alone (RST_STREAM NO_ERROR after the answer, RFC 9113 §8.1) is what curl, Go and nghttp2
+     * expect, but Java 17's client, blocked on the stream's flow-control window, never reads the
+     * answer or the reset. So the stream reads and discards the rest of the body after the answer
+     * (compliant clients stop sending when the answer arrives); past {@link #REFUSED_DRAIN_BYTES}
+     * it is reset and the connection closed, as on HTTP/1.x.
      */
     private static void closeAfterAnswer(HttpServerRequest request) {
         HttpServerResponse response = request.response();
-        response.putHeader("Connection", "close");
-        response.bodyEndHandler(v -> request.connection().close());
+        if (request.version() != HttpVersion.HTTP_2) {
+            response.putHeader("Connection", "close");
+            response.bodyEndHandler(v -> request.connection().close());
+            return;
+        }
+        response.bodyEndHandler(v -> {
+            long[] discarded = {0};
+            request.exceptionHandler(e -> { });
+            request.handler(buffer -> {
+                discarded[0] += buffer.length();
+                if (discarded[0] > REFUSED_DRAIN_BYTES) {
+                    request.handler(null);
+                    response.reset(0);
+                    request.connection().close();
+                }
+            });
+            request.resume();
+        });
     }
 
     private String receive(Exchange exchange) throws IOException {

@@ -111,6 +111,61 @@ class FallbackTransfersTest {
         assertEquals(403, asAudio.statusCode(), "a video URL does not upload audio");
     }
 
+    /**
+     * A JDK client upgrades to h2c and then sends every request to the host as a stream of one
+     * connection. A refused upload must end its own stream, not the connection: closing it (as on
+     * HTTP/1.1) sent GOAWAY, which killed the other upload in flight on it, and Java 17's client
+     * could fail the refused request itself with "GOAWAY received" instead of its 403.
+     */
+    @Test
+    void aRefusedUploadOnAnHttp2ConnectionEndsOnlyItsOwnStream() throws Exception {
+        HttpClient h2 = HttpClient.newHttpClient();
+        assertEquals(HttpClient.Version.HTTP_2, h2.send(HttpRequest.newBuilder(URI.create(app.base + "/health/live")).build(),
+                HttpResponse.BodyHandlers.discarding()).version(), "the client upgraded to h2c");
+        String jobId = (String) json(app.postSigned("/jobs", Map.of("mediaId", "fb3", "engine", "media-downloader",
+                "options", Map.of("url", "https://example.com/v"), "ts", System.currentTimeMillis()))).get("jobId");
+        long exp = System.currentTimeMillis() / 1000 + 60;
+        String metadata = app.base + "/upload/" + jobId + "?kind=metadata&exp=" + exp + "&sig=" + hmac.signUrl("PUT", "/upload/" + jobId, "metadata", exp);
+
+        // an upload that is half sent while the other request is refused
+        byte[] first = "{\"title\":\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] rest = "slow\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.concurrent.CountDownLatch halfSent = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(1);
+        HttpRequest.BodyPublisher slow = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() ->
+                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(first), new java.io.InputStream() {
+                    private java.io.InputStream tail;
+
+                    @Override
+                    public int read() throws java.io.IOException {
+                        if (tail == null) {
+                            halfSent.countDown();
+                            try {
+                                refused.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                throw new java.io.InterruptedIOException();
+                            }
+                            tail = new java.io.ByteArrayInputStream(rest);
+                        }
+                        return tail.read();
+                    }
+                })), first.length + rest.length);
+        var inFlight = h2.sendAsync(HttpRequest.newBuilder(URI.create(metadata)).PUT(slow).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(halfSent.await(10, java.util.concurrent.TimeUnit.SECONDS), "the slow upload started");
+
+        byte[] big = new byte[3_000_000];
+        HttpResponse<String> wrongKind = h2.send(HttpRequest.newBuilder(URI.create(metadata.replace("kind=metadata", "kind=video")))
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, wrongKind.statusCode(), wrongKind.body());
+        assertEquals(HttpClient.Version.HTTP_2, wrongKind.version());
+        refused.countDown();
+
+        HttpResponse<String> done = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, done.statusCode(), done.body());
+        assertEquals("{\"title\":\"slow\"}", new String(app.app.storage().get("downloads/fb3/" + jobId + "/metadata.json", null, null).readAllBytes(),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void uploadAnswersTheContractsBody() throws Exception {
         HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", "fb2", "engine", "media-downloader",
