@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -38,7 +37,8 @@ public final class Dispatcher implements AutoCloseable {
     private final TransferUrls urls;
     private final SignedHttp http;
     private final Clock clock;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** The jobs being offered to a runner now, and their engines: at most one per engine (see {@link #offerWaiting}). */
+    private final Map<String, Engine> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService senders;
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
@@ -55,9 +55,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Dispatches the job if its engine has a free slot ({@code MAX_ACTIVE_JOBS}) and no older job
-     * of that engine is waiting; otherwise it waits {@code queued} with its queue position, and the
-     * dispatch timer sends it when its turn comes. Returns true when a runner accepted it now. A
+     * Dispatches the job if its engine has a free slot ({@code MAX_ACTIVE_JOBS}), no older job of
+     * that engine is waiting and none is being offered; otherwise it waits {@code queued} with its
+     * queue position, and the dispatch timer sends it when its turn comes. Returns true when a runner accepted it now. A
      * failure to record the attempt leaves the job to the timer; it never fails the request.
      */
     public boolean dispatch(String jobId) {
@@ -98,14 +98,19 @@ public final class Dispatcher implements AutoCloseable {
                 List<Job> queue = waitingByEngine().getOrDefault(job.engine, List.of());
                 int free = capacity(job.engine) - activeCount(job.engine);
                 int position = indexOf(queue, jobId);
-                if (position < 0 || position >= free || !inFlight.add(jobId)) {
-                    return false; // not its turn (or being sent): retryDue() sends it later
+                if (position != 0 || free <= 0 || inFlight.containsValue(job.engine) || inFlight.putIfAbsent(jobId, job.engine) != null) {
+                    return false; // not its turn (or another offer of its engine is out): retryDue() sends it later
                 }
             }
+            boolean taken = false;
             try {
-                return attempt(job);
+                taken = attempt(job);
+                return taken;
             } finally {
                 inFlight.remove(jobId);
+                if (taken) {
+                    offerSoon(false); // the jobs that came in while this offer was out
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("dispatch of job {} deferred to the dispatch timer: {}", jobId, e.toString());
@@ -252,12 +257,17 @@ public final class Dispatcher implements AutoCloseable {
      * background) instead of at the next tick of the dispatch timer.
      */
     public void wake() {
+        offerSoon(true);
+    }
+
+    /** The waiting jobs are offered now, in the background, not at the dispatch timer's next tick. */
+    private void offerSoon(boolean slotFreed) {
         try {
             senders.submit(() -> {
                 try {
-                    offerWaiting(true);
+                    offerWaiting(slotFreed);
                 } catch (RuntimeException e) {
-                    LOG.debug("dispatch after a job ended: {}", e.toString());
+                    LOG.debug("dispatch of the waiting jobs: {}", e.toString());
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -300,7 +310,7 @@ public final class Dispatcher implements AutoCloseable {
     int activeCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.active()) {
-            if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.contains(j.jobId))) {
+            if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.containsKey(j.jobId))) {
                 n++;
             }
         }
@@ -311,7 +321,7 @@ public final class Dispatcher implements AutoCloseable {
     private Map<Engine, List<Job>> waitingByEngine() {
         Map<Engine, List<Job>> waiting = new EnumMap<>(Engine.class);
         for (Job j : jobs.active()) {
-            if (!j.isTerminal() && !j.dispatched && !inFlight.contains(j.jobId)) {
+            if (!j.isTerminal() && !j.dispatched && !inFlight.containsKey(j.jobId)) {
                 waiting.computeIfAbsent(j.engine, e -> new ArrayList<>()).add(j);
             }
         }
@@ -333,6 +343,12 @@ public final class Dispatcher implements AutoCloseable {
      * Per engine, in order: the queue is first in, first out. A job that waits out a backoff (its
      * runner unreachable) holds the ones behind it; with {@code slotFreed}, the head is offered now
      * even if its short busy-wait has not run out.
+     * <p>One offer per engine is out at a time, and the next goes when the runner has taken the one
+     * before. The free slots are only what this process believes (MAX_ACTIVE_JOBS before a 429
+     * taught it the runner's size; a job the runner has finished counts until its outputs are
+     * noticed), and offers sent together race: a later job could reach the runner first and take
+     * its last slot while the one ahead of it got 429 (DispatchOrderTest). An offer is answered in
+     * milliseconds, so going one at a time costs little.
      */
     synchronized void offerWaiting(boolean slotFreed) {
         long now = clock.millis();
@@ -340,6 +356,7 @@ public final class Dispatcher implements AutoCloseable {
             int free = capacity(e.getKey()) - activeCount(e.getKey());
             int position = 0;
             boolean headWaits = false;
+            boolean offering = inFlight.containsValue(e.getKey());
             for (Job job : e.getValue()) {
                 JobContext.set(job.jobId);
                 position++;
@@ -356,17 +373,22 @@ public final class Dispatcher implements AutoCloseable {
                     continue;
                 }
                 boolean due = job.nextDispatchAt <= now || (slotFreed && waitsForSlot(job));
-                if (headWaits || pos > free || !due || !inFlight.add(job.jobId)) {
+                if (headWaits || offering || pos > free || !due || inFlight.putIfAbsent(job.jobId, job.engine) != null) {
                     headWaits |= !due || pos > free; // nobody overtakes a job that waits: the queue keeps its order
                     continue;
                 }
+                offering = true;
                 senders.submit(JobContext.wrap(job.jobId, () -> {
+                    boolean taken = false;
                     try {
-                        attempt(job);
+                        taken = attempt(job);
                     } catch (RuntimeException ex) {
                         LOG.warn("dispatch of job {} failed: {}", job.jobId, ex.toString());
                     } finally {
                         inFlight.remove(job.jobId);
+                    }
+                    if (taken) {
+                        offerWaiting(false); // the next in the queue, if a slot is left
                     }
                 }));
             }
