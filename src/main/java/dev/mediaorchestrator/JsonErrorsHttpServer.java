@@ -166,7 +166,9 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
         if (response.headWritten() || response.closed() || response.ended()) {
             return;
         }
-        response.putHeader("Connection", "close");
+        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            response.putHeader("Connection", "close"); // HTTP/2 forbids the header (RFC 9113 §8.2.2): there the stream ends alone
+        }
         json(response, status, status == 400 && ctx.statusCode() < 400 ? "malformed request" : ROUTER_ERRORS.getOrDefault(status, "error"));
     }
 

@@ -171,6 +171,9 @@ public final class Artifacts {
             return;
         }
         response.bodyEndHandler(v -> {
+            if (request.isEnded()) {
+                return; // the whole body came in the meantime (Vert.x refuses a handler then)
+            }
             long[] discarded = {0};
             request.exceptionHandler(e -> { });
             request.handler(buffer -> {
