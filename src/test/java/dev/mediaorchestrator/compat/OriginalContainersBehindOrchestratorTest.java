@@ -98,7 +98,11 @@ class OriginalContainersBehindOrchestratorTest {
                 "metadata", Map.of("title", "late runner title", "quality", "720p", "source", "youtube"))));
     }
 
-    /** Silent for 4 s (4 probe intervals) while "ffmpeg runs", then uploads; never calls back. */
+    /**
+     * Silent while "ffmpeg runs": at least 4 s (4 probe intervals) and until it has been probed
+     * twice (at most 20 s: a loaded machine probes later, and a fixed 4 s then saw one probe only),
+     * then uploads; never calls back. Its first status answer takes 1.5 s, longer than the interval.
+     */
     private void quietBurner(OriginalRunnerStandIn r, Map<String, Object> p) throws Exception {
         String jobId = (String) p.get("jobId");
         r.setStatus(jobId, "running", 0.2);
@@ -106,6 +110,10 @@ class OriginalContainersBehindOrchestratorTest {
         Thread.sleep(1500);
         r.setStatus(jobId, "running", 0.6);
         Thread.sleep(2500);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(16);
+        while (r.probes(jobId) < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         r.setStatus(jobId, "uploading", 0.95);
         OriginalRunnerStandIn.put(p, "outputPutUrl", "video/mp4", video);
         r.setStatus(jobId, "completed", 1.0);
