@@ -93,7 +93,13 @@ class OriginalContainersBehindOrchestratorTest {
         OriginalRunnerStandIn.put(p, "outputAudioPutUrl", "audio/mpeg", audio);
         OriginalRunnerStandIn.put(p, "outputMetadataPutUrl", "application/json", INFO_JSON.getBytes(StandardCharsets.UTF_8));
         r.setStatus(jobId, "completed", 1.0);
+        // seconds later: after the job has completed from the bucket (at most 20 s; a fixed 3 s could
+        // come first on a loaded machine, and the runner's metadata would then rightly win)
         Thread.sleep(3000);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(17);
+        while (next.acceptedFor(jobId).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
         lateCallbacks.put(jobId, r.callback(p, Map.of("status", "completed", "phase", "completed", "progress", 1.0,
                 "metadata", Map.of("title", "late runner title", "quality", "720p", "source", "youtube"))));
     }

@@ -23,8 +23,10 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A burn whose ffmpeg outlasts PRESIGN_TTL_SECONDS (a stand-in ffmpeg that waits 4 s first, with a
- * 2 s TTL) still uploads and completes, in both transfer modes: output URLs live as long as the job may.
+ * A burn whose ffmpeg outlasts PRESIGN_TTL_SECONDS (a stand-in ffmpeg that waits 7 s first, with a
+ * 5 s TTL) still uploads and completes, in both transfer modes: output URLs live as long as the job may.
+ * (The inputs are fetched within the TTL: 2 s was too short for that on a loaded machine, as an
+ * input URL is signed when the dispatch payload is built.)
  */
 @org.junit.jupiter.api.Tag("integration")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,7 +38,7 @@ class LongJobTest {
     void start() throws Exception {
         dir = TestMedia.tempDir("mo-long-");
         Path slow = dir.resolve("slow-ffmpeg");
-        Files.writeString(slow, "#!/bin/sh\nsleep 4\nexec ffmpeg \"$@\"\n");
+        Files.writeString(slow, "#!/bin/sh\nsleep 7\nexec ffmpeg \"$@\"\n");
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
         Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 2.0, true);
         next = new AppStandIn(new Hmac(RunningApp.SECRET)).media("long1", "source", Files.readAllBytes(clip))
@@ -56,7 +58,7 @@ class LongJobTest {
         env.put("ROLES", "orchestrator,burner");
         env.put("NEXT_BASE_URL", next.base().toString());
         env.put("TRANSFER_MODE", mode);
-        env.put("PRESIGN_TTL_SECONDS", "2");
+        env.put("PRESIGN_TTL_SECONDS", "5");
         env.put("FFMPEG_BIN", dir.resolve("slow-ffmpeg").toString());
         env.put("BURNER_X264_PRESET", "ultrafast");
         env.put("RUNNER_WORK_DIR", dir.resolve("work-" + mode).toString());

@@ -60,7 +60,7 @@ class QueueOrderTest {
                 });
             });
             try (RunningApp app = RunningApp.start(Map.of("NEXT_BASE_URL", next.base().toString(), "CONTAINER_BASE_URL", runner.base().toString(),
-                    "MAX_ACTIVE_JOBS", "4"))) {
+                    "MAX_ACTIVE_JOBS", "4", "COMPLETION_POLL_INTERVAL_MS", "10000"))) {
                 List<String> submitted = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", "q", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis(),
@@ -76,7 +76,10 @@ class QueueOrderTest {
                     worstGapMs = Math.max(worstGapMs, gap);
                 }
                 System.out.println("[queue-order] 20 jobs in order; worst idle gap " + worstGapMs + " ms");
-                assertTrue(worstGapMs <= 1000, "the next job starts as soon as a slot is free; worst idle gap " + worstGapMs + " ms");
+                // a slot freed is offered at once; an offer that reaches the runner before the slot is
+                // free waits its 200 ms busy retry and the next dispatch tick. Waiting for the
+                // runner's Retry-After (10 s) or the completion poll (10 s here) would fail this.
+                assertTrue(worstGapMs <= 3000, "the next job starts as soon as a slot is free; worst idle gap " + worstGapMs + " ms");
                 assertTrue(next.accepted.stream().allMatch(m -> "completed".equals(m.get("status"))), "none failed");
             }
         } finally {

@@ -39,7 +39,16 @@ class RedispatchTest {
                 background.submit(() -> Put.put(URI.create((String) payload.get("outputPutUrl")), "video/mp4", new byte[2000]));
             }
         });
-        runner.answer("/status/", 404, "{\"error\":\"not found\"}");
+        // the first run is forgotten (404); the second is known while it uploads, so a slow upload is
+        // not taken for a second loss
+        runner.on("/status/", ex -> {
+            runner.record(ex);
+            if (renders.get() < 2) {
+                StubHttpServer.respond(ex, 404, "application/json", "{\"error\":\"not found\"}".getBytes());
+            } else {
+                StubHttpServer.respond(ex, 200, "application/json", "{\"status\":\"running\",\"progress\":0.5}".getBytes());
+            }
+        });
         return runner;
     }
 

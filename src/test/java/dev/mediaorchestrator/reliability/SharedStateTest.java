@@ -43,7 +43,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Tag("integration")
 class SharedStateTest {
     private final Path dataDir = TestServers.tempDir("mo-shared-a");
-    private final int port = TestServers.freePort();
+    /**
+     * 0 until the first start picks a free port (tried again on another when a parallel test takes
+     * it first); the restarts keep it, as the runner's URLs name it.
+     */
+    private int port;
     private final ExecutorService background = Executors.newCachedThreadPool();
     private final SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
     private AppStandIn next;
@@ -73,9 +77,17 @@ class SharedStateTest {
         TestServers.deleteRecursively(dataDir);
     }
 
+    private RunningApp startA() throws Exception {
+        RunningApp started = RunningApp.start(envA());
+        port = started.base.getPort();
+        return started;
+    }
+
     private Map<String, String> envA() {
         Map<String, String> env = new HashMap<>();
-        env.put("PORT", String.valueOf(port));
+        if (port != 0) {
+            env.put("PORT", String.valueOf(port));
+        }
         env.put("DATA_DIR", dataDir.toString());
         env.put("NEXT_BASE_URL", next.base().toString());
         env.put("CONTAINER_BASE_URL", runner.base().toString());
@@ -130,7 +142,7 @@ class SharedStateTest {
     @Test
     void createdOnACanceledThroughBThenItsOutputAppears_everyViewAndTheAppAgree() throws Exception {
         runnerAccepts();
-        a = RunningApp.start(envA());
+        a = startA();
         b = startB();
         String jobId = submitBurn(a, "split1");
         Wait.until("dispatch", Duration.ofSeconds(20), () -> !runner.requests("/render").isEmpty());
@@ -169,7 +181,7 @@ class SharedStateTest {
                 return Put.put(URI.create((String) p.get("outputPutUrl")), "video/mp4", "out".getBytes());
             });
         });
-        a = RunningApp.start(envA());
+        a = startA();
         b = startB();
         String jobId = submitBurn(a, "peer1");
         long until = System.currentTimeMillis() + 3500;
@@ -188,7 +200,7 @@ class SharedStateTest {
     @Test
     void anExactReplayOnThePeerAndAfterARestartReturnsTheOriginalJob() throws Exception {
         runnerAccepts();
-        a = RunningApp.start(envA());
+        a = startA();
         b = startB();
         next.media("rp1", "source", "v".getBytes()).media("rp1", "subtitles", "WEBVTT\n".getBytes());
         byte[] body = Json.writeBytes(Map.of("mediaId", "rp1", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis(),
@@ -211,7 +223,7 @@ class SharedStateTest {
         b.close();
         b = null;
         a.close();
-        a = RunningApp.start(envA());
+        a = startA();
         HttpResponse<String> afterRestart = a.postRaw("/jobs", body, Map.of());
         assertEquals(202, afterRestart.statusCode(), afterRestart.body());
         assertEquals(jobId, json(afterRestart).get("jobId"), "after a restart too");
@@ -221,7 +233,7 @@ class SharedStateTest {
 
     @Test
     void aTsMoreThanAMinuteInTheFutureIsRefused() throws Exception {
-        a = RunningApp.start(envA());
+        a = startA();
         HttpResponse<String> r = a.postSigned("/jobs", Map.of("mediaId", "m1", "engine", "burner-ffmpeg",
                 "ts", System.currentTimeMillis() + 120_000));
         assertEquals(401, r.statusCode(), r.body());
@@ -231,7 +243,7 @@ class SharedStateTest {
     @Test
     void aStoreThatRefusesWritesGets503AndNoJob() throws Exception {
         runnerAccepts();
-        a = RunningApp.start(envA());
+        a = startA();
         String known = submitBurn(a, "down0");
         Wait.until("dispatch", Duration.ofSeconds(20), () -> !runner.requests("/render").isEmpty());
         EmbeddedS3 s3 = a.app.embeddedS3();
@@ -261,7 +273,7 @@ class SharedStateTest {
     @Test
     void proxyCredentialsAreNotAtRestAndStillReachTheRunnerAfterARestart() throws Exception {
         runner.answer("/render", 503, "{\"error\":\"down\"}"); // the runner is down: the job waits, queued
-        a = RunningApp.start(envA());
+        a = startA();
         Map<String, Object> options = Map.of("url", "https://example.com/v",
                 "proxy", Map.of("protocol", "http", "server", "proxy.example", "port", 8080, "username", "u", "password", "hunter2-at-rest"));
         HttpResponse<String> r = a.postSigned("/jobs", Map.of("mediaId", "sec1", "engine", "media-downloader", "options", options,
@@ -273,7 +285,7 @@ class SharedStateTest {
         assertFalse(a.get("/jobs/" + jobId).body().contains("hunter2"));
         a.close();
         runnerAccepts();
-        a = RunningApp.start(envA());
+        a = startA();
         Wait.until("the dispatch after the restart", Duration.ofSeconds(30), () -> runner.requests("/render").stream()
                 .anyMatch(q -> q.bodyText().contains("hunter2-at-rest") && q.bodyText().contains(jobId)));
     }
@@ -290,7 +302,7 @@ class SharedStateTest {
             }
             StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
         });
-        a = RunningApp.start(envA());
+        a = startA();
         next.media("cx1", "source", "v".getBytes()).media("cx1", "subtitles", "WEBVTT\n".getBytes());
         var submitted = background.submit(() -> a.postSigned("/jobs", Map.of("mediaId", "cx1", "engine", "burner-ffmpeg",
                 "ts", System.currentTimeMillis())));
