@@ -42,6 +42,9 @@ class AdmissionTest {
         Map<String, AtomicInteger> rendersPerJob = new ConcurrentHashMap<>();
         AtomicInteger running = new AtomicInteger();
         AtomicInteger maxRunning = new AtomicInteger();
+        // the runner works on nothing until the queue positions are looked at: the burst may take
+        // longer than the queue takes to drain on a loaded machine
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
         try (AppStandIn next = new AppStandIn(new Hmac(RunningApp.SECRET)); StubHttpServer runner = new StubHttpServer()) {
             next.media("adm", "source", "v".getBytes()).media("adm", "subtitles", "WEBVTT\n".getBytes());
             runner.on("/render", ex -> {
@@ -50,6 +53,7 @@ class AdmissionTest {
                 maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
                 StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
                 runnerWork.submit(() -> {
+                    hold.await(60, java.util.concurrent.TimeUnit.SECONDS);
                     Thread.sleep(150);
                     running.decrementAndGet(); // done working; the upload completes the job
                     return http.send(HttpRequest.newBuilder(URI.create((String) p.get("outputPutUrl")))
@@ -93,6 +97,7 @@ class AdmissionTest {
                     sawQueuePosition |= pos instanceof Number n && n.intValue() > 0;
                 }
                 assertTrue(sawQueuePosition, "queued jobs show a queuePosition");
+                hold.countDown();
                 Set<String> acceptedSet = Set.copyOf(accepted);
                 Wait.until("every accepted job's callback", Duration.ofSeconds(120),
                         () -> next.accepted.stream().map(m -> m.get("jobId")).filter(acceptedSet::contains).distinct().count() == accepted.size());

@@ -43,7 +43,11 @@ class TwoOrchestratorsTest {
                         HttpResponse<String> r = a.postSigned("/jobs", Map.of("mediaId", "two", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
                         String jobId = (String) json(r).get("jobId");
                         assertEquals(200, b.get("/jobs/" + jobId).statusCode(), "B knows the job from the bucket");
-                        Map<String, Object> payload = Json.parseObject(runner.requests("/render").get(i).body());
+                        // either replica may send it (B's timer can claim it before A's request does)
+                        Wait.until("the job at the runner", Duration.ofSeconds(10), () -> runner.requests("/render").stream()
+                                .anyMatch(p -> jobId.equals(Json.parseObject(p.body()).get("jobId"))));
+                        Map<String, Object> payload = runner.requests("/render").stream().map(p -> Json.parseObject(p.body()))
+                                .filter(p -> jobId.equals(p.get("jobId"))).findFirst().orElseThrow();
                         // the output lands in the shared bucket; both orchestrators' timers see it
                         HttpResponse<String> up = http.send(HttpRequest.newBuilder(URI.create((String) payload.get("outputPutUrl")))
                                 .header("content-type", "video/mp4").PUT(HttpRequest.BodyPublishers.ofString("out")).build(),
