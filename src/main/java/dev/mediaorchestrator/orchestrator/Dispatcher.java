@@ -388,7 +388,7 @@ public final class Dispatcher implements AutoCloseable {
                         inFlight.remove(job.jobId);
                     }
                     if (taken) {
-                        offerWaiting(false); // the next in the queue, if a slot is left
+                        offerSoon(false); // the next in the queue, if a slot is left
                     }
                 }));
             }

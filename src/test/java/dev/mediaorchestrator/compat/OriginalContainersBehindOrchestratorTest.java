@@ -96,10 +96,7 @@ class OriginalContainersBehindOrchestratorTest {
         // seconds later: after the job has completed from the bucket (at most 20 s; a fixed 3 s could
         // come first on a loaded machine, and the runner's metadata would then rightly win)
         Thread.sleep(3000);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(17);
-        while (next.acceptedFor(jobId).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Wait.atMost(Duration.ofSeconds(17), () -> !next.acceptedFor(jobId).isEmpty());
         lateCallbacks.put(jobId, r.callback(p, Map.of("status", "completed", "phase", "completed", "progress", 1.0,
                 "metadata", Map.of("title", "late runner title", "quality", "720p", "source", "youtube"))));
     }
@@ -116,10 +113,7 @@ class OriginalContainersBehindOrchestratorTest {
         Thread.sleep(1500);
         r.setStatus(jobId, "running", 0.6);
         Thread.sleep(2500);
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(16);
-        while (r.probes(jobId) < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Wait.atMost(Duration.ofSeconds(16), () -> r.probes(jobId) >= 2);
         r.setStatus(jobId, "uploading", 0.95);
         OriginalRunnerStandIn.put(p, "outputPutUrl", "video/mp4", video);
         r.setStatus(jobId, "completed", 1.0);

@@ -118,18 +118,7 @@ class CompletionAndCallbackTest {
     }
 
     private Map<String, Object> recordedDelivery(String jobId) {
-        Wait.until("the delivery recorded in the job", Duration.ofSeconds(10), () -> {
-            try {
-                return Boolean.TRUE.equals(((Map<?, ?>) json(app.get("/jobs/" + jobId)).get("callback")).get("delivered"));
-            } catch (Exception e) {
-                return false;
-            }
-        });
-        try {
-            return json(app.get("/jobs/" + jobId));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return app.awaitDeliveryRecorded(jobId);
     }
 
     private static Map<String, Object> stringify(Map<?, ?> m) {

@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -68,10 +69,7 @@ class DispatchOrderTest {
                     queue.add(job.jobId);
                 }
                 dispatcher.offerWaiting(false);
-                long deadline = System.currentTimeMillis() + 10_000;
-                while (taken.isEmpty() && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(10);
-                }
+                Wait.atMost(Duration.ofSeconds(10), () -> !taken.isEmpty());
                 Thread.sleep(300); // any further offer of this round has arrived by now
                 assertEquals(List.of(queue.get(0)), taken, "the head of the queue took the runner's slot");
                 assertEquals(1, mostAtOnce.get(), "offers of one engine at once; offered: " + offered);
@@ -85,10 +83,7 @@ class DispatchOrderTest {
                 });
                 busy.set(false);
                 dispatcher.wake();
-                deadline = System.currentTimeMillis() + 10_000;
-                while (taken.size() < 2 && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(10);
-                }
+                Wait.atMost(Duration.ofSeconds(10), () -> taken.size() >= 2);
                 Thread.sleep(300);
                 assertEquals(queue.subList(0, 2), taken, "the second in the queue took the freed slot");
                 assertEquals(1, mostAtOnce.get(), "offers of one engine at once; offered: " + offered);

@@ -151,13 +151,6 @@ class RestartTest {
         assertEquals(1, next.acceptedFor(jobId).size());
         assertEquals(1, next.attempts.stream().filter(m -> jobId.equals(m.get("jobId"))).map(m -> m.get("nonce")).distinct().count(),
                 "the same nonce before and after the restart");
-        RunningApp restarted = app;
-        Wait.until("the delivery recorded in the job (the app's 200 comes before the record)", Duration.ofSeconds(10), () -> {
-            try {
-                return Boolean.TRUE.equals(((Map<?, ?>) json(restarted.get("/jobs/" + jobId)).get("callback")).get("delivered"));
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        app.awaitDeliveryRecorded(jobId);
     }
 }

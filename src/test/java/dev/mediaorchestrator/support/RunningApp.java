@@ -107,6 +107,25 @@ public final class RunningApp implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Waits (10 s at most) until the job's document says its callback was delivered, and returns
+     * the document: the app's 200 reaches the app before the service records the delivery.
+     */
+    public Map<String, Object> awaitDeliveryRecorded(String jobId) {
+        Wait.until("the delivery recorded in job " + jobId, Duration.ofSeconds(10), () -> {
+            try {
+                return Boolean.TRUE.equals(((Map<?, ?>) json(get("/jobs/" + jobId)).get("callback")).get("delivered"));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        try {
+            return json(get("/jobs/" + jobId));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     public HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
