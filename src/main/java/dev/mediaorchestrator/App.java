@@ -184,8 +184,9 @@ public final class App implements AutoCloseable {
         // unit of work, health); from here on the beans' pools are Camel's (named, shut down with it)
         main.init();
         // tracing (OTEL_EXPORTER_OTLP_ENDPOINT): Camel's OpenTelemetry tracer on the context, our spans
-        // around signed requests and transfers; Tracing.OFF (nothing loaded) without the variable
-        Tracing tracing = OtelTracing.start(config.tracing, serviceName(config), main);
+        // around signed requests and transfers; without the variable Tracing.OFF and no class of
+        // OpenTelemetry is even loaded (OtelTracing is not touched)
+        Tracing tracing = config.tracing.on() ? OtelTracing.start(config.tracing, serviceName(config), main) : Tracing.OFF;
         signedHttp.setTracing(tracing);
         main.bind("tracing", tracing);
         Pools pools = Pools.of(main.getCamelContext());
