@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.RateLimiter;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.SignedRequests;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.orchestrator.Artifacts;
@@ -21,6 +22,7 @@ import dev.mediaorchestrator.orchestrator.UploadJanitor;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.observability.OtelTracing;
 import dev.mediaorchestrator.runner.RunnerConfig;
 import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -181,6 +183,12 @@ public final class App implements AutoCloseable {
         // Camel Main configures the context here (it autowires what is bound above: route metrics, the
         // unit of work, health); from here on the beans' pools are Camel's (named, shut down with it)
         main.init();
+        // tracing (OTEL_EXPORTER_OTLP_ENDPOINT): Camel's OpenTelemetry tracer on the context, our spans
+        // around signed requests and transfers; without the variable Tracing.OFF and no class of
+        // OpenTelemetry is even loaded (OtelTracing is not touched)
+        Tracing tracing = config.tracing.on() ? OtelTracing.start(config.tracing, serviceName(config), main) : Tracing.OFF;
+        signedHttp.setTracing(tracing);
+        main.bind("tracing", tracing);
         Pools pools = Pools.of(main.getCamelContext());
         EmbeddedS3.Starting embeddedStart = null;
         Storage storage = null;
@@ -211,10 +219,16 @@ public final class App implements AutoCloseable {
             main.bind("jobs", jobs.cache());
             main.bind("replay", replay.cache());
             JobsApi jobsApi = new JobsApi(jobs, replay, idempotency, sharedReplay, clock);
+            jobsApi.setTracing(tracing);
+            if (tracing.on()) {
+                // every job this process reads or changes: its later work (dispatch, callbacks) joins its trace
+                jobs.onChange(j -> tracing.remember(j.jobId, j.traceparent, j.mediaId, j.engine.id));
+            }
             main.bind("jobsApi", jobsApi);
             main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
             Mirror mirror = new Mirror(config, storage);
             mirror.setMetrics(metrics);
+            mirror.setTracing(tracing);
             main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock, pools);
@@ -264,6 +278,7 @@ public final class App implements AutoCloseable {
             Runners.bind(main, pools, config, runnerConfig, hmac, signedHttp, clock, metrics, beforeStop);
         }
         closeables.add(metrics);
+        closeables.add(tracing);
 
         VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
         http.setBindHost(config.host);
@@ -335,6 +350,18 @@ public final class App implements AutoCloseable {
         } catch (Exception ignored) {
             // already failing
         }
+    }
+
+    /** The service name of this process's spans (OTEL_SERVICE_NAME overrides it): its role, or the roles it runs. */
+    static String serviceName(Config config) {
+        if (config.roles.size() == 1) {
+            return switch (config.roles.iterator().next()) {
+                case "burner" -> "burner-ffmpeg";
+                case "downloader" -> "media-downloader";
+                default -> "media-orchestrator";
+            };
+        }
+        return "media-orchestrator";
     }
 
     static String routesPattern(Config config) {

@@ -85,6 +85,8 @@ public final class Config {
     public final long runnerProbeSeconds;
     /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
     public final String logFormat;
+    /** OpenTelemetry tracing ({@code OTEL_EXPORTER_OTLP_ENDPOINT}…): off unless an endpoint is set. */
+    public final TracingConfig tracing;
     /** {@code DASHBOARD_TOKEN}: off loopback, the dashboard and {@code GET /jobs} need it (at least 16 characters); on loopback they are open. */
     public final String dashboardToken;
     /** {@code DASHBOARD_EVENTS_HEARTBEAT_SECONDS}: a comment line on each open {@code /jobs/events} stream this often (proxies keep it open). */
@@ -181,6 +183,7 @@ public final class Config {
         appReadTimeoutSeconds = Env.positiveLong(env, "APP_READ_TIMEOUT_SECONDS", 60);
         mirrorConcurrency = (int) Math.min(1000, Env.positiveLong(env, "MIRROR_CONCURRENCY", 8));
         artifactConcurrency = (int) Math.min(1000, Env.positiveLong(env, "ARTIFACT_CONCURRENCY", 32));
+        tracing = TracingConfig.fromEnv(env);
         logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");

@@ -2,6 +2,7 @@ package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.burner.BurnerSteps;
 import dev.mediaorchestrator.burner.FfmpegCommand;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
@@ -47,6 +48,9 @@ public final class Runners {
         Transfers transfers = new Transfers();
         callbacks.setMetrics(metrics);
         transfers.setMetrics(metrics);
+        // the process's tracing (App binds it; Tracing.OFF when tracing is off)
+        Tracing tracing = java.util.Objects.requireNonNullElse(main.getCamelContext().getRegistry().lookupByNameAndType("tracing", Tracing.class), Tracing.OFF);
+        transfers.setTracing(tracing);
         main.bind("runnerConfig", rc);
         main.bind("jobProcessExecutor", processes);
         main.bind("runnerSignedRequests", new SignedRequests(hmac, clock, MAX_RENDER_BODY, rc.requireSignature));
@@ -63,6 +67,7 @@ public final class Runners {
             main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
             jobs.setTools(new ToolVersions(ToolVersions.of("burner-ffmpeg", rc)));
+            jobs.setTracing(tracing);
             main.bind("burnerJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ffmpegBin, rc.ffprobeBin));
             main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
@@ -71,6 +76,7 @@ public final class Runners {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
             jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
+            jobs.setTracing(tracing);
             main.bind("downloaderJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
             DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc), pools);

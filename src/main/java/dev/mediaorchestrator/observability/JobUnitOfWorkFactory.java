@@ -1,6 +1,8 @@
 package dev.mediaorchestrator.observability;
 
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Tracing;
+import org.slf4j.MDC;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.runner.RunnerJob;
 import org.apache.camel.AsyncCallback;
@@ -77,6 +79,10 @@ public final class JobUnitOfWorkFactory implements UnitOfWorkFactory {
         @Override
         public AsyncCallback beforeProcess(Processor processor, Exchange exchange, AsyncCallback callback) {
             JobContext.set(jobIdOf(exchange));
+            String traceId = Tracing.active().currentTraceId();
+            if (traceId != null) {
+                MDC.put(Tracing.MDC_KEY, traceId);
+            }
             return super.beforeProcess(processor, exchange, callback);
         }
 
@@ -85,6 +91,7 @@ public final class JobUnitOfWorkFactory implements UnitOfWorkFactory {
             super.afterProcess(processor, exchange, callback, doneSync);
             // nothing leaks to the thread once the step is done (it may go on with another exchange)
             JobContext.clear();
+            MDC.remove(Tracing.MDC_KEY);
         }
 
         @Override

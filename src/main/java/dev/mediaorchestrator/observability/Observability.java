@@ -51,6 +51,9 @@ public final class Observability {
     public static void bindOrchestrator(Main main, Metrics metrics, Config config, Storage storage, JobStore jobs) {
         metrics.jobGauges(jobs, config.maxActiveJobs);
         metrics.outboxGauges(jobs, java.time.Clock.systemUTC());
+        if (metrics.registry() != null) {
+            QueueGauges.bind(metrics.registry(), jobs, java.time.Clock.systemUTC());
+        }
         metrics.objectSizes(key -> storage.head(key).map(Storage.ObjectInfo::size));
         main.bind("bucketHealthCheck", new BucketHealthCheck(storage, BUCKET_CHECK_TIMEOUT));
         Map<URI, List<String>> runners = new LinkedHashMap<>();

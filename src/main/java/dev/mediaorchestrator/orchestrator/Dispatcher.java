@@ -215,7 +215,7 @@ public final class Dispatcher implements AutoCloseable {
     static final long BUSY_RETRY_MS = 200;
 
     /** The dispatch error of a job that a busy runner refused: it waits for a free slot. */
-    static final String BUSY = "runner busy (429): waiting for a free slot";
+    public static final String BUSY = "runner busy (429): waiting for a free slot";
 
     /** A job a busy runner refused, not being offered now: it may be offered the moment a slot frees. */
     static boolean waitsForSlot(Job j) {

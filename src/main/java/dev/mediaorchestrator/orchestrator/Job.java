@@ -66,6 +66,8 @@ public final class Job {
     public final boolean reportsProvenance;
     /** How many times a runner has taken the job (a runner that lost it: the job is dispatched again, up to JOB_MAX_ATTEMPTS). */
     public final int runs;
+    /** The W3C trace context of the request that created the job (null: tracing off): its later work joins that trace. */
+    public final String traceparent;
     /** When each phase (or status) began: {@code [{phase, at}]}, oldest first, at most {@value #MAX_TIMELINE} (JobStore keeps it). */
     public final java.util.List<Map<String, Object>> timeline;
     /** The version (ETag) of the stored record this value is; null before it is stored. */
@@ -109,6 +111,7 @@ public final class Job {
         this.tools = d.tools == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(d.tools));
         this.reportsProvenance = d.reportsProvenance;
         this.runs = d.runs;
+        this.traceparent = d.traceparent;
         this.timeline = d.timeline == null ? java.util.List.of() : java.util.List.copyOf(d.timeline);
         this.version = d.version;
     }
@@ -277,6 +280,7 @@ public final class Job {
         m.put("tools", tools);
         m.put("reportsProvenance", reportsProvenance);
         m.put("runs", runs);
+        m.put("traceparent", traceparent);
         m.put("timeline", timeline);
         return m;
     }
@@ -317,6 +321,7 @@ public final class Job {
         }
         d.reportsProvenance = Boolean.TRUE.equals(m.get("reportsProvenance"));
         d.runs = (int) num(m.get("runs"));
+        d.traceparent = m.get("traceparent") instanceof String t ? t : null;
         if (m.get("timeline") instanceof java.util.List<?> t) {
             d.timeline = new java.util.ArrayList<>();
             for (Object e : t) {
@@ -369,6 +374,7 @@ public final class Job {
         public Map<String, String> tools;
         public boolean reportsProvenance;
         public int runs;
+        public String traceparent;
         public java.util.List<Map<String, Object>> timeline;
         String version;
 
@@ -408,6 +414,7 @@ public final class Job {
             tools = j.tools;
             reportsProvenance = j.reportsProvenance;
             runs = j.runs;
+            traceparent = j.traceparent;
             timeline = j.timeline;
             version = j.version;
         }

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
 import org.apache.camel.Exchange;
@@ -43,9 +44,15 @@ public final class JobsApi {
     private final Clock clock;
     /** Told of each job about to be recorded, which this request then dispatches itself; null in tests without one. */
     private Dispatcher dispatcher;
+    private volatile Tracing tracing = Tracing.OFF;
     static final String SHARED_KEYS = "jobsSharedKeys";
     /** How long a copy waits for the original request, on another replica, to be answered. */
     static final java.time.Duration AWAIT_ORIGINAL = java.time.Duration.ofSeconds(30);
+
+    /** The job keeps the trace context of the request that creates it (tracing on). */
+    public void setTracing(Tracing tracing) {
+        this.tracing = tracing;
+    }
 
     public void setDispatcher(Dispatcher dispatcher) {
         this.dispatcher = dispatcher;
@@ -191,6 +198,13 @@ public final class JobsApi {
             }
         }
         Job job = new Job(jobId, request.mediaId(), request.engine(), request.options(), clock.millis(), UUID.randomUUID().toString());
+        String traceparent = tracing.currentTraceparent();
+        if (traceparent != null) {
+            Job.Draft d = job.draft();
+            d.traceparent = traceparent;
+            job = d.build();
+            tracing.annotate(jobId, job.mediaId, job.engine.id);
+        }
         Job stored;
         inline(job.jobId, true);
         try {

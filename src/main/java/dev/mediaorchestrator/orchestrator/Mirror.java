@@ -2,6 +2,7 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
@@ -47,6 +48,13 @@ public final class Mirror {
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
+    private volatile Tracing tracing = Tracing.OFF;
+
+    /** Each fetch from the app a span of the job's trace (nothing until set). */
+    public void setTracing(Tracing tracing) {
+        this.tracing = tracing;
+    }
+
     public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
     }
@@ -88,7 +96,10 @@ public final class Mirror {
                     throw busy();
                 }
                 try {
-                    fetch(mediaId, kind, key);
+                    tracing.inSpan("mirror " + key, true, span -> {
+                        fetch(mediaId, kind, key);
+                        return null;
+                    });
                 } finally {
                     slots.release();
                 }

@@ -2,6 +2,7 @@ package dev.mediaorchestrator.runner;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.JobContext;
@@ -41,6 +42,7 @@ public final class RunnerJobs {
     private final RunnerConfig config;
     private final RunnerCallbacks callbacks;
     private final JobProcessExecutor processes;
+    private volatile Tracing tracing = Tracing.OFF;
     private final Clock clock;
     private final Semaphore slots;
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
@@ -67,6 +69,10 @@ public final class RunnerJobs {
     }
 
     /** Where this runner reports to (observability; nothing until set). */
+    public void setTracing(Tracing tracing) {
+        this.tracing = tracing;
+    }
+
     public void setMetrics(RunnerEvents metrics) {
         this.metrics = metrics;
     }
@@ -126,6 +132,11 @@ public final class RunnerJobs {
             return active.get(jobId);
         }
         exchange.setProperty("runnerJob", job);
+        // the job's trace: the /render request's span (its traceparent came from the dispatch); the
+        // callbacks sent later, from other threads, join it
+        String mediaId = payload.get("mediaId") instanceof String m ? m : null;
+        tracing.remember(jobId, tracing.currentTraceparent(), mediaId, engine);
+        tracing.annotate(jobId, mediaId, engine);
         return job;
     }
 
@@ -159,6 +170,7 @@ public final class RunnerJobs {
             job.progress = Math.max(job.progress, progress);
             job.updatedAt = clock.millis();
             metrics.runnerPhase(job);
+            tracing.annotate(job.jobId, null, engine);
             report(job, extra);
         }
     }
@@ -248,6 +260,7 @@ public final class RunnerJobs {
                 : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         String status = job.abortStatus != null ? job.abortStatus : "failed";
+        tracing.failed(error);
         synchronized (job) {
             job.liveProgress = null;
             job.error = error == null || error.isBlank() ? "failed" : error;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.StreamingPut;
 
@@ -28,6 +29,13 @@ public final class Transfers {
     /** How to end each upload in flight (see {@link #abortAll()}). */
     private final java.util.Set<Runnable> uploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private volatile Tracing tracing = Tracing.OFF;
+
+    /** Each download and upload a span of the job's trace (nothing until set). */
+    public void setTracing(Tracing tracing) {
+        this.tracing = tracing;
+    }
+
     /** Where these transfers report to (observability; nothing until set). */
     public void setMetrics(RunnerEvents metrics) {
         this.metrics = metrics;
@@ -35,6 +43,10 @@ public final class Transfers {
 
     /** Downloads {@code url} to {@code target}; {@code what} names the input in errors. */
     public long download(String what, String url, Path target) {
+        return tracing.inSpan("download " + what, true, span -> downloadNow(what, url, target));
+    }
+
+    private long downloadNow(String what, String url, Path target) {
         try (StreamingGet r = StreamingGet.open(uri(what, url), CONNECT_TIMEOUT, STALL_TIMEOUT); InputStream in = r.body()) {
             if (r.status() != 200) {
                 throw new RunnerFailure("download of " + what + " failed: HTTP " + r.status());
@@ -65,6 +77,10 @@ public final class Transfers {
      * (checked at each read of the file): the request is cut off, so the store keeps nothing.
      */
     public Uploaded upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
+        return tracing.inSpan("upload " + what, true, span -> uploadNow(what, file, url, contentType, stop));
+    }
+
+    private Uploaded uploadNow(String what, Path file, String url, String contentType, BooleanSupplier stop) {
         java.security.MessageDigest sha256;
         try {
             sha256 = java.security.MessageDigest.getInstance("SHA-256");

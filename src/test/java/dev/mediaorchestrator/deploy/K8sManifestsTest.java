@@ -547,6 +547,62 @@ class K8sManifestsTest {
         }
     }
 
+    /**
+     * The optional monitoring component: its PrometheusRule holds exactly the rules of
+     * deploy/monitoring/alerts.rules.yml (as rendered, what the operator gets), its PodMonitor scrapes
+     * the orchestrator and both runners on their named port under the job names the rules expect, and
+     * Prometheus' namespace may reach the runners' port.
+     */
+    @Test
+    void monitoringComponentCarriesTheRuleFileAndScrapesEveryProcess(@TempDir Path dir) throws Exception {
+        Path k8s = dir.toRealPath().relativize(K8S.toRealPath());
+        Files.writeString(dir.resolve("kustomization.yaml"), "namespace: " + NS + "\nresources:\n  - "
+                + k8s.resolve("overlays/r2") + "\ncomponents:\n  - " + k8s.resolve("components/monitoring") + "\n");
+        Map<String, JsonNode> operator = new LinkedHashMap<>();
+        StringBuilder rest = new StringBuilder();
+        try (var docs = YAML.readerFor(JsonNode.class).<JsonNode>readValues(render(dir))) {
+            while (docs.hasNext()) {
+                JsonNode doc = docs.next();
+                if (doc.path("apiVersion").asText().startsWith("monitoring.coreos.com/")) {
+                    operator.put(doc.path("kind").asText(), doc);
+                } else {
+                    rest.append("---\n").append(YAML.writeValueAsString(doc).replaceFirst("^---\\n", ""));
+                }
+            }
+        }
+        assertEquals(Set.of("PrometheusRule", "PodMonitor"), operator.keySet());
+        JsonNode ruleFile = YAML.readTree(Path.of("deploy/monitoring/alerts.rules.yml").toFile());
+        JsonNode rule = operator.get("PrometheusRule");
+        assertEquals(NS, rule.path("metadata").path("namespace").asText());
+        assertEquals(ruleFile.path("groups"), rule.path("spec").path("groups"),
+                "components/monitoring/prometheus-rule.yaml holds other rules than deploy/monitoring/alerts.rules.yml: copy the rule file's groups under spec");
+        assertEquals(ruleFile.path("groups"), YAML.readTree(K8S.resolve("components/monitoring/prometheus-rule.yaml").toFile()).path("spec").path("groups"));
+
+        Rendered r = new Rendered(parse(rest.toString()));
+        JsonNode monitor = operator.get("PodMonitor").path("spec");
+        assertEquals("app.kubernetes.io/name", monitor.path("jobLabel").asText(), "job = the pod's name label, as the rules' up{job=~…} expects");
+        LabelSelector selector = STRICT.readValue(JSON.writeValueAsString(monitor.path("selector")), LabelSelector.class);
+        String port = monitor.path("podMetricsEndpoints").get(0).path("port").asText();
+        assertEquals("/metrics", monitor.path("podMetricsEndpoints").get(0).path("path").asText());
+        List<String> jobs = new ArrayList<>();
+        for (String name : List.of(ORCHESTRATOR, "burner-ffmpeg", "media-downloader")) {
+            Map<String, String> pod = r.podLabels(name);
+            assertTrue(selects(selector, pod), "the PodMonitor scrapes " + name);
+            jobs.add(pod.get("app.kubernetes.io/name"));
+            Container c = r.get(Deployment.class, name).getSpec().getTemplate().getSpec().getContainers().get(0);
+            int number = c.getPorts().stream().filter(p -> p.getName().equals(port)).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + ": no port named " + port)).getContainerPort();
+            // Prometheus' namespace reaches that port
+            boolean allowed = ingressRules(r.of(NetworkPolicy.class), pod).stream().anyMatch(in -> in.getFrom().stream()
+                    .anyMatch(peer -> peer.getNamespaceSelector() != null && peer.getPodSelector() == null
+                            && "monitoring".equals(peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name")))
+                    && in.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == number));
+            assertTrue(allowed, name + ": Prometheus (namespace monitoring) may scrape port " + number);
+        }
+        String up = AlertRulesTest.alerts(ruleFile).get("MediaOrchTargetDown").path("expr").asText();
+        assertTrue(up.contains("job=~\"" + String.join("|", jobs) + "\""), up);
+    }
+
     /** The Prometheus name of the orchestrator's queue-depth gauge, as Metrics.java registers it. */
     private static String queuedJobsMetric() throws IOException {
         String source = Files.readString(Path.of("src/main/java/dev/mediaorchestrator/observability/Metrics.java"));
