@@ -214,6 +214,20 @@ class DeploymentCheckTest {
     }
 
     @Test
+    void aRunnerAloneChecksItsTools() {
+        Map<String, String> env = Map.of("ROLES", "burner", "JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET);
+        Report r = check(env, Clock.systemUTC());
+        assertEquals(0, r.status, r.text);
+        assertEquals(Set.of("config", "tools of burner-ffmpeg"), r.passed(), r.text);
+        assertTrue(r.text.matches("(?s).*tools of burner-ffmpeg: ffmpeg \\d\\S*, ffprobe \\d.*"), r.text);
+        Map<String, String> without = new HashMap<>(env);
+        without.put("FFMPEG_BIN", dir.resolve("no-such-ffmpeg").toString());
+        Report missing = check(without, Clock.systemUTC());
+        assertEquals(1, missing.status, missing.text);
+        assertTrue(missing.text.contains("FAIL  tools of burner-ffmpeg: missing ffmpeg"), missing.text);
+    }
+
+    @Test
     void aMalformedSettingIsExitStatus2NamingIt() {
         Report r = check(with("JOB_TTL_SECONDS", "one day"), Clock.systemUTC());
         assertEquals(2, r.status, r.text);
