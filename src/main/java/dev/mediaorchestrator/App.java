@@ -1,6 +1,8 @@
 package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.cli.Cli;
+import dev.mediaorchestrator.cli.DeploymentCheck;
+import dev.mediaorchestrator.cli.MainArguments;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.RateLimiter;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -79,20 +81,31 @@ public final class App implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && (args[0].equals("submit") || args[0].equals("status"))) {
-            System.exit(new Cli(System.getenv(), System.out).run(args));
-            return;
-        }
-        Map<String, String> env = new java.util.HashMap<>(System.getenv());
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--roles") && i + 1 < args.length) {
-                env.put("ROLES", args[++i]);
-            } else if (!args[i].equals("serve")) {
-                System.err.println("unknown argument: " + args[i] + "\nusage: java -jar media-orchestrator.jar [serve] [--roles orchestrator,burner,downloader]\n" + Cli.usage());
+        MainArguments.Parsed parsed = MainArguments.parse(args);
+        switch (parsed.command()) {
+            case HELP -> {
+                System.out.println(MainArguments.usage());
+                System.exit(0);
+                return;
+            }
+            case WRONG -> {
+                System.err.println(MainArguments.errorText(parsed));
                 System.exit(2);
                 return;
             }
+            case CLIENT -> {
+                System.exit(new Cli(System.getenv(), System.out).run(args));
+                return;
+            }
+            case CHECK -> {
+                System.exit(new DeploymentCheck(System.getenv(), System.out, Clock.systemUTC()).run());
+                return;
+            }
+            case SERVE -> {
+                // below
+            }
         }
+        Map<String, String> env = MainArguments.serveEnvironment(parsed, System.getenv());
         Config config;
         try {
             config = Config.fromEnv(env);

@@ -102,6 +102,57 @@ class JarIT {
         }
     }
 
+    /** {@code --help}, {@code -h} and {@code help} print the usage to stdout and exit 0; an unknown argument is still an error (2). */
+    @Test
+    void helpPrintsTheUsageAndAnUnknownArgumentIsAnError() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        try {
+            for (String arg : new String[]{"--help", "-h", "help"}) {
+                Path err = dir.resolve("err.txt");
+                Process p = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), arg)
+                        .directory(dir.toFile()).redirectError(err.toFile()).start();
+                String out = new String(p.getInputStream().readAllBytes());
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), arg + ": " + out + Files.readString(err));
+                assertTrue(out.startsWith("usage: java -jar media-orchestrator.jar"), arg + ": " + out);
+                for (String command : new String[]{"serve", "check", "submit", "status", "help"}) {
+                    assertTrue(out.contains("media-orchestrator.jar " + command), arg + ": the usage names " + command + ": " + out);
+                }
+                assertEquals("", Files.readString(err), arg + ": nothing on stderr");
+            }
+            Process p = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "--frobnicate")
+                    .directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), out);
+            assertTrue(out.startsWith("unknown argument: --frobnicate\nusage: "), out);
+        } finally {
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
+    /** {@code check} runs from the jar: with nothing running on its settings it reports the failures and exits 1. */
+    @Test
+    void checkReportsAndExitsWithItsStatus() throws Exception {
+        Path dir = TestServers.tempDir("mo-jar");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "check")
+                    .directory(dir.toFile()).redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("R2_") || k.startsWith("CONTAINER_BASE_URL") || k.equals("ROLES"));
+            pb.environment().put("PORT", String.valueOf(TestServers.freePort()));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), out);
+            assertTrue(out.startsWith("ok    config: the settings parse"), out);
+            assertTrue(out.contains("\nFAIL  bucket: the embedded store inside the service"), out);
+            assertTrue(out.contains("checks failed"), out);
+            assertFalse(Files.exists(dir.resolve("data")), "check writes nothing (no secret, no store): " + out);
+        } finally {
+            TestServers.deleteRecursively(dir);
+        }
+    }
+
     /** LANG=C (no LC_*): the JVM would hand ffmpeg and yt-dlp ASCII only. A runner refuses, naming LANG; the orchestrator alone runs. */
     @Test
     void underLangCARunnerRefusesToStartNamingLang() throws Exception {

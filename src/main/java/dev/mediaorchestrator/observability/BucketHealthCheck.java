@@ -13,7 +13,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Readiness: the bucket answers ({@code HEAD} on it, {@link Storage#checkBucket()}) within a few
- * seconds. Without its bucket the orchestrator can neither take jobs nor serve artifacts.
+ * seconds. Without its bucket the orchestrator can neither take jobs nor serve artifacts. When it
+ * does not, the {@code fix} detail says which setting to look at ({@link BucketAdvice}); the
+ * {@code check} command runs this same check.
  */
 public final class BucketHealthCheck extends ReadinessCheck {
     private final Storage storage;
@@ -39,8 +41,10 @@ public final class BucketHealthCheck extends ReadinessCheck {
             builder.up();
         } catch (TimeoutException e) {
             builder.down().message("the bucket did not answer within " + timeout.toSeconds() + " s");
+            builder.detail("fix", BucketAdvice.forNetwork(e, "R2_S3_ENDPOINT"));
         } catch (ExecutionException e) {
             builder.down().message("the bucket cannot be reached: " + HealthChecks.summary(e.getCause()));
+            builder.detail("fix", BucketAdvice.forClient(e.getCause(), storage.bucket()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             builder.down().message("interrupted");

@@ -79,7 +79,7 @@ public final class HealthChecks {
     }
 
     /** An exception in a few words (never a URL with its query: presigned URLs carry signatures). */
-    static String summary(Throwable e) {
+    public static String summary(Throwable e) {
         String m = e.getMessage();
         if (m != null) {
             m = m.lines().findFirst().orElse("").replaceAll("\\?\\S*", "");

@@ -56,6 +56,11 @@ public final class Observability {
         }
         metrics.objectSizes(key -> storage.head(key).map(Storage.ObjectInfo::size));
         main.bind("bucketHealthCheck", new BucketHealthCheck(storage, BUCKET_CHECK_TIMEOUT));
+        main.bind("runnersHealthCheck", new RunnersHealthCheck(runnerUrls(config), RUNNER_CHECK_TIMEOUT));
+    }
+
+    /** Each distinct configured runner base URL with the engines it serves (one runner may serve several). */
+    public static Map<URI, List<String>> runnerUrls(Config config) {
         Map<URI, List<String>> runners = new LinkedHashMap<>();
         for (Engine e : Engine.values()) {
             URI base = config.runnerBaseUrl(e.id);
@@ -63,7 +68,7 @@ public final class Observability {
                 runners.computeIfAbsent(base, b -> new ArrayList<>()).add(e.id);
             }
         }
-        main.bind("runnersHealthCheck", new RunnersHealthCheck(runners, RUNNER_CHECK_TIMEOUT));
+        return runners;
     }
 
     /** One runner role: its gauges and phase times, its readiness (work dir, {@code tools}). */

@@ -49,15 +49,31 @@ public final class RunnersHealthCheck extends ReadinessCheck {
     }
 
     private String probe(URI base) {
+        Answer a = healthz(http, base, timeout);
+        if (a.failure() != null) {
+            return "DOWN: " + HealthChecks.summary(a.failure());
+        }
+        return (a.status() / 100 == 2 ? "UP " : "DOWN: answered ") + a.status();
+    }
+
+    /**
+     * {@code GET {base}/healthz} of one runner: its status and body (our runners list their tools'
+     * versions there), or why there was no answer. Also what {@code check} asks each runner.
+     */
+    public static Answer healthz(HttpClient http, URI base, Duration timeout) {
         try {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return (r.statusCode() / 100 == 2 ? "UP " : "DOWN: answered ") + r.statusCode();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(r.statusCode(), r.body(), null);
         } catch (IOException | IllegalArgumentException e) {
-            return "DOWN: " + HealthChecks.summary(e);
+            return new Answer(0, "", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "DOWN: interrupted";
+            return new Answer(0, "", e);
         }
+    }
+
+    /** A runner's answer to {@code /healthz}; {@code failure} is set (and status 0) when there was none. */
+    public record Answer(int status, String body, Exception failure) {
     }
 }

@@ -24,13 +24,16 @@ public final class RunningApp implements AutoCloseable {
     public final App app;
     public final URI base;
     public final Path dataDir;
+    /** The whole environment the service was started with (the test defaults and the test's own). */
+    public final Map<String, String> env;
     public final Hmac hmac = new Hmac(SECRET);
     private final HttpClient http = HttpClient.newHttpClient();
 
-    private RunningApp(App app, URI base, Path dataDir) {
+    private RunningApp(App app, URI base, Path dataDir, Map<String, String> env) {
         this.app = app;
         this.base = base;
         this.dataDir = dataDir;
+        this.env = Map.copyOf(env);
     }
 
     /** Starts the service with the test defaults overridden by {@code env}. */
@@ -78,7 +81,7 @@ public final class RunningApp implements AutoCloseable {
         port = Integer.parseInt(all.get("PORT"));
         try {
             App app = App.start(Config.fromEnv(all), dev.mediaorchestrator.runner.RunnerConfig.fromEnv(all));
-            return new RunningApp(app, URI.create("http://127.0.0.1:" + port), dataDir);
+            return new RunningApp(app, URI.create("http://127.0.0.1:" + port), dataDir, all);
         } catch (Exception e) {
             TestServers.deleteRecursively(dataDir);
             throw e;
