@@ -135,8 +135,12 @@ public final class Lifecycle implements AutoCloseable {
 
     /** A job's record takes a callback that only moves its progress at most this often (status and phase changes always). */
     static final long PROGRESS_WRITE_MS = 2_000;
-    /** What a callback that only reports progress carries. */
-    private static final java.util.Set<String> PROGRESS_FIELDS = java.util.Set.of("jobId", "status", "phase", "progress", "ts", "nonce");
+    /**
+     * What a callback that only reports progress carries: this project's runners add
+     * {@code provenance} and {@code runnerUrl} to every callback, which change nothing once known.
+     */
+    private static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
+            "provenance", "runnerUrl");
 
     /**
      * A callback that says nothing new but the progress of a job whose record was written less than
@@ -146,6 +150,7 @@ public final class Lifecycle implements AutoCloseable {
      */
     static boolean progressOnly(Job known, Map<String, Object> body, String runnerUrl, long now) {
         if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS
+                || Boolean.TRUE.equals(body.get("provenance")) && !known.reportsProvenance
                 || runnerUrl != null && known.runnerUrl == null) {
             return false; // news: written at once
         }
