@@ -1,9 +1,13 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.common.Cidr;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -83,6 +87,15 @@ public final class Config {
     public final int artifactConcurrency;
     /** {@code RUNNER_PROBE_SECONDS}: a dispatched job whose runner has been silent this long is probed at its {@code /status}. */
     public final long runnerProbeSeconds;
+    /** {@code RUNNER_COMPLETED_GRACE_SECONDS}: a job whose runner said {@code completed} fails when its outputs are still missing this long after. */
+    public final long runnerCompletedGraceSeconds;
+    /**
+     * {@code RUNNER_ADDRESS_CIDRS}: the ranges a runner's own address ({@code runnerUrl}, which the
+     * runner reports) must lie in for the orchestrator to probe and cancel there (RunnerAddress).
+     */
+    public final List<Cidr> runnerAddressRanges;
+    /** The default of {@code RUNNER_ADDRESS_CIDRS}: private (RFC 1918, RFC 4193), CGNAT (pod networks use it) and loopback ranges. */
+    public static final String DEFAULT_RUNNER_ADDRESS_CIDRS = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,127.0.0.0/8,fc00::/7,::1/128";
     /** {@code LOG_FORMAT}: {@code text} or {@code json} (logback.xml reads the variable itself; checked here). */
     public final String logFormat;
     /** OpenTelemetry tracing ({@code OTEL_EXPORTER_OTLP_ENDPOINT}…): off unless an endpoint is set. */
@@ -179,6 +192,8 @@ public final class Config {
         maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
         jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
         runnerProbeSeconds = Env.positiveLong(env, "RUNNER_PROBE_SECONDS", 30);
+        runnerCompletedGraceSeconds = Env.positiveLong(env, "RUNNER_COMPLETED_GRACE_SECONDS", 60);
+        runnerAddressRanges = cidrs("RUNNER_ADDRESS_CIDRS", Env.str(env, "RUNNER_ADDRESS_CIDRS", DEFAULT_RUNNER_ADDRESS_CIDRS));
         appConnectTimeoutSeconds = Env.positiveLong(env, "APP_CONNECT_TIMEOUT_SECONDS", 5);
         appReadTimeoutSeconds = Env.positiveLong(env, "APP_READ_TIMEOUT_SECONDS", 60);
         mirrorConcurrency = (int) Math.min(1000, Env.positiveLong(env, "MIRROR_CONCURRENCY", 8));
@@ -234,6 +249,25 @@ public final class Config {
     private static URI s3Endpoint(String name, String value) {
         String v = value.contains("://") ? value : "https://" + value;
         return Env.parseUrl(name, v);
+    }
+
+    /** A comma-separated list of address ranges; {@code none} for an empty one. */
+    private static List<Cidr> cidrs(String name, String value) {
+        if (value.equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        List<Cidr> out = new ArrayList<>();
+        for (String part : value.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(Cidr.parse(part));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static Set<String> roles(String value) {

@@ -11,6 +11,7 @@ import dev.mediaorchestrator.downloader.DownloaderSteps;
 import dev.mediaorchestrator.downloader.ProxySettings;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.runner.AdvertisedUrl;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
 import dev.mediaorchestrator.runner.RunnerCallbacks;
 import dev.mediaorchestrator.runner.RunnerConfig;
@@ -64,8 +65,10 @@ public final class Runners {
         main.addInitialProperty("runner.burner.timeoutMs", String.valueOf(rc.burnerTimeoutSeconds * 1000));
         main.addInitialProperty("runner.downloader.timeoutMs", String.valueOf(rc.downloaderTimeoutSeconds * 1000));
         if (config.roles.contains("burner")) {
-            main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
+            String path = alone ? "" : "/runners/burner-ffmpeg";
+            main.addInitialProperty("runner.burner.path", path);
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
+            jobs.setAdvertisedUrl(AdvertisedUrl.of(rc.advertisedUrl, config.host, config.port, path));
             jobs.setTools(new ToolVersions(ToolVersions.of("burner-ffmpeg", rc)));
             jobs.setTracing(tracing);
             main.bind("burnerJobs", jobs);
@@ -73,8 +76,10 @@ public final class Runners {
             main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
         }
         if (config.roles.contains("downloader")) {
-            main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
+            String path = alone ? "" : "/runners/media-downloader";
+            main.addInitialProperty("runner.downloader.path", path);
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
+            jobs.setAdvertisedUrl(AdvertisedUrl.of(rc.advertisedUrl, config.host, config.port, path));
             jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
             jobs.setTracing(tracing);
             main.bind("downloaderJobs", jobs);

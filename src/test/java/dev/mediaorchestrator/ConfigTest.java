@@ -77,6 +77,10 @@ class ConfigTest {
             "R2_BUCKET_NAME|Bad_Bucket",
             "TRANSFER_MODE|sideways",
             "ROLES|orchestrator,cook",
+            "RUNNER_COMPLETED_GRACE_SECONDS|0",
+            "RUNNER_ADDRESS_CIDRS|10.0.0.0/33",
+            "RUNNER_ADDRESS_CIDRS|pods.internal/16",
+            "RUNNER_ADDRESS_CIDRS|10.0.0.0/8;172.16.0.0/12",
     })
     void malformedValuesNameTheVariable(String name, String value) {
         Map<String, String> env = new HashMap<>();

@@ -22,7 +22,7 @@ import java.util.Map;
  * the first lost job.
  */
 final class QueueGauges {
-    static final List<String> PROBE_RESULTS = List.of("alive", "failed", "completed", "lost");
+    static final List<String> PROBE_RESULTS = List.of("alive", "failed", "completed", "not_found", "lost");
 
     private QueueGauges() {
     }

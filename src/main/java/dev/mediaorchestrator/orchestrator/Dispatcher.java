@@ -40,6 +40,8 @@ public final class Dispatcher implements AutoCloseable {
     /** The jobs being offered to a runner now, and their engines: at most one per engine (see {@link #offerWaiting}). */
     private final Map<String, Engine> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService senders;
+    private final RunnerAddress runnerAddress;
+    private final RunnerStop stop;
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
         this(config, jobs, urls, http, clock, Pools.PLAIN);
@@ -47,6 +49,8 @@ public final class Dispatcher implements AutoCloseable {
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, Pools pools) {
         this.senders = pools.fixed("dispatch-retry", 4);
+        this.runnerAddress = new RunnerAddress(config);
+        this.stop = new RunnerStop(config, http, clock, senders);
         this.config = config;
         this.jobs = jobs;
         this.urls = urls;
@@ -160,7 +164,7 @@ public final class Dispatcher implements AutoCloseable {
                 SignedHttp.Response r = http.post(URI.create(runner + "/render"), payload(job),
                         Duration.ofMillis(config.dispatchTimeoutMs));
                 if (r.ok()) {
-                    accepted(job, runner);
+                    accepted(job, runner, runnerAddress.fromAnswer(job, runner, r.body()));
                     return true;
                 }
                 if (r.status() == 429) {
@@ -276,33 +280,30 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * The runner took the job: recorded on a fresh read. A job that ended while the dispatch was in
-     * flight (canceled through any replica) is stopped on that runner at once.
+     * The runner took the job: recorded on a fresh read (a run begins, unless the runner's first
+     * callback came before this answer and began it: {@link JobTransitions#taken}). A job that ended
+     * while the dispatch was in flight (canceled through any replica) is stopped on that runner at once.
      */
-    private void accepted(Job job, URI runner) {
+    private void accepted(Job job, URI runner, String runnerUrl) {
         long now = clock.millis();
         AtomicBoolean endedMeanwhile = new AtomicBoolean();
         jobs.setQueuePosition(job.jobId, 0);
         Optional<Job> after = jobs.transition(job.jobId, j -> {
             endedMeanwhile.set(j.isTerminal());
-            if (j.isTerminal() || j.dispatched) {
+            if (j.isTerminal() || (j.dispatched && (runnerUrl == null || j.runnerUrl != null))) {
                 return j;
             }
             Job.Draft d = j.draft();
-            d.dispatchClaim = null;
-            d.attempts++;
-            d.dispatched = true;
-            d.runs++;
-            d.dispatchError = null;
-            d.lastDispatchAt = now;
-            d.lastReportAt = Math.max(d.lastReportAt, now);
+            if (JobTransitions.taken(d, true, runnerUrl, now)) {
+                d.lastReportAt = Math.max(d.lastReportAt, now);
+            }
             return d.build();
         });
         if (endedMeanwhile.get()) {
             LOG.info("job {} ended while its dispatch was in flight: telling the runner to stop it", job.jobId);
-            stopOnRunner(job.jobId, job.engine);
+            stop.stop(job.jobId, job.engine, runnerUrl);
         } else if (after.isPresent()) {
-            LOG.info("start job {} ({} on {})", job.jobId, job.engine.id, runner);
+            LOG.info("start job {} ({} on {})", job.jobId, job.engine.id, runnerUrl != null ? runnerUrl : runner);
         }
     }
 
@@ -410,32 +411,16 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** Tells the job's runner to stop it ({@code POST {runner}/cancel/{jobId}}, signed); best effort, in the background. */
+    /**
+     * Tells the job's runner to stop it ({@code POST {runner}/cancel/{jobId}}, signed); best effort,
+     * in the background. At the address the runner reported for the job, so that the cancel reaches
+     * the pod that runs it; at the engine's runner URL when it reported none or that address does
+     * not answer.
+     */
     public void cancelOnRunner(Job job) {
         if (job.dispatched) {
-            stopOnRunner(job.jobId, job.engine);
+            stop.stop(job.jobId, job.engine, job.runnerUrl);
         }
-    }
-
-    private void stopOnRunner(String jobId, Engine engine) {
-        URI runner = config.runnerBaseUrl(engine.id);
-        if (runner == null) {
-            return;
-        }
-        senders.submit(JobContext.wrap(jobId, () -> {
-            try {
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("jobId", jobId);
-                body.put("ts", clock.millis());
-                body.put("nonce", java.util.UUID.randomUUID().toString());
-                SignedHttp.Response r = http.post(URI.create(runner + "/cancel/" + jobId), body, Duration.ofSeconds(10));
-                LOG.info("runner told to stop job {}: {}", jobId, r.status());
-            } catch (IOException e) {
-                LOG.warn("cannot tell the runner to stop job {}: {}", jobId, e.getClass().getSimpleName());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
     }
 
     @Override

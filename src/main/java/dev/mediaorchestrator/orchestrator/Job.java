@@ -46,6 +46,15 @@ public final class Job {
     public final String dispatchClaim;
     /** The runner said {@code completed}; the job completes once its outputs are in the bucket. */
     public final boolean runnerCompleted;
+    /** When the runner first said {@code completed} in this run (0: it has not); missing outputs fail the job a grace after it. */
+    public final long runnerCompletedAt;
+    /**
+     * Where this run's runner said it can be reached ({@code runnerUrl} of its answer or callbacks,
+     * checked by {@link RunnerAddress}); its probes and cancel go there. Null: the engine's runner URL.
+     */
+    public final String runnerUrl;
+    /** This run's runner has answered a probe with a status (200): a 404 from it says it lost the job. */
+    public final boolean runnerServesStatus;
     /** When the first dispatch attempt failed (0: none failed); the dispatch deadline counts from it. */
     public final long firstAttemptAt;
     /** When the runner last reported (accepted the job or called back); a quiet runner is probed from then on. */
@@ -101,6 +110,9 @@ public final class Job {
         this.nextDispatchAt = d.nextDispatchAt;
         this.dispatchClaim = d.dispatchClaim;
         this.runnerCompleted = d.runnerCompleted;
+        this.runnerCompletedAt = d.runnerCompletedAt;
+        this.runnerUrl = d.runnerUrl;
+        this.runnerServesStatus = d.runnerServesStatus;
         this.firstAttemptAt = d.firstAttemptAt;
         this.lastReportAt = d.lastReportAt;
         this.lastProbeAt = d.lastProbeAt;
@@ -229,6 +241,7 @@ public final class Job {
         dispatch.put("accepted", dispatched);
         dispatch.put("lastAttemptAt", lastDispatchAt);
         dispatch.put("lastError", dispatchError);
+        dispatch.put("runnerUrl", runnerUrl);
         d.put("dispatch", dispatch);
         if (isTerminal()) {
             Map<String, Object> cb = new LinkedHashMap<>();
@@ -270,6 +283,9 @@ public final class Job {
         m.put("nextDispatchAt", nextDispatchAt);
         m.put("dispatchClaim", dispatchClaim);
         m.put("runnerCompleted", runnerCompleted);
+        m.put("runnerCompletedAt", runnerCompletedAt);
+        m.put("runnerUrl", runnerUrl);
+        m.put("runnerServesStatus", runnerServesStatus);
         m.put("lastReportAt", lastReportAt);
         m.put("lastProbeAt", lastProbeAt);
         m.put("probeMisses", probeMisses);
@@ -305,6 +321,9 @@ public final class Job {
         d.nextDispatchAt = num(m.get("nextDispatchAt"));
         d.dispatchClaim = (String) m.get("dispatchClaim");
         d.runnerCompleted = Boolean.TRUE.equals(m.get("runnerCompleted"));
+        d.runnerCompletedAt = num(m.get("runnerCompletedAt"));
+        d.runnerUrl = m.get("runnerUrl") instanceof String u ? u : null;
+        d.runnerServesStatus = Boolean.TRUE.equals(m.get("runnerServesStatus"));
         d.lastReportAt = num(m.get("lastReportAt"));
         d.lastProbeAt = num(m.get("lastProbeAt"));
         d.probeMisses = (int) num(m.get("probeMisses"));
@@ -364,6 +383,9 @@ public final class Job {
         public long nextDispatchAt;
         public String dispatchClaim;
         public boolean runnerCompleted;
+        public long runnerCompletedAt;
+        public String runnerUrl;
+        public boolean runnerServesStatus;
         public long firstAttemptAt;
         public long lastReportAt;
         public long lastProbeAt;
@@ -404,6 +426,9 @@ public final class Job {
             nextDispatchAt = j.nextDispatchAt;
             dispatchClaim = j.dispatchClaim;
             runnerCompleted = j.runnerCompleted;
+            runnerCompletedAt = j.runnerCompletedAt;
+            runnerUrl = j.runnerUrl;
+            runnerServesStatus = j.runnerServesStatus;
             firstAttemptAt = j.firstAttemptAt;
             lastReportAt = j.lastReportAt;
             lastProbeAt = j.lastProbeAt;

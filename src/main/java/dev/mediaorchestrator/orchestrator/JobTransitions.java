@@ -33,17 +33,16 @@ public final class JobTransitions {
         return status != null && rank(status) >= 0;
     }
 
-    /** Applies a runner callback. */
+    /** Applies a runner callback; {@code runnerUrl}: the address it reported, already checked ({@link RunnerAddress}), or null. */
     @SuppressWarnings("unchecked")
-    public static Outcome apply(Job.Draft job, Map<String, Object> cb, long now) {
+    public static Outcome apply(Job.Draft job, Map<String, Object> cb, String runnerUrl, long now) {
         if (job.isTerminal()) {
             return Outcome.IGNORED;
         }
         String status = (String) cb.get("status");
         String phase = cb.get("phase") instanceof String p ? p : status;
         double progress = cb.get("progress") instanceof Number n ? clamp(n.doubleValue()) : job.progress;
-        job.dispatched = true;
-        job.dispatchError = null;
+        taken(job, false, runnerUrl, now);
         job.lastReportAt = now;
         job.probeMisses = 0;
         if ("failed".equals(status) || "canceled".equals(status)) {
@@ -59,7 +58,7 @@ public final class JobTransitions {
             job.reportsProvenance = true;
         }
         if ("completed".equals(status)) {
-            job.runnerCompleted = true;
+            runnerSaidCompleted(job, now);
             job.progress = Math.max(job.progress, Math.min(progress, 0.99));
             return Outcome.AWAITING_OUTPUTS;
         }
@@ -73,6 +72,38 @@ public final class JobTransitions {
         job.phase = phase;
         job.progress = Math.max(job.progress, progress);
         return Outcome.APPLIED;
+    }
+
+    /**
+     * A runner has the job, as the answer to its dispatch ({@code answer}) or a callback says,
+     * whichever of them comes first: a run begins, counted once ({@code runs}, and {@code attempts}
+     * for the answer or a callback that comes while the dispatch is out, which is that attempt's).
+     * The runner's address is kept when none is known for this run. Returns true when a run began.
+     */
+    public static boolean taken(Job.Draft job, boolean answer, String runnerUrl, long now) {
+        boolean begins = !job.dispatched;
+        if (begins) {
+            if (answer || job.dispatchClaim != null) {
+                job.attempts++;
+            }
+            job.runs++;
+            job.lastDispatchAt = now;
+            job.dispatchClaim = null;
+            job.dispatched = true;
+        }
+        job.dispatchError = null;
+        if (job.runnerUrl == null && runnerUrl != null) {
+            job.runnerUrl = runnerUrl;
+        }
+        return begins;
+    }
+
+    /** The runner says {@code completed} (callback or probe): the outputs are due, and the grace for them starts now. */
+    public static void runnerSaidCompleted(Job.Draft job, long now) {
+        if (!job.runnerCompleted) {
+            job.runnerCompletedAt = now;
+        }
+        job.runnerCompleted = true;
     }
 
     private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
@@ -121,12 +152,14 @@ public final class JobTransitions {
     /**
      * A probe found the runner working on the job ({@code running}, {@code uploading}, ...): the
      * job stays alive, a status further on and a higher progress are taken (below 1: only the
-     * outputs in the bucket complete a job). Returns true when the document changed.
+     * outputs in the bucket complete a job), and the runner is known to serve {@code /status}.
+     * Returns true when the record changed.
      */
     public static boolean probedAlive(Job.Draft job, String status, Double progress, long now) {
         job.lastProbeAt = now;
-        boolean changed = job.probeMisses != 0;
+        boolean changed = job.probeMisses != 0 || !job.runnerServesStatus;
         job.probeMisses = 0;
+        job.runnerServesStatus = true;
         if (job.isTerminal()) {
             return false;
         }
@@ -159,8 +192,9 @@ public final class JobTransitions {
 
     /**
      * A runner lost the job: it waits for a runner again, at the head of its queue (its place is
-     * its creation time). Status and progress stay (they only move forward); the dispatch state is
-     * reset and {@code why} is the document's {@code dispatch.lastError}.
+     * its creation time). Status and progress stay (they only move forward); the dispatch state and
+     * what was known of the run's runner are reset and {@code why} is the document's
+     * {@code dispatch.lastError}.
      */
     public static void requeue(Job.Draft job, String why, long now) {
         job.dispatched = false;
@@ -170,6 +204,9 @@ public final class JobTransitions {
         job.firstAttemptAt = 0;
         job.probeMisses = 0;
         job.runnerCompleted = false;
+        job.runnerCompletedAt = 0;
+        job.runnerUrl = null;
+        job.runnerServesStatus = false;
         job.lastReportAt = now;
         job.phase = "queued";
     }

@@ -11,7 +11,6 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -43,14 +41,8 @@ public final class Lifecycle implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final ExecutorService heads;
     private final Set<String> checking = ConcurrentHashMap.newKeySet();
-    static final int PROBE_PARALLELISM = 4;
-    /** Probes in a row without an answer (or with a 404) after which a job is lost. */
-    static final int MAX_PROBE_MISSES = 3;
-    private final RunnerProbe probe = new RunnerProbe();
-    private final ExecutorService probes;
-    private final Set<String> probing = ConcurrentHashMap.newKeySet();
-    /** When this process last probed each job (a probe that changed nothing writes nothing). */
-    private final Map<String, Long> probedAt = new ConcurrentHashMap<>();
+    private final RunnerProbes probes;
+    private final RunnerAddress runnerAddress;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
@@ -60,7 +52,8 @@ public final class Lifecycle implements AutoCloseable {
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock,
                      Pools pools) {
         this.heads = pools.fixed("output-check", HEAD_PARALLELISM);
-        this.probes = pools.fixed("runner-probe", PROBE_PARALLELISM);
+        this.probes = new RunnerProbes(config, jobs, dispatcher, clock, pools, this::fail, this::checkOutputs);
+        this.runnerAddress = new RunnerAddress(config);
         this.shared = shared;
         this.config = config;
         this.dispatcher = dispatcher;
@@ -73,6 +66,7 @@ public final class Lifecycle implements AutoCloseable {
     /** Where the probes report to (observability; nothing until set). */
     public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
+        probes.setMetrics(metrics);
     }
 
     /** {@code POST /callbacks/container}, after the signature and ts checks. */
@@ -101,7 +95,8 @@ public final class Lifecycle implements AutoCloseable {
             replay.release(keys, Boolean.TRUE);
             throw e;
         }
-        if (progressOnly(known, body, clock.millis())) {
+        String runnerUrl = runnerAddress.usable(known.engine, body.get("runnerUrl"));
+        if (progressOnly(known, body, runnerUrl, clock.millis())) {
             // kept here and written with the job's next change, or by the completion timer once
             // PROGRESS_WRITE_MS have passed; this process's polls see it at once
             pendingProgress.merge(jobId, ((Number) body.get("progress")).doubleValue(), Math::max);
@@ -117,7 +112,7 @@ public final class Lifecycle implements AutoCloseable {
                     return j;
                 }
                 Job.Draft d = j.draft();
-                outcome.set(JobTransitions.apply(d, body, now));
+                outcome.set(JobTransitions.apply(d, body, runnerUrl, now));
                 Double pending = pendingProgress.get(jobId);
                 if (pending != null && !d.isTerminal()) {
                     d.progress = Math.max(d.progress, pending);
@@ -140,8 +135,12 @@ public final class Lifecycle implements AutoCloseable {
 
     /** A job's record takes a callback that only moves its progress at most this often (status and phase changes always). */
     static final long PROGRESS_WRITE_MS = 2_000;
-    /** What a callback that only reports progress carries. */
-    private static final java.util.Set<String> PROGRESS_FIELDS = java.util.Set.of("jobId", "status", "phase", "progress", "ts", "nonce");
+    /**
+     * What a callback that only reports progress carries: this project's runners add
+     * {@code provenance} and {@code runnerUrl} to every callback, which change nothing once known.
+     */
+    private static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
+            "provenance", "runnerUrl");
 
     /**
      * A callback that says nothing new but the progress of a job whose record was written less than
@@ -149,9 +148,11 @@ public final class Lifecycle implements AutoCloseable {
      * runner reports progress every second or so; this keeps a running job at one record write per
      * {@value #PROGRESS_WRITE_MS} ms, and a poll sees its progress at most that late.
      */
-    static boolean progressOnly(Job known, Map<String, Object> body, long now) {
-        if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS) {
-            return false;
+    static boolean progressOnly(Job known, Map<String, Object> body, String runnerUrl, long now) {
+        if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS
+                || Boolean.TRUE.equals(body.get("provenance")) && !known.reportsProvenance
+                || runnerUrl != null && known.runnerUrl == null) {
+            return false; // news: written at once
         }
         String status = (String) body.get("status");
         String phase = body.get("phase") instanceof String p ? p : status;
@@ -225,7 +226,7 @@ public final class Lifecycle implements AutoCloseable {
         for (Engine.OutputKind kind : job.outputs()) {
             Optional<Storage.ObjectInfo> info = storage.head(job.outputKey(kind));
             if (info.isEmpty()) {
-                return job;
+                return failIfCompletedLongAgo(job);
             }
             stored.put(kind.id, info.get());
         }
@@ -277,6 +278,26 @@ public final class Lifecycle implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Issue 28: a runner that says {@code completed} while outputs are missing does not keep its job
+     * until {@code JOB_TIMEOUT_SECONDS}. {@code RUNNER_COMPLETED_GRACE_SECONDS} after it first said so
+     * (uploads that are still landing, a store that lists late), the job fails naming what is
+     * missing; on a fresh read, so a run that began since (a requeue) or a completion is left alone.
+     */
+    private Job failIfCompletedLongAgo(Job job) {
+        long now = clock.millis();
+        long saidAt = job.runnerCompletedAt;
+        if (!job.runnerCompleted || saidAt == 0 || now - saidAt < config.runnerCompletedGraceSeconds * 1000) {
+            return job;
+        }
+        List<String> missing = job.outputs().stream().map(job::outputKey).filter(key -> storage.head(key).isEmpty()).toList();
+        if (missing.isEmpty()) {
+            return job; // they are there now: the next check completes it
+        }
+        return fail(job.jobId, "runner reported completed but outputs are missing: " + String.join(", ", missing), now,
+                j -> j.runnerCompleted && j.runnerCompletedAt == saidAt).orElse(job);
+    }
+
     private List<String> foundSubtitles(Job job) {
         String prefix = job.engine.subtitlesPrefix(job.mediaId, job.jobId);
         java.util.Set<String> there = new java.util.HashSet<>(storage.list(prefix));
@@ -317,7 +338,7 @@ public final class Lifecycle implements AutoCloseable {
         List<Future<?>> pending = new ArrayList<>();
         java.util.Collection<Job> active = jobs.active();
         Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
-        probedAt.keySet().retainAll(activeIds);
+        probes.retainOnly(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);
         pendingProgress.keySet().retainAll(activeIds);
         for (Job job : active) {
@@ -392,99 +413,9 @@ public final class Lifecycle implements AutoCloseable {
         return after;
     }
 
-    /**
-     * CONTRACT.md, "Quiet runners are asked, not killed": a dispatched job whose runner has not
-     * reported (nor been asked) for {@code RUNNER_PROBE_SECONDS} is probed at
-     * {@code GET {runner}/status/{jobId}}, in the background and never twice at once for one job.
-     */
+    /** A dispatched job whose runner has been quiet for {@code RUNNER_PROBE_SECONDS} is asked about it ({@link RunnerProbes}). */
     void probeIfQuiet(Job job, long now) {
-        URI runner = config.runnerBaseUrl(job.engine.id);
-        long quietSince = Math.max(Math.max(job.lastReportAt, job.lastProbeAt), probedAt.getOrDefault(job.jobId, 0L));
-        if (runner == null || !job.dispatched || job.isTerminal() || quietSince == 0
-                || now - quietSince < config.runnerProbeSeconds * 1000 || !probing.add(job.jobId)) {
-            return;
-        }
-        try {
-            probes.submit(JobContext.wrap(job.jobId, () -> {
-                try {
-                    applyProbe(job, probe.probe(runner, job.jobId), now);
-                } catch (RuntimeException e) {
-                    LOG.warn("probe of job {} failed: {}", job.jobId, e.toString());
-                } finally {
-                    probedAt.put(job.jobId, clock.millis());
-                    probing.remove(job.jobId);
-                }
-            }));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            probing.remove(job.jobId); // closing
-        }
-    }
-
-    /**
-     * Acts on what the runner said about a quiet job, on a fresh read: a job whose runner reported
-     * after the probe started ({@code askedAt}) is left alone, the answer being older than the report.
-     */
-    void applyProbe(Job job, RunnerProbe.Answer answer, long askedAt) {
-        long now = clock.millis();
-        String jobId = job.jobId;
-        metrics.runnerProbe(job.engine.id, answer.kind().name().toLowerCase(java.util.Locale.ROOT));
-        java.util.function.Predicate<Job> stillQuiet = j -> j.dispatched && j.lastReportAt <= askedAt;
-        switch (answer.kind()) {
-            case ALIVE -> jobs.transition(jobId, j -> {
-                if (j.isTerminal() || !stillQuiet.test(j)) {
-                    return j;
-                }
-                Job.Draft d = j.draft();
-                return JobTransitions.probedAlive(d, answer.status(), answer.progress(), now) ? d.build() : j;
-            });
-            case FAILED -> fail(jobId, "runner reports failed" + (answer.error() == null ? "" : ": " + answer.error()), now, stillQuiet);
-            case COMPLETED -> jobs.transition(jobId, j -> {
-                if (j.isTerminal() || (j.runnerCompleted && j.probeMisses == 0)) {
-                    return j;
-                }
-                Job.Draft d = j.draft();
-                d.runnerCompleted = true;
-                d.probeMisses = 0;
-                d.lastProbeAt = now;
-                return d.build();
-            }).ifPresent(this::checkOutputs);
-            case LOST -> {
-                AtomicInteger misses = new AtomicInteger();
-                AtomicBoolean again = new AtomicBoolean();
-                Optional<Job> after = jobs.transition(jobId, j -> {
-                    again.set(false);
-                    if (j.isTerminal() || !stillQuiet.test(j)) {
-                        return j;
-                    }
-                    Job.Draft d = j.draft();
-                    d.lastProbeAt = now;
-                    d.probeMisses = j.probeMisses + 1;
-                    misses.set(d.probeMisses);
-                    if (d.probeMisses >= MAX_PROBE_MISSES) {
-                        String why = "runner lost the job (" + answer.why() + " to " + d.probeMisses + " probes in a row)";
-                        if (d.runs < config.jobMaxAttempts) {
-                            // to any runner again: outputs are keyed by job, so a second run overwrites, never mixes
-                            JobTransitions.requeue(d, why + "; dispatching it again (run " + (d.runs + 1) + " of "
-                                    + config.jobMaxAttempts + ")", now);
-                            again.set(true);
-                        } else {
-                            JobTransitions.terminate(d, "failed", why + (d.runs > 1 ? " after " + d.runs + " runs" : ""), now);
-                        }
-                    }
-                    return d.build();
-                });
-                if (again.get()) {
-                    LOG.warn("job {}: {}", jobId, after.map(j -> j.dispatchError).orElse("lost"));
-                    dispatcher.wake();
-                    return;
-                }
-                LOG.warn("probe of job {}: {} ({} of {} in a row)", jobId, answer.why(), misses.get(), MAX_PROBE_MISSES);
-                if (after.isPresent() && after.get().isTerminal() && misses.get() >= MAX_PROBE_MISSES) {
-                    LOG.warn("job {} failed: {}", jobId, after.get().error);
-                    dispatcher.cancelOnRunner(after.get());
-                }
-            }
-        }
+        probes.probeIfQuiet(job, now);
     }
 
     /** {@code POST /jobs/{jobId}/cancel}, after the signature and ts checks. */
@@ -513,6 +444,6 @@ public final class Lifecycle implements AutoCloseable {
     @Override
     public void close() {
         heads.shutdownNow();
-        probes.shutdownNow();
+        probes.close();
     }
 }

@@ -104,6 +104,9 @@ public final class RunnerCallbacks {
             body.put("error", job.error);
         }
         body.putAll(extra);
+        if (job.runnerUrl != null) {
+            body.put("runnerUrl", job.runnerUrl);
+        }
         // this runner reports each output's provenance once uploaded, and completes after its uploads
         body.put("provenance", true);
         body.put("nonce", UUID.randomUUID().toString());

@@ -2,6 +2,7 @@ package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.Env;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -35,6 +36,12 @@ public final class RunnerConfig {
     public final boolean allowPrivateNetworks;
     /** A cookies.txt used by every download that brings no cookies of its own ({@code YTDLP_COOKIES_FILE}). */
     public final Path cookiesFile;
+    /**
+     * {@code RUNNER_ADVERTISED_URL}: the address (scheme, host, port) at which the orchestrator can
+     * reach this process, told to it in each job's answer and callbacks (the pod's IP in Kubernetes);
+     * null: the runner's own address (AdvertisedUrl).
+     */
+    public final URI advertisedUrl;
 
     private RunnerConfig(Map<String, String> env) {
         requireSignature = Env.bool(env, "RUNNER_REQUIRE_SIGNATURE", true);
@@ -61,6 +68,7 @@ public final class RunnerConfig {
         allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
         String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
         cookiesFile = cookies == null ? null : Path.of(cookies);
+        advertisedUrl = Env.url(env, "RUNNER_ADVERTISED_URL", null);
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
             throw new dev.mediaorchestrator.Config.ConfigException("BURNER_X264_PRESET: not an x264 preset: '" + burnerPreset + "'");
         }

@@ -12,6 +12,8 @@ public final class RunnerJob {
     public final Map<String, Object> payload;
     public final String callbackUrl;
     public final long startedAt;
+    /** Where the orchestrator can reach the runner that runs this job ({@code runnerUrl} of its answer and callbacks), or null. */
+    public volatile String runnerUrl;
     /** The per-job temp directory; set by the first step, removed by the last. */
     public volatile Path workDir;
     public volatile String status = "queued";

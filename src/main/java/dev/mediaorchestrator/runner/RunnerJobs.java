@@ -47,6 +47,8 @@ public final class RunnerJobs {
     private final Semaphore slots;
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
     private volatile ToolVersions tools = new ToolVersions(List.of());
+    /** Where the orchestrator can reach this runner, told in each job's answer and callbacks; null: nothing is told. */
+    private volatile URI advertisedUrl;
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
@@ -66,6 +68,11 @@ public final class RunnerJobs {
 
     public ToolVersions tools() {
         return tools;
+    }
+
+    /** This runner's address for the orchestrator (issue 29: a job's probes and cancel reach the pod that runs it). */
+    public void setAdvertisedUrl(URI url) {
+        this.advertisedUrl = url;
     }
 
     /** Where this runner reports to (observability; nothing until set). */
@@ -125,6 +132,7 @@ public final class RunnerJobs {
             throw new HttpError(429, "busy");
         }
         RunnerJob job = new RunnerJob(jobId, engine, payload, cb, clock.millis());
+        job.runnerUrl = advertisedUrl == null ? null : advertisedUrl.toString();
         if (active.putIfAbsent(jobId, job) != null) {
             slots.release();
             exchange.setProperty("duplicate", true);
@@ -140,8 +148,9 @@ public final class RunnerJobs {
         return job;
     }
 
+    /** The answer to {@code POST /render}: {@code {"jobId"}}, and {@code runnerUrl} where the orchestrator can reach the job's runner. */
     public String acceptedResponse(RunnerJob job) {
-        return Json.write(Map.of("jobId", job.jobId));
+        return Json.write(job.runnerUrl == null ? Map.of("jobId", job.jobId) : Map.of("jobId", job.jobId, "runnerUrl", job.runnerUrl));
     }
 
     /** Creates the job's temp directory. */

@@ -221,7 +221,7 @@ class BurnerRouteFailureTest {
         HttpResponse<String> r = lenient.postRaw("/render", body, unsignedHeaders());
 
         assertEquals(202, r.statusCode(), r.body());
-        assertEquals(Map.of("jobId", jobId), json(r));
+        assertEquals(Map.of("jobId", jobId, "runnerUrl", lenient.base.toString()), json(r));
         assertEquals("completed", fx.awaitTerminal(jobId).get("status"));
         assertEquals(1, fx.server.requests("/out/" + jobId).size());
         assertSigned(jobId); // the runner still signs its own callbacks
@@ -238,7 +238,7 @@ class BurnerRouteFailureTest {
 
         assertEquals(202, first.statusCode(), first.body());
         assertEquals(202, again.statusCode(), again.body());
-        assertEquals(Map.of("jobId", jobId), json(again));
+        assertEquals(Map.of("jobId", jobId, "runnerUrl", lenient.base.toString()), json(again));
         assertEquals("completed", fx.awaitTerminal(jobId).get("status"));
         awaitIdle(lenient);
 

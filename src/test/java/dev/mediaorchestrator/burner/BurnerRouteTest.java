@@ -67,7 +67,7 @@ class BurnerRouteTest {
         HttpResponse<String> r = app.postSigned("/render", payload);
 
         assertEquals(202, r.statusCode(), r.body());
-        assertEquals(Map.of("jobId", jobId), json(r));
+        assertEquals(Map.of("jobId", jobId, "runnerUrl", app.base.toString()), json(r), "the job, and where the runner is reached");
 
         Map<String, Object> terminal = fx.awaitTerminal(jobId);
         assertEquals("completed", terminal.get("status"), "terminal callback: " + terminal);

@@ -1,17 +1,15 @@
 package dev.mediaorchestrator.compat;
 
-import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.support.Put;
-import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.RunnerCallback;
 import dev.mediaorchestrator.support.StubHttpServer;
 
 import java.net.URI;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * original's parts"): it answers {@code POST /render} with 202 and then works in silence, keeping
  * only its own {@code GET /status/{jobId}} ({@code 200 {"jobId","status","progress"}}, 404 for a job
  * it does not know). What it does with a job is chosen per mediaId ({@link #behave}).
+ *
+ * <p>{@link #withoutStatus()} is the original {@code renderer-remotion}: it serves {@code POST /render}
+ * and nothing else ({@code 404 {"error":"not found"}} for every other method and path,
+ * {@code /status/{jobId}} included), and it renders a job again each time it is sent one, even one
+ * it is already rendering.
  */
 final class OriginalRunnerStandIn implements AutoCloseable {
     /** What the stand-in does with one job after accepting it. */
@@ -29,19 +32,38 @@ final class OriginalRunnerStandIn implements AutoCloseable {
         void run(OriginalRunnerStandIn runner, Map<String, Object> payload) throws Exception;
     }
 
+    /** The original containers' answer for a path they do not serve or a job they do not know. */
+    private static final byte[] NOT_FOUND = "{\"error\":\"not found\"}".getBytes(StandardCharsets.UTF_8);
+
     final StubHttpServer server = new StubHttpServer();
-    private final SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
     private final ExecutorService work = Executors.newCachedThreadPool();
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> status = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> probesInFlight = new ConcurrentHashMap<>();
     final Map<String, Integer> maxProbesInFlight = new ConcurrentHashMap<>();
     private final Map<String, Long> statusDelayMs = new ConcurrentHashMap<>();
+    /** Jobs whose probes get no answer at all (the connection is dropped), as from a runner that died. */
+    private final Set<String> vanished = ConcurrentHashMap.newKeySet();
 
     OriginalRunnerStandIn() {
+        this(true);
+    }
+
+    /** The original renderer-remotion: {@code POST /render} only. */
+    static OriginalRunnerStandIn withoutStatus() {
+        return new OriginalRunnerStandIn(false);
+    }
+
+    private OriginalRunnerStandIn(boolean servesStatus) {
         server.on("/render", ex -> {
+            if (!ex.getRequestMethod().equals("POST")) {
+                server.record(ex);
+                StubHttpServer.respond(ex, 404, "application/json", NOT_FOUND);
+                return;
+            }
             Map<String, Object> p = Json.parseObject(server.record(ex).body());
             String jobId = (String) p.get("jobId");
+            vanished.remove(jobId); // started again: it answers
             setStatus(jobId, "running", 0.05);
             StubHttpServer.respond(ex, 202, "application/json", Json.writeBytes(Map.of("jobId", jobId)));
             Behaviour b = behaviours.get((String) p.get("mediaId"));
@@ -50,6 +72,22 @@ final class OriginalRunnerStandIn implements AutoCloseable {
                 return null;
             });
         });
+        if (servesStatus) {
+            serveStatus();
+        } else {
+            // express's answer to any route it does not have
+            server.on("/", ex -> {
+                server.record(ex);
+                String path = ex.getRequestURI().getPath();
+                if (path.startsWith("/status/") && vanished.contains(path.substring("/status/".length()))) {
+                    return; // closed without an answer
+                }
+                StubHttpServer.respond(ex, 404, "application/json", NOT_FOUND);
+            });
+        }
+    }
+
+    private void serveStatus() {
         server.on("/status/", ex -> {
             String jobId = ex.getRequestURI().getPath().substring("/status/".length());
             server.record(ex);
@@ -59,7 +97,7 @@ final class OriginalRunnerStandIn implements AutoCloseable {
                 Thread.sleep(statusDelayMs.getOrDefault(jobId, 0L));
                 Map<String, Object> s = status.get(jobId);
                 if (s == null) {
-                    StubHttpServer.respond(ex, 404, "application/json", "{\"error\":\"not found\"}".getBytes());
+                    StubHttpServer.respond(ex, 404, "application/json", NOT_FOUND);
                 } else {
                     StubHttpServer.respond(ex, 200, "application/json", Json.writeBytes(s));
                 }
@@ -97,6 +135,17 @@ final class OriginalRunnerStandIn implements AutoCloseable {
         return server.requests("/status/" + jobId).size();
     }
 
+    /** How many times the job was sent to this runner ({@code POST /render}). */
+    int renders(String jobId) {
+        return (int) server.requests("/render").stream()
+                .filter(r -> r.method().equals("POST") && jobId.equals(Json.parseObject(r.body()).get("jobId"))).count();
+    }
+
+    /** From now on the job's probes get no answer (until it is sent the job again): the process that had it died. */
+    void vanish(String jobId) {
+        vanished.add(jobId);
+    }
+
     /** A PUT to one of the payload's URLs, as the original containers upload (status checked). */
     static void put(Map<String, Object> payload, String field, String contentType, byte[] body) throws Exception {
         int code = Put.put(URI.create((String) payload.get(field)), contentType, body);
@@ -107,12 +156,7 @@ final class OriginalRunnerStandIn implements AutoCloseable {
 
     /** A signed callback to the payload's {@code callbackUrl}, as the original containers send one. */
     int callback(Map<String, Object> payload, Map<String, Object> fields) throws Exception {
-        Map<String, Object> cb = new LinkedHashMap<>();
-        cb.put("jobId", payload.get("jobId"));
-        cb.putAll(fields);
-        cb.put("ts", System.currentTimeMillis());
-        cb.put("nonce", UUID.randomUUID().toString());
-        return signed.post(URI.create((String) payload.get("callbackUrl")), cb, Duration.ofSeconds(10)).status();
+        return RunnerCallback.send(payload, fields);
     }
 
     @Override

@@ -77,8 +77,8 @@ class K8sManifestsTest {
     private static final String ORCHESTRATOR = "media-orchestrator";
     private static final Map<String, String> RUNNERS = Map.of("burner-ffmpeg", "CONTAINER_BASE_URL",
             "media-downloader", "CONTAINER_BASE_URL_DOWNLOADER");
-    /** Variables the JVM, the OS or a third-party image reads, not our code. */
-    private static final Set<String> NOT_OURS = Set.of("JAVA_TOOL_OPTIONS", "LANG", "HOME", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD");
+    /** Variables the JVM, the OS or a third-party image reads, not our code (POD_IP: Kubernetes expands it into RUNNER_ADVERTISED_URL). */
+    private static final Set<String> NOT_OURS = Set.of("JAVA_TOOL_OPTIONS", "LANG", "HOME", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "POD_IP");
 
     /** kind → model class, by apiVersion/kind: an object of any other kind fails the test. */
     private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.ofEntries(
@@ -228,6 +228,8 @@ class K8sManifestsTest {
                     assertTrue(s.getData().containsKey(ref.getKey()) || Boolean.TRUE.equals(ref.getOptional()),
                             e.getName() + ": the Secret " + ref.getName() + " has no key " + ref.getKey() + " (and the reference is not optional)");
                     env.put(e.getName(), "<secret>");
+                } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+                    env.put(e.getName(), "<field " + e.getValueFrom().getFieldRef().getFieldPath() + ">");
                 } else {
                     env.put(e.getName(), e.getValue());
                 }
@@ -473,6 +475,40 @@ class K8sManifestsTest {
                     && selects(p.getPodSelector(), r.podLabels(runner))), "the runner " + runner + "'s callbacks");
         }
         assertTrue(peers.stream().allMatch(p -> p.getIpBlock() == null), "no address range reaches the orchestrator");
+    }
+
+    /**
+     * Issue 29: each runner pod tells the orchestrator its own address (RUNNER_ADVERTISED_URL, from the
+     * pod's IP by the downward API, on the container's port, which is its Service's), and the network
+     * policies let the orchestrator reach the runner pods themselves on that port, not only the Service.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"r2", "minio"})
+    void runnerPodsAdvertiseTheirOwnAddressAndTheOrchestratorMayReachIt(String overlay) throws Exception {
+        Rendered r = overlay(overlay);
+        List<NetworkPolicy> policies = r.of(NetworkPolicy.class);
+        Map<String, String> orchestratorPods = r.podLabels(ORCHESTRATOR);
+        for (String runner : RUNNERS.keySet()) {
+            Container c = r.get(Deployment.class, runner).getSpec().getTemplate().getSpec().getContainers().get(0);
+            int port = c.getPorts().get(0).getContainerPort();
+            List<String> names = c.getEnv().stream().map(EnvVar::getName).toList();
+            Map<String, String> env = r.environment(c);
+            assertEquals("<field status.podIP>", env.get("POD_IP"), runner + ": POD_IP from the downward API");
+            assertEquals("http://$(POD_IP):" + port, env.get("RUNNER_ADVERTISED_URL"), runner + ": its own address on its port");
+            assertTrue(names.indexOf("POD_IP") < names.indexOf("RUNNER_ADVERTISED_URL"),
+                    runner + ": POD_IP is defined before the variable that uses it (Kubernetes expands only earlier ones)");
+            assertEquals(port, r.get(Service.class, runner).getSpec().getPorts().get(0).getPort(),
+                    runner + ": the Service's port is the pod's (the orchestrator uses a pod address only on its Service's port)");
+            boolean egress = policies.stream().filter(p -> selects(p.getSpec().getPodSelector(), orchestratorPods))
+                    .flatMap(p -> p.getSpec().getEgress().stream())
+                    .anyMatch(rule -> rule.getTo().stream().anyMatch(peer -> peer.getIpBlock() == null && selects(peer.getPodSelector(), r.podLabels(runner)))
+                            && rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == port));
+            assertTrue(egress, runner + ": the orchestrator may reach its pods on " + port);
+            boolean ingress = ingressRules(policies, r.podLabels(runner)).stream()
+                    .anyMatch(rule -> rule.getFrom().stream().anyMatch(peer -> selects(peer.getPodSelector(), orchestratorPods))
+                            && rule.getPorts().stream().anyMatch(p -> p.getPort().getIntVal() == port));
+            assertTrue(ingress, runner + ": its pods take the orchestrator's requests on " + port);
+        }
     }
 
     /** The ingress rules of every policy that selects pods with these labels. */

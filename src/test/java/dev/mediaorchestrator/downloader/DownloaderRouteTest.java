@@ -221,7 +221,7 @@ class DownloaderRouteTest {
             first.put("nonce", UUID.randomUUID().toString());
             HttpResponse<String> again = rig.app.postSigned("/render", first);
             assertEquals(202, again.statusCode(), "a job the runner has is accepted again, not refused as busy");
-            assertEquals(Map.of("jobId", first.get("jobId")), RunningApp.json(again));
+            assertEquals(Map.of("jobId", first.get("jobId"), "runnerUrl", rig.app.base.toString()), RunningApp.json(again));
 
             release.countDown();
             assertEquals("failed", rig.awaitTerminal((String) first.get("jobId")).get("status"));
@@ -507,7 +507,8 @@ class DownloaderRouteTest {
             String jobId = "job_" + UUID.randomUUID().toString().replace("-", "");
             HttpResponse<String> r = app.postSigned("/render", payload(jobId, engineOptions));
             assertEquals(202, r.statusCode(), r.body());
-            assertEquals(Map.of("jobId", jobId), RunningApp.json(r));
+            // and where the orchestrator reaches this runner: its own address (issue 29)
+            assertEquals(Map.of("jobId", jobId, "runnerUrl", app.base.toString()), RunningApp.json(r));
             return jobId;
         }
 

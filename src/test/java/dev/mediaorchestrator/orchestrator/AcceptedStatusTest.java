@@ -2,18 +2,14 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.RunnerCallback;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,22 +24,14 @@ class AcceptedStatusTest {
 
     @Test
     void theAnswerIsQueuedEvenWhenTheRunnerHasAlreadyReportedPreparing() throws Exception {
-        SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
         try (AppStandIn next = new AppStandIn(new Hmac(RunningApp.SECRET));
              StubHttpServer runner = new StubHttpServer()) {
             runner.on("/render", ex -> {
                 Map<String, Object> p = Json.parseObject(runner.record(ex).body());
-                Map<String, Object> cb = new LinkedHashMap<>();
-                cb.put("jobId", p.get("jobId"));
-                cb.put("status", "preparing");
-                cb.put("phase", "preparing");
-                cb.put("progress", 0.05);
-                cb.put("ts", System.currentTimeMillis());
-                cb.put("nonce", UUID.randomUUID().toString());
                 try {
-                    assertEquals(200, signed.post(URI.create((String) p.get("callbackUrl")), cb, Duration.ofSeconds(10)).status());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    assertEquals(200, RunnerCallback.send(p, Map.of("status", "preparing", "phase", "preparing", "progress", 0.05)));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
                 StubHttpServer.respond(ex, 202, "application/json", Json.writeBytes(Map.of("jobId", p.get("jobId"))));
             });

@@ -2,6 +2,11 @@ package dev.mediaorchestrator.orchestrator;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -30,12 +35,44 @@ class RunnerProbeTest {
     }
 
     @Test
-    void notFoundNoStatusAndErrorsAreMisses() {
-        assertEquals(RunnerProbe.Kind.LOST, parse(404, "{\"error\":\"not found\"}").kind());
+    void anAnswerWithoutAStatusIsNotFoundAndA5xxIsLost() {
+        // the runner answered, and knows no such job (or serves no /status: the original renderer-remotion)
+        assertEquals(RunnerProbe.Kind.NOT_FOUND, parse(404, "{\"error\":\"not found\"}").kind());
+        assertEquals(RunnerProbe.Kind.NOT_FOUND, parse(405, "").kind());
+        assertEquals(RunnerProbe.Kind.NOT_FOUND, parse(200, "<html>").kind());
+        assertEquals(RunnerProbe.Kind.NOT_FOUND, parse(200, "{\"progress\":0.5}").kind());
+        assertEquals(RunnerProbe.Kind.NOT_FOUND, parse(200, "{\"status\":\"" + "x".repeat(RunnerProbe.MAX_ANSWER) + "\"}").kind());
+        // no answer worth the name
         assertEquals(RunnerProbe.Kind.LOST, parse(502, "bad gateway").kind());
-        assertEquals(RunnerProbe.Kind.LOST, parse(200, "<html>").kind());
-        assertEquals(RunnerProbe.Kind.LOST, parse(200, "{\"progress\":0.5}").kind());
-        assertEquals(RunnerProbe.Kind.LOST, parse(200, "{\"status\":\"" + "x".repeat(RunnerProbe.MAX_ANSWER) + "\"}").kind());
+        assertFalse(parse(502, "bad gateway").unreachable(), "something answered: no reason to ask elsewhere");
+    }
+
+    @Test
+    void aRunnerThatDoesNotAnswerIsUnreachable() {
+        // a port nobody listens on
+        URI nowhere;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nowhere = URI.create("http://127.0.0.1:" + s.getLocalPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RunnerProbe.Answer a = new RunnerProbe().probe(nowhere, "job_x");
+        assertEquals(RunnerProbe.Kind.LOST, a.kind());
+        assertTrue(a.unreachable(), a.why());
+    }
+
+    @Test
+    void a404IsAMissOnlyFromARunnerThatServesStatus() {
+        Job burner = new Job("job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "m", Engine.BURNER, Map.of(), 0, "n");
+        Job remotion = new Job("job_bbbbbbbbbbbbbbbbbbbbbbbbbb", "m", Engine.REMOTION, Map.of(), 0, "n");
+        assertTrue(RunnerProbes.servesStatus(burner), "the original burner serves /status");
+        assertTrue(RunnerProbes.servesStatus(new Job("job_cccccccccccccccccccccccccc", "m", Engine.DOWNLOADER, Map.of(), 0, "n")));
+        assertFalse(RunnerProbes.servesStatus(remotion), "the original renderer-remotion serves POST /render only");
+        Job.Draft d = remotion.draft();
+        JobTransitions.probedAlive(d, "running", 0.5, 10);
+        assertTrue(RunnerProbes.servesStatus(d.build()), "once it answered a probe with a status, it does");
+        JobTransitions.requeue(d, "lost", 20);
+        assertFalse(RunnerProbes.servesStatus(d.build()), "the next run may be on another runner");
     }
 
     @Test

@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +36,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * can be retried; answers are streamed.
  *
  * <p>It also notes, for {@code POST /render} answered 2xx, which backend took which job and when:
- * the run's proof that the jobs of a killed runner completed on another.
+ * the run's proof that the jobs of a killed runner completed on another; and every request with
+ * the backend it went to ({@link #seen}).
+ *
+ * <p>{@link #perConnection(boolean) Per connection}, it balances as kube-proxy does: each new TCP
+ * connection goes to the next backend, and every request on that connection to the same one (an HTTP
+ * client that keeps its connection alive talks to one pod for as long as it keeps it).
  */
 final class RoundRobinProxy implements AutoCloseable {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "host", "transfer-encoding", "upgrade",
@@ -42,6 +49,10 @@ final class RoundRobinProxy implements AutoCloseable {
 
     /** A dispatch a runner accepted: the job, the backend's index, when (ms since epoch). */
     record Taken(String jobId, int backend, long at) {
+    }
+
+    /** A request and the backend it went to (-1: none answered). */
+    record Seen(int backend, String method, String path) {
     }
 
     private final String name;
@@ -56,21 +67,44 @@ final class RoundRobinProxy implements AutoCloseable {
     final AtomicLongArray busy;
     final AtomicInteger lost = new AtomicInteger();
     final List<Taken> taken = new CopyOnWriteArrayList<>();
+    final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private volatile boolean perConnection;
+    /** Per connection (the client's address and port): its backend. */
+    private final Map<String, Integer> pinned = new ConcurrentHashMap<>();
 
     RoundRobinProxy(String name, List<URI> backends) throws IOException {
+        this(name, new InetSocketAddress("127.0.0.1", 0), backends);
+    }
+
+    /** A proxy listening on {@code bind} (a Service's own address and port). */
+    RoundRobinProxy(String name, InetSocketAddress bind, List<URI> backends) throws IOException {
         this.name = name;
         this.backends = List.copyOf(backends);
         requests = new AtomicLongArray(backends.size());
         refused = new AtomicLongArray(backends.size());
         busy = new AtomicLongArray(backends.size());
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        server = HttpServer.create(bind, 128);
         server.setExecutor(pool);
         server.createContext("/", this::handle);
         server.start();
     }
 
     URI base() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort());
+    }
+
+    /** Balances connections (true) or requests (false, the default); from the next request on. */
+    void perConnection(boolean on) {
+        pinned.clear();
+        perConnection = on;
+    }
+
+    /** The backend the next request goes to first. */
+    private int pick(HttpExchange ex) {
+        if (!perConnection) {
+            return Math.floorMod(next.getAndIncrement(), backends.size());
+        }
+        return pinned.computeIfAbsent(ex.getRemoteAddress().toString(), k -> Math.floorMod(next.getAndIncrement(), backends.size()));
     }
 
     String name() {
@@ -82,7 +116,7 @@ final class RoundRobinProxy implements AutoCloseable {
             byte[] body = ex.getRequestBody().readAllBytes();
             String method = ex.getRequestMethod();
             String pathAndQuery = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
-            int start = Math.floorMod(next.getAndIncrement(), backends.size());
+            int start = pick(ex);
             for (int i = 0; i < backends.size(); i++) {
                 int b = (start + i) % backends.size();
                 HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(backends.get(b) + pathAndQuery)).timeout(Duration.ofSeconds(60))
@@ -108,6 +142,7 @@ final class RoundRobinProxy implements AutoCloseable {
                     answer(ex, 503, "{\"error\":\"interrupted\"}");
                     return;
                 }
+                seen.add(new Seen(b, method, ex.getRequestURI().getPath()));
                 if (r.statusCode() == 429) {
                     busy.incrementAndGet(b);
                 }
@@ -120,6 +155,7 @@ final class RoundRobinProxy implements AutoCloseable {
                 relay(ex, r);
                 return;
             }
+            seen.add(new Seen(-1, method, ex.getRequestURI().getPath()));
             answer(ex, 503, "{\"error\":\"" + name + ": no backend answers\"}");
         }
     }
