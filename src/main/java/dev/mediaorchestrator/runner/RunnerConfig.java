@@ -33,6 +33,12 @@ public final class RunnerConfig {
      * downloads from a local URL.
      */
     public final boolean allowPrivateNetworks;
+    /**
+     * Non-public addresses the downloader may reach all the same ({@code DOWNLOADER_EGRESS_ALLOW}:
+     * {@code ADDRESS:PORT}, {@code ADDRESS} or {@code ADDRESS/PREFIX}, comma-separated; parsed by the
+     * downloader's {@code EgressPolicy}).
+     */
+    public final String egressAllow;
     /** A cookies.txt used by every download that brings no cookies of its own ({@code YTDLP_COOKIES_FILE}). */
     public final Path cookiesFile;
 
@@ -59,6 +65,7 @@ public final class RunnerConfig {
         boolean localAllInOne = roles.contains("orchestrator") && roles.contains("downloader")
                 && Env.str(env, "NEXT_BASE_URL", null) == null;
         allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
+        egressAllow = Env.str(env, "DOWNLOADER_EGRESS_ALLOW", "");
         String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
         cookiesFile = cookies == null ? null : Path.of(cookies);
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
