@@ -39,6 +39,8 @@ public final class RunnerConfig {
      * downloader's {@code EgressPolicy}).
      */
     public final String egressAllow;
+    /** The largest subtitles file the burner takes ({@code MAX_SUBTITLES_BYTES}, shared with the orchestrator's mirror). */
+    public final long maxSubtitlesBytes;
     /** A cookies.txt used by every download that brings no cookies of its own ({@code YTDLP_COOKIES_FILE}). */
     public final Path cookiesFile;
 
@@ -66,6 +68,7 @@ public final class RunnerConfig {
                 && Env.str(env, "NEXT_BASE_URL", null) == null;
         allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
         egressAllow = Env.str(env, "DOWNLOADER_EGRESS_ALLOW", "");
+        maxSubtitlesBytes = Env.positiveLong(env, "MAX_SUBTITLES_BYTES", dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES);
         String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
         cookiesFile = cookies == null ? null : Path.of(cookies);
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
