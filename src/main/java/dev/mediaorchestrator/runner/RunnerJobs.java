@@ -370,6 +370,7 @@ public final class RunnerJobs {
         if (job.workDir != null) {
             processes.stop(job.workDir);
             deleteRecursively(job.workDir);
+            WorkDirSweeper.release(job.workDir);
         }
         if (active.remove(job.jobId, job)) {
             finished.put(job.jobId, job);
