@@ -244,9 +244,10 @@ public final class RunnerJobs {
     }
 
     public void failed(RunnerJob job, Exception e) {
-        String error = job.abortReason != null ? job.abortReason
+        String error = JobPaths.relative(job.abortReason != null ? job.abortReason
                 : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
-                ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+                job.workDir, config.workDir);
         String status = job.abortStatus != null ? job.abortStatus : "failed";
         synchronized (job) {
             job.liveProgress = null;

@@ -112,6 +112,9 @@ class BurnerRouteFailureTest {
         assertTrue(error.startsWith("the input video cannot be read: "), error);
         assertTrue(error.contains("Invalid data found when processing input"), "ffprobe's own message: " + error);
         assertFalse(error.contains("X-Amz-Signature"), "no URL in the error: " + error);
+        // files are named relative to the job: no absolute work-dir path (issue 28)
+        assertTrue(error.lines().anyMatch(l -> l.equals("input.mp4: Invalid data found when processing input")), error);
+        assertFalse(error.contains(fx.workDir.toString()) || error.contains("file:") || error.contains("/input.mp4"), error);
         assertEquals(List.of("preparing", "failed"), statuses(callbacksFor(fx.server, jobId)));
         assertSigned(jobId);
     }
