@@ -50,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  * and the video start uploading as soon as yt-dlp is done, while ffmpeg extracts the mp3; the mp3
  * goes up last, after the {@code uploading} callback.
  *
+ * <p>With {@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS} off, the job's url is checked before yt-dlp
+ * starts and yt-dlp then reaches the network only through the job's {@link EgressGuard} (its
+ * {@code --proxy}, with the job's own proxy chained behind it), which checks every connection.
+ *
  * <p>Nothing written to logs or callbacks carries the source URL's query or a proxy credential:
  * logs name the source host only, proxies are shown by {@link ProxyPlan#redacted()}, and tool
  * errors are scrubbed of the plan's secrets.
