@@ -83,6 +83,13 @@ public final class Config {
     public final long appReadTimeoutSeconds;
     /** {@code MIRROR_CONCURRENCY}: sources fetched from the app at once; beyond it {@code POST /jobs} is 503 with Retry-After. */
     public final int mirrorConcurrency;
+    /** The default of {@code MAX_SUBTITLES_BYTES}: a feature film's bilingual WebVTT is a few hundred KiB. */
+    public static final long DEFAULT_MAX_SUBTITLES_BYTES = 5L * 1024 * 1024;
+    /**
+     * {@code MAX_SUBTITLES_BYTES}: the largest subtitles file a burner job takes; the mirror answers
+     * {@code POST /jobs} 400 when the app declares more, the burner fails a job given more.
+     */
+    public final long maxSubtitlesBytes;
     /** {@code ARTIFACT_CONCURRENCY}: {@code /artifacts} and {@code /inputs} bodies streamed at once; beyond it 503 with Retry-After. */
     public final int artifactConcurrency;
     /** {@code RUNNER_PROBE_SECONDS}: a dispatched job whose runner has been silent this long is probed at its {@code /status}. */
@@ -199,6 +206,7 @@ public final class Config {
         mirrorConcurrency = (int) Math.min(1000, Env.positiveLong(env, "MIRROR_CONCURRENCY", 8));
         artifactConcurrency = (int) Math.min(1000, Env.positiveLong(env, "ARTIFACT_CONCURRENCY", 32));
         tracing = TracingConfig.fromEnv(env);
+        maxSubtitlesBytes = Env.positiveLong(env, "MAX_SUBTITLES_BYTES", DEFAULT_MAX_SUBTITLES_BYTES);
         logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");
@@ -213,6 +221,11 @@ public final class Config {
 
     public static Config fromEnv(Map<String, String> env) {
         return new Config(env);
+    }
+
+    /** Why subtitles of {@code bytes} are refused: the same words from the mirror and from the burner. */
+    public static String subtitlesTooLarge(long bytes, long max) {
+        return "subtitles are " + bytes + " bytes, more than MAX_SUBTITLES_BYTES (" + max + ")";
     }
 
     /** {@code JOB_TIMEOUT_SECONDS} for an engine (per-engine variables {@code JOB_TIMEOUT_SECONDS_BURNER_FFMPEG} etc. win). */

@@ -8,6 +8,8 @@ import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.SignedRequests;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.downloader.DownloaderSteps;
+import dev.mediaorchestrator.downloader.Egress;
+import dev.mediaorchestrator.downloader.EgressPolicy;
 import dev.mediaorchestrator.downloader.ProxySettings;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
@@ -84,7 +86,8 @@ public final class Runners {
             jobs.setTracing(tracing);
             main.bind("downloaderJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
-            DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc), pools);
+            DownloaderSteps steps = new DownloaderSteps(jobs, transfers, rc, proxySettings(rc),
+                    new Egress(rc.allowPrivateNetworks, egressPolicy(rc), pools), pools);
             main.bind("downloaderSteps", steps);
             try {
                 // stopped with the context, after its routes: no mihomo outlives the service
@@ -101,6 +104,15 @@ public final class Runners {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+        }
+    }
+
+    /** {@code DOWNLOADER_EGRESS_ALLOW}; a malformed entry fails startup naming the variable. */
+    private static EgressPolicy egressPolicy(RunnerConfig rc) {
+        try {
+            return EgressPolicy.parse(rc.egressAllow);
+        } catch (IllegalArgumentException e) {
+            throw new Config.ConfigException("DOWNLOADER_EGRESS_ALLOW: " + e.getMessage());
         }
     }
 

@@ -57,6 +57,11 @@ public final class BurnerSteps {
         jobs.phase(job, "preparing", "preparing", 0.05);
         transfers.download("input video", job.string("inputVideoUrl"), dir.resolve(INPUT));
         transfers.download("subtitles", job.string("inputVttUrl"), dir.resolve(VTT));
+        try {
+            SubtitleText.checkSize(dir.resolve(VTT), config.maxSubtitlesBytes);
+        } catch (IOException e) {
+            throw new RunnerFailure("cannot read the subtitles: " + e.getMessage(), e);
+        }
         LOG.info("inputs ready (job {})", job.jobId);
     }
 
@@ -77,8 +82,12 @@ public final class BurnerSteps {
             throw new RunnerFailure("the input video cannot be read: " + e.getMessage());
         }
         SubtitleConfig sc = subtitleConfig(job);
-        String vtt = Files.readString(job.workDir.resolve(VTT), StandardCharsets.UTF_8);
-        Files.writeString(job.workDir.resolve(ASS), new VttToAss(sc).convert(vtt, info.width(), info.height()), StandardCharsets.UTF_8);
+        WebVttParser.Parsed cues = WebVttParser.read(SubtitleText.read(job.workDir.resolve(VTT), config.maxSubtitlesBytes));
+        if (cues.skipped() > 0) {
+            LOG.warn("job {}: {} subtitle cue{} skipped (times that cannot be read, or an end not after the start)", job.jobId,
+                    cues.skipped(), cues.skipped() == 1 ? "" : "s");
+        }
+        Files.writeString(job.workDir.resolve(ASS), new VttToAss(sc).convert(cues.cues(), info.width(), info.height()), StandardCharsets.UTF_8);
         Path progressFile = job.workDir.resolve(PROGRESS);
         exec(exchange, job, ffmpeg.build(new FfmpegCommand.BurnRequest(job.workDir.resolve(INPUT), job.workDir.resolve(ASS),
                 job.workDir.resolve(OUTPUT), progressFile, info, sc)));

@@ -80,6 +80,11 @@ public final class VttToAss {
 
     /** The complete ASS script for a video of the given size. */
     public String convert(String vtt, int videoWidth, int videoHeight) {
+        return convert(WebVttParser.parse(vtt), videoWidth, videoHeight);
+    }
+
+    /** The complete ASS script of cues already parsed ({@link WebVttParser#read}), for a video of the given size. */
+    public String convert(List<VttCue> cues, int videoWidth, int videoHeight) {
         if (videoWidth <= 0 || videoHeight <= 0) {
             throw new IllegalArgumentException("video size must be positive, got " + videoWidth + "x" + videoHeight);
         }
@@ -97,7 +102,7 @@ public final class VttToAss {
                 .append(styleLine(ENGLISH_STYLE, englishSize(size), size)).append('\n')
                 .append(styleLine(CHINESE_STYLE, size, size)).append("\n\n");
         out.append("[Events]\n").append(EVENT_FORMAT).append('\n');
-        for (VttCue cue : WebVttParser.parse(vtt)) {
+        for (VttCue cue : cues) {
             BilingualCue bilingual = split(cue);
             if (bilingual != null) {
                 out.append(dialogueLine(bilingual)).append('\n');

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  * {@code NOTE}/{@code STYLE}/{@code REGION} blocks, cue identifiers, {@code mm:ss.ttt} times
  * (hours omitted), a comma as the decimal mark, fewer than three fraction digits, cue settings
  * after the end time, and runs of blank lines. A text-only block that directly follows a cue
- * (a stray blank line inside the cue) is taken as more text of that cue. Cues whose end is not
- * after their start are dropped.
+ * (a stray blank line inside the cue) is taken as more text of that cue. Cues whose times cannot
+ * be read or whose end is not after their start are skipped and counted ({@link #read}).
  *
  * <p>Cue text is cleaned: tags ({@code <i>}, {@code <c.x>}, {@code <00:01.000>}, …) are removed,
  * the usual character references ({@code &amp;}, {@code &lt;}, {@code &#39;}, …) are decoded,
@@ -39,16 +39,36 @@ public final class WebVttParser {
     private WebVttParser() {
     }
 
+    /** The cues of a file, and how many cue blocks were skipped because they could not be read. */
+    public record Parsed(List<VttCue> cues, int skipped) {
+        public Parsed {
+            cues = List.copyOf(cues);
+        }
+    }
+
     /** Parses the whole file text. Never throws for malformed content: bad cues are skipped. */
     public static List<VttCue> parse(String vtt) {
+        return read(vtt).cues();
+    }
+
+    /**
+     * Parses the whole file text and counts what it skips: a cue whose times cannot be read (a
+     * timing line with a number no {@code long} holds, or an arrow between things that are not
+     * times) or whose end is not after its start. Never throws for malformed content.
+     */
+    public static Parsed read(String vtt) {
         String text = vtt.startsWith("\uFEFF") ? vtt.substring(1) : vtt;
         text = text.replace("\r\n", "\n").replace('\r', '\n');
         List<VttCue> cues = new ArrayList<>();
+        int skipped = 0;
         boolean previousWasCue = false;
         for (List<String> block : blocks(text)) {
             int timing = indexOfTiming(block);
             if (timing < 0) {
-                if (previousWasCue && !isMetadataBlock(block.get(0))) {
+                if (block.stream().anyMatch(l -> l.contains("-->")) && !isMetadataBlock(block.get(0))) {
+                    skipped++; // a cue whose timing line is not one
+                    previousWasCue = false;
+                } else if (previousWasCue && !isMetadataBlock(block.get(0))) {
                     VttCue last = cues.remove(cues.size() - 1);
                     List<String> lines = new ArrayList<>(last.lines());
                     lines.addAll(cleanLines(block));
@@ -60,19 +80,31 @@ public final class WebVttParser {
             }
             Matcher m = TIMING.matcher(block.get(timing));
             m.matches();
-            long start = parseTime(m.group(1));
-            long end = parseTime(m.group(2));
+            long start;
+            long end;
+            try {
+                start = parseTime(m.group(1));
+                end = parseTime(m.group(2));
+            } catch (NumberFormatException | ArithmeticException e) {
+                start = 0;
+                end = 0;
+            }
             if (end <= start) {
+                skipped++;
                 previousWasCue = false;
                 continue;
             }
             cues.add(new VttCue(start, end, cleanLines(block.subList(timing + 1, block.size()))));
             previousWasCue = true;
         }
-        return cues;
+        return new Parsed(cues, skipped);
     }
 
-    /** Milliseconds of {@code [hh:]mm:ss[.ttt]} (a comma also accepted as decimal mark). */
+    /**
+     * Milliseconds of {@code [hh:]mm:ss[.ttt]} (a comma also accepted as decimal mark).
+     *
+     * @throws NumberFormatException or {@link ArithmeticException} for a number too large to hold
+     */
     static long parseTime(String time) {
         String[] parts = time.replace(',', '.').split(":");
         long hours = parts.length == 3 ? Long.parseLong(parts[0]) : 0;
@@ -85,7 +117,8 @@ public final class WebVttParser {
             String fraction = (secondsPart.substring(dot + 1) + "00").substring(0, 3);
             millis = Long.parseLong(fraction);
         }
-        return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis;
+        long totalSeconds = Math.addExact(Math.multiplyExact(Math.addExact(Math.multiplyExact(hours, 60), minutes), 60), seconds);
+        return Math.addExact(Math.multiplyExact(totalSeconds, 1000), millis);
     }
 
     private static List<List<String>> blocks(String text) {

@@ -50,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  * and the video start uploading as soon as yt-dlp is done, while ffmpeg extracts the mp3; the mp3
  * goes up last, after the {@code uploading} callback.
  *
+ * <p>With {@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS} off, the job's url is checked before yt-dlp
+ * starts and yt-dlp then reaches the network only through the job's {@link EgressGuard} (its
+ * {@code --proxy}, with the job's own proxy chained behind it), which checks every connection.
+ *
  * <p>Nothing written to logs or callbacks carries the source URL's query or a proxy credential:
  * logs name the source host only, proxies are shown by {@link ProxyPlan#redacted()}, and tool
  * errors are scrubbed of the plan's secrets.
@@ -69,21 +73,20 @@ public final class DownloaderSteps {
     private final Transfers transfers;
     private final RunnerConfig config;
     private final ProxySettings proxySettings;
+    private final Egress egress;
     private final Map<RunnerJob, Download> downloads = new ConcurrentHashMap<>();
     /** mihomo ports held by running jobs; guarded by {@code this}. */
     private final Set<Integer> leasedPorts = new HashSet<>();
     /** Early uploads: one task per running job, so as many threads as jobs may run at once. */
     private final ExecutorService uploads;
 
-    public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings) {
-        this(jobs, transfers, config, proxySettings, Pools.PLAIN);
-    }
-
-    public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings, Pools pools) {
+    public DownloaderSteps(RunnerJobs jobs, Transfers transfers, RunnerConfig config, ProxySettings proxySettings, Egress egress,
+                           Pools pools) {
         this.jobs = jobs;
         this.transfers = transfers;
         this.config = config;
         this.proxySettings = proxySettings;
+        this.egress = egress;
         this.uploads = pools.fixed("downloader-uploads", Math.max(1, config.maxConcurrency));
     }
 
@@ -95,6 +98,8 @@ public final class DownloaderSteps {
         /** The mihomo ports of this job (its plan's), when it runs mihomo. */
         volatile ProxySettings mihomoPorts;
         volatile Process mihomo;
+        /** Every connection of yt-dlp goes through it while private networks are off. */
+        volatile EgressGuard guard;
         FileTail stdout;
         boolean downloadingReported;
         Path video;
@@ -132,11 +137,9 @@ public final class DownloaderSteps {
         downloads.put(job, d);
         jobs.workDir(job);
         jobs.phase(job, "preparing", "preparing", PREPARING);
-        if (!config.allowPrivateNetworks) {
-            PrivateNetworks.refusal(options.url(), PrivateNetworks.SYSTEM).ifPresent(reason -> {
-                throw new RunnerFailure(reason);
-            });
-        }
+        egress.refusal(options.url()).ifPresent(reason -> {
+            throw new RunnerFailure(reason);
+        });
         d.plan = plan(options, proxySettings);
         if (d.plan.needsMihomo()) {
             d.mihomoPorts = leasePorts(job);
@@ -147,6 +150,7 @@ public final class DownloaderSteps {
         if (d.plan.needsMihomo()) {
             startMihomo(job, d);
         }
+        startGuard(job, d);
     }
 
     /** The {@code fetching_metadata} callback, the yt-dlp command for camel-exec, and its live progress. */
@@ -155,7 +159,7 @@ public final class DownloaderSteps {
         jobs.phase(job, "fetching_metadata", "fetching_metadata", FETCHING_METADATA);
         List<String> command = YtDlpCommand.builder(d.options, job.workDir)
                 .executable(config.ytDlpBin)
-                .proxy(d.plan)
+                .proxy(d.guard != null ? d.guard.proxyUrl() : d.plan.ytDlpProxyUrl().orElse(null))
                 .ffmpegLocation(config.ffmpegBin.contains("/") ? config.ffmpegBin : null)
                 .cookies(writeCookies(job, d))
                 .build();
@@ -190,6 +194,10 @@ public final class DownloaderSteps {
         job.liveProgress = null;
         readProgress(job, d);
         if (result.getExitValue() != 0) {
+            EgressGuard guard = d.guard;
+            if (guard != null && guard.refusal().isPresent()) {
+                throw new RunnerFailure(guard.refusal().get());
+            }
             String stderr = text(result.getStderr());
             throw new RunnerFailure(DiskSpace.fullMessage(job.workDir, stderr).map(m -> "yt-dlp failed: " + m)
                     .orElseGet(() -> scrub(d, YtDlpCommand.errorMessage(stderr, result.getExitValue())) + via(d)));
@@ -347,16 +355,24 @@ public final class DownloaderSteps {
                 // the job has ended already; a stopped upload is expected here
             }
             stopMihomo(job.jobId, d);
+            stopGuard(d);
         }
     }
 
-    /** At shutdown: no mihomo outlives the service. */
+    /** At shutdown: no mihomo or egress guard outlives the service. */
     public void stopAll() {
         downloads.forEach((job, d) -> {
             d.stopUploads = true;
             stopMihomo(job.jobId, d);
+            stopGuard(d);
         });
         uploads.shutdown();
+        egress.stop();
+    }
+
+    /** The egress rules of this runner (tests choose its DNS answers). */
+    Egress egress() {
+        return egress;
     }
 
     private Download state(RunnerJob job) {
@@ -372,6 +388,23 @@ public final class DownloaderSteps {
             return ProxyPlan.resolve(options, settings);
         } catch (IllegalArgumentException e) {
             throw new RunnerFailure("invalid proxy: " + e.getMessage());
+        }
+    }
+
+    /** The job's egress guard in front of its proxy (none while private networks are on). */
+    private void startGuard(RunnerJob job, Download d) {
+        try {
+            d.guard = egress.guard(job.jobId, d.plan.ytDlpProxyUrl());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new RunnerFailure("the egress guard could not be started: " + e.getMessage(), e);
+        }
+    }
+
+    private static void stopGuard(Download d) {
+        EgressGuard guard = d.guard;
+        d.guard = null;
+        if (guard != null) {
+            guard.close();
         }
     }
 
@@ -570,6 +603,10 @@ public final class DownloaderSteps {
     private static String scrub(Download d, String text) {
         Set<String> secrets = new LinkedHashSet<>(d.plan == null ? Set.of() : d.plan.secrets());
         secrets.addAll(d.cookieValues);
+        EgressGuard guard = d.guard;
+        if (guard != null) {
+            secrets.add(guard.secret());
+        }
         Urls.Parts source = Urls.split(d.options.url());
         int q = source.rest() == null ? -1 : source.rest().indexOf('?');
         if (q >= 0) {

@@ -28,11 +28,22 @@ import java.util.Set;
  *              youtube, tiktok, generic, ...), else the source derived from the URL host
  * </pre>
  * A missing, null or blank field maps to null; a number given as a numeric string becomes a number;
- * anything else that is not a number maps to null. The result is an ordered map with all eight keys.
+ * anything else that is not a number maps to null. Text is capped ({@link #capped}). The result is
+ * an ordered map with all eight keys.
  */
 public final class MetadataMapper {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Longest {@code title} kept, in characters (the marker included). */
+    public static final int MAX_TITLE = 1000;
+    /** Longest {@code author} kept. */
+    public static final int MAX_AUTHOR = 256;
+    /** Longest other text kept ({@code quality}, {@code source}, what another runner adds). */
+    public static final int MAX_TEXT = 1000;
+    /** Longest {@code thumbnail} URL kept; a longer one is left out (a URL cut short is no URL). */
+    public static final int MAX_URL = 2048;
+    /** What ends a text that was cut. */
+    public static final String CUT = "\u2026";
 
     private MetadataMapper() {
     }
@@ -63,7 +74,36 @@ public final class MetadataMapper {
         m.put("duration", number(info, "duration"));
         m.put("quality", quality);
         m.put("source", givenSource != null ? givenSource : source(info, defaultSource));
-        return m;
+        return capped(m);
+    }
+
+    /**
+     * {@code metadata} with every text field within its cap ({@link #MAX_TITLE}, {@link
+     * #MAX_AUTHOR}, {@link #MAX_TEXT}; cut with {@link #CUT}) and a {@code thumbnail} longer than
+     * {@link #MAX_URL} left out: a page's 5 MB title must not become a job record and a callback of
+     * megabytes. Applied to what this mapper makes and to what any runner sends.
+     */
+    public static Map<String, Object> capped(Map<String, ?> metadata) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        metadata.forEach((field, value) -> out.put(field, value instanceof String s ? cap(field, s) : value));
+        return out;
+    }
+
+    private static String cap(String field, String value) {
+        return switch (field) {
+            case "thumbnail" -> value.length() > MAX_URL ? null : value;
+            case "title" -> cut(value, MAX_TITLE);
+            case "author" -> cut(value, MAX_AUTHOR);
+            default -> cut(value, MAX_TEXT);
+        };
+    }
+
+    /** {@code s} when it has at most {@code max} characters (code points), else its first {@code max - 1} and {@link #CUT}. */
+    static String cut(String s, int max) {
+        if (s.length() <= max || s.codePointCount(0, s.length()) <= max) {
+            return s;
+        }
+        return s.substring(0, s.offsetByCodePoints(0, max - 1)) + CUT;
     }
 
     /** Maps an info JSON given as a map (e.g. from a Camel body). */

@@ -36,36 +36,60 @@ public final class PrivateNetworks {
      * here: then yt-dlp cannot reach it either, or only through a proxy, and fails on its own).
      */
     public static Optional<String> refusal(String url, Resolver resolver) {
+        return refusal(url, resolver, EgressPolicy.NO_EXCEPTIONS);
+    }
+
+    /** {@link #refusal(String, Resolver)} with the addresses {@code policy} allows all the same. */
+    public static Optional<String> refusal(String url, Resolver resolver, EgressPolicy policy) {
         Urls.Parts parts = Urls.split(url);
         if (parts == null) {
             return Optional.of("url has no host");
         }
-        String host = Urls.decode(parts.host()).toLowerCase(Locale.ROOT);
-        if (host.endsWith(".")) {
-            host = host.substring(0, host.length() - 1);
-        }
+        String host = normalizeHost(parts.host());
+        int port = parts.port() != null ? parts.port() : "https".equals(parts.scheme()) ? 443 : 80;
         InetAddress[] addresses;
-        byte[] numeric = inetAton(host);
         try {
-            addresses = numeric != null ? new InetAddress[]{InetAddress.getByAddress(numeric)}
-                    : host.contains(":") ? new InetAddress[]{InetAddress.getByName(host)} // an IPv6 literal: parsed, no lookup
-                    : resolver.resolve(host);
+            addresses = addresses(host, resolver);
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
         for (InetAddress a : addresses) {
-            String kind = privateKind(a);
+            String kind = policy.refusedKind(a, port);
             if (kind != null) {
-                return Optional.of("url is refused: its host is " + (numeric != null || isLiteral(host) ? "" : "a name for ")
-                        + a.getHostAddress() + ", a " + kind + " address; downloads from private networks are off"
-                        + " (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true turns them on)");
+                return Optional.of("url is refused: its host is " + (isLiteral(host) ? "" : "a name for ")
+                        + a.getHostAddress() + ", a " + kind + " address; " + OFF);
             }
         }
         return Optional.empty();
     }
 
-    private static boolean isLiteral(String host) {
-        return host.contains(":") || host.matches("[0-9.]+");
+    /** What every refusal ends with: why, and the setting that changes it. */
+    static final String OFF = "downloads from private networks are off (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true turns them on)";
+
+    /** A URL's host as it is looked up: percent-escapes decoded, lower case, without a trailing dot. */
+    static String normalizeHost(String host) {
+        String h = Urls.decode(host).toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+
+    /**
+     * The addresses a (normalized) host stands for, as a client would connect: a numeric form read
+     * as the C library reads it, an IPv6 literal parsed, a name looked up with {@code resolver}.
+     */
+    static InetAddress[] addresses(String host, Resolver resolver) throws UnknownHostException {
+        byte[] numeric = inetAton(host);
+        if (numeric != null) {
+            return new InetAddress[]{InetAddress.getByAddress(numeric)};
+        }
+        if (host.contains(":")) { // an IPv6 literal: parsed, no lookup
+            return new InetAddress[]{InetAddress.getByName(host)};
+        }
+        return resolver.resolve(host);
+    }
+
+    /** True for a numeric host (any form {@link #inetAton} reads, or an IPv6 literal): no name to look up. */
+    static boolean isLiteral(String host) {
+        return host.contains(":") || inetAton(host) != null;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.downloader.MetadataMapper;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -51,7 +53,7 @@ public final class JobTransitions {
             return Outcome.FAILED;
         }
         if (cb.get("metadata") instanceof Map<?, ?> m) {
-            job.metadata = new LinkedHashMap<>((Map<String, Object>) m);
+            job.metadata = MetadataMapper.capped((Map<String, Object>) m);
         }
         recordProvenance(job, cb);
         if (Boolean.TRUE.equals(cb.get("provenance"))) {

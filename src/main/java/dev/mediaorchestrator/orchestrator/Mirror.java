@@ -148,6 +148,9 @@ public final class Mirror {
                 throw new HttpError(502, kind.fetchError(), Map.of("detail", "source answered " + resp.status()));
             }
             OptionalLong declared = resp.contentLength();
+            if (kind == Engine.InputKind.SUBTITLES && declared.isPresent() && declared.getAsLong() > config.maxSubtitlesBytes) {
+                throw HttpError.badRequest(Config.subtitlesTooLarge(declared.getAsLong(), config.maxSubtitlesBytes));
+            }
             Storage.ObjectInfo info;
             try {
                 info = storage.put(key, metrics.mirrored(key, in), kind.contentType, declared.orElse(-1));

@@ -34,6 +34,14 @@ public final class RunnerConfig {
      * downloads from a local URL.
      */
     public final boolean allowPrivateNetworks;
+    /**
+     * Non-public addresses the downloader may reach all the same ({@code DOWNLOADER_EGRESS_ALLOW}:
+     * {@code ADDRESS:PORT}, {@code ADDRESS} or {@code ADDRESS/PREFIX}, comma-separated; parsed by the
+     * downloader's {@code EgressPolicy}).
+     */
+    public final String egressAllow;
+    /** The largest subtitles file the burner takes ({@code MAX_SUBTITLES_BYTES}, shared with the orchestrator's mirror). */
+    public final long maxSubtitlesBytes;
     /** A cookies.txt used by every download that brings no cookies of its own ({@code YTDLP_COOKIES_FILE}). */
     public final Path cookiesFile;
     /**
@@ -66,6 +74,8 @@ public final class RunnerConfig {
         boolean localAllInOne = roles.contains("orchestrator") && roles.contains("downloader")
                 && Env.str(env, "NEXT_BASE_URL", null) == null;
         allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
+        egressAllow = Env.str(env, "DOWNLOADER_EGRESS_ALLOW", "");
+        maxSubtitlesBytes = Env.positiveLong(env, "MAX_SUBTITLES_BYTES", dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES);
         String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
         cookiesFile = cookies == null ? null : Path.of(cookies);
         advertisedUrl = Env.url(env, "RUNNER_ADVERTISED_URL", null);

@@ -265,9 +265,10 @@ public final class RunnerJobs {
     }
 
     public void failed(RunnerJob job, Exception e) {
-        String error = job.abortReason != null ? job.abortReason
+        String error = JobPaths.relative(job.abortReason != null ? job.abortReason
                 : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
-                ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
+                job.workDir, config.workDir);
         String status = job.abortStatus != null ? job.abortStatus : "failed";
         tracing.failed(error);
         synchronized (job) {
@@ -392,6 +393,7 @@ public final class RunnerJobs {
         if (job.workDir != null) {
             processes.stop(job.workDir);
             deleteRecursively(job.workDir);
+            WorkDirSweeper.release(job.workDir);
         }
         if (active.remove(job.jobId, job)) {
             finished.put(job.jobId, job);

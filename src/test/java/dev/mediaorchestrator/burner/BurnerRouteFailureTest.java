@@ -62,7 +62,10 @@ class BurnerRouteFailureTest {
             fx.server.record(ex);
             StubHttpServer.respond(ex, 403, "application/xml", "<Error><Code>SignatureDoesNotMatch</Code></Error>".getBytes());
         });
-        app = fx.startApp(Map.of("RUNNER_MAX_CONCURRENCY", "2"));
+        fx.serveBytes("/in/big.vtt", bigVtt(), "text/vtt");
+        fx.serveBytes("/in/gbk.vtt", (GBK_PREFIX + "你好\n").getBytes("GBK"), "text/vtt");
+        fx.serveBytes("/in/bad-hour.vtt", BAD_HOUR_VTT.getBytes(StandardCharsets.UTF_8), "text/vtt");
+        app = fx.startApp(Map.of("RUNNER_MAX_CONCURRENCY", "2", "MAX_SUBTITLES_BYTES", String.valueOf(MAX_SUBTITLES)));
         lenient = fx.startApp(Map.of("RUNNER_MAX_CONCURRENCY", "1", "RUNNER_REQUIRE_SIGNATURE", "false"));
     }
 
@@ -109,6 +112,9 @@ class BurnerRouteFailureTest {
         assertTrue(error.startsWith("the input video cannot be read: "), error);
         assertTrue(error.contains("Invalid data found when processing input"), "ffprobe's own message: " + error);
         assertFalse(error.contains("X-Amz-Signature"), "no URL in the error: " + error);
+        // files are named relative to the job: no absolute work-dir path (issue 28)
+        assertTrue(error.lines().anyMatch(l -> l.equals("input.mp4: Invalid data found when processing input")), error);
+        assertFalse(error.contains(fx.workDir.toString()) || error.contains("file:") || error.contains("/input.mp4"), error);
         assertEquals(List.of("preparing", "failed"), statuses(callbacksFor(fx.server, jobId)));
         assertSigned(jobId);
     }
@@ -122,6 +128,70 @@ class BurnerRouteFailureTest {
         assertTrue(error.contains("Error while decoding stream #0:0: Invalid data found when processing input"), "ffmpeg's own lines: " + error);
         assertTrue(error.lines().count() <= FfmpegErrors.DEFAULT_MAX_LINES, "the last lines only: " + error);
         assertEquals(List.of("preparing", "running", "failed"), BurnerRouteTest.collapse(statuses(callbacksFor(fx.server, jobId))));
+    }
+
+    /** MAX_SUBTITLES_BYTES of the strict runner; the big VTT is over it. */
+    private static final int MAX_SUBTITLES = 64 * 1024;
+    private static final String GBK_PREFIX = "WEBVTT\n\n00:00.500 --> 00:03.000\nHello\n";
+    /** Three cues, the second with a 20-digit hour (a number no long holds). */
+    private static final String BAD_HOUR_VTT = """
+            WEBVTT
+
+            00:00.500 --> 00:01.500
+            First
+            第一
+
+            12345678901234567890:00:01.000 --> 12345678901234567890:00:02.000
+            Unreadable
+            读不了
+
+            00:02.000 --> 00:03.000
+            Third
+            第三
+            """;
+
+    private static byte[] bigVtt() {
+        StringBuilder b = new StringBuilder("WEBVTT\n\n");
+        for (int i = 0; b.length() <= MAX_SUBTITLES; i++) {
+            b.append(String.format("00:%02d.000 --> 00:%02d.500%nLine %d%n第 %d 行%n%n", i % 60, i % 60, i, i));
+        }
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void subtitlesOverTheLimitFailTheJobNamingIt() throws Exception {
+        String error = renderExpectingFailure(fx.payload(BurnerRunnerFixture.newJobId(), "/in/clip.mp4", "/in/big.vtt"));
+        assertEquals("subtitles are " + bigVtt().length + " bytes, more than MAX_SUBTITLES_BYTES (" + MAX_SUBTITLES + ")", error);
+    }
+
+    @Test
+    void subtitlesThatAreNotUtf8FailSayingWhere() throws Exception {
+        String error = renderExpectingFailure(fx.payload(BurnerRunnerFixture.newJobId(), "/in/clip.mp4", "/in/gbk.vtt"));
+        assertEquals("subtitles are not UTF-8 (byte 0xC4 at offset " + GBK_PREFIX.length()
+                + "); save them as UTF-8 (UTF-16 with a byte order mark is read too)", error);
+    }
+
+    @Test
+    void aCueWhoseTimeCannotBeReadIsSkippedAndCounted() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        ch.qos.logback.classic.Logger steps = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(BurnerSteps.class);
+        logs.start();
+        steps.addAppender(logs);
+        try {
+            String jobId = BurnerRunnerFixture.newJobId();
+            assertEquals(202, app.postSigned("/render", fx.payload(jobId, "/in/clip.mp4", "/in/bad-hour.vtt")).statusCode());
+            Map<String, Object> terminal = fx.awaitTerminal(jobId);
+            assertEquals("completed", terminal.get("status"), "terminal callback: " + terminal);
+            List<String> skipped;
+            synchronized (logs) {
+                skipped = logs.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                        .filter(m -> m.contains(jobId) && m.contains("skipped")).toList();
+            }
+            assertEquals(List.of("job " + jobId + ": 1 subtitle cue skipped (times that cannot be read, or an end not after the start)"),
+                    skipped, "one line per job with the count");
+        } finally {
+            steps.detachAppender(logs);
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.mediaorchestrator.downloader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -191,5 +192,20 @@ class MetadataMapperTest {
 
     private static List<Object> nulls(Map<String, Object> m) {
         return Arrays.asList(m.values().toArray());
+    }
+
+    @Test
+    void textFieldsAreCappedWithAMarkerAndAnOverlongThumbnailIsLeftOut() {
+        com.fasterxml.jackson.databind.node.ObjectNode info = new ObjectMapper().createObjectNode();
+        info.put("title", "标题".repeat(3 * 1024 * 1024));
+        info.put("uploader", "u".repeat(MetadataMapper.MAX_AUTHOR));
+        info.put("thumbnail", "https://img.example/" + "x".repeat(MetadataMapper.MAX_URL));
+        Map<String, Object> m = MetadataMapper.map(info, "720p", null, "generic");
+        String title = (String) m.get("title");
+        assertEquals(MetadataMapper.MAX_TITLE, title.codePointCount(0, title.length()));
+        assertTrue(title.endsWith("标…"), "cut on a character, marked");
+        assertEquals("u".repeat(MetadataMapper.MAX_AUTHOR), m.get("author"), "at the cap: kept whole");
+        assertNull(m.get("thumbnail"));
+        assertEquals("😀".repeat(4) + MetadataMapper.CUT, MetadataMapper.cut("😀".repeat(10), 5), "never half a surrogate pair");
     }
 }

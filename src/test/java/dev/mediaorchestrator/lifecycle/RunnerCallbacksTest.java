@@ -245,6 +245,47 @@ class RunnerCallbacksTest {
         assertEquals(null, d.get("error"));
     }
 
+    /**
+     * A 5 MB title (and a long author and thumbnail) in metadata.json: the job record and the
+     * terminal callback carry each field capped (text cut with a marker, an over-long URL left
+     * out), not megabytes.
+     */
+    @Test
+    void metadataFieldsAreCappedInTheRecordAndTheCallback() throws Exception {
+        String jobId = job("cbbigtitle");
+        String title = "T".repeat(5 * 1024 * 1024);
+        Map<String, Object> info = Map.of("title", title, "uploader", "U".repeat(100_000),
+                "thumbnail", "https://img.example/" + "x".repeat(10_000) + ".jpg");
+        app.app.storage().put("downloads/cbbigtitle/" + jobId + "/metadata.json", new ByteArrayInputStream(Json.writeBytes(info)),
+                "application/json");
+        for (String f : new String[]{"video.mp4", "audio.mp3"}) {
+            app.app.storage().put("downloads/cbbigtitle/" + jobId + "/" + f, new ByteArrayInputStream(f.getBytes()), "application/octet-stream");
+        }
+        dev.mediaorchestrator.support.Wait.until("completed", java.time.Duration.ofSeconds(30),
+                () -> "completed".equals(docQuietly(jobId).get("status")));
+        long recordBytes = app.app.storage().head("state/jobs/" + jobId + ".json").orElseThrow().size();
+        assertTrue(recordBytes < 64 * 1024, "the job record is small: " + recordBytes + " bytes");
+        Map<?, ?> metadata = (Map<?, ?>) doc(jobId).get("metadata");
+        assertEquals("T".repeat(dev.mediaorchestrator.downloader.MetadataMapper.MAX_TITLE - 1) + "…", metadata.get("title"));
+        assertEquals("U".repeat(dev.mediaorchestrator.downloader.MetadataMapper.MAX_AUTHOR - 1) + "…", metadata.get("author"));
+        assertEquals(null, metadata.get("thumbnail"), "a URL cut short is no URL");
+        dev.mediaorchestrator.support.Wait.until("the terminal callback", java.time.Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
+        Map<?, ?> sent = (Map<?, ?>) next.acceptedFor(jobId).get(0).get("metadata");
+        assertEquals(metadata.get("title"), sent.get("title"));
+    }
+
+    @Test
+    void aRunnersMetadataIsCappedToo() throws Exception {
+        String jobId = job("cbbigcb");
+        Map<String, Object> uploading = cb(jobId, "uploading", "uploading", 0.9);
+        uploading.put("metadata", Map.of("title", "R".repeat(200_000), "author", "A", "viewCount", 7));
+        assertEquals(200, app.postSigned("/callbacks/container", uploading).statusCode());
+        Map<?, ?> metadata = (Map<?, ?>) doc(jobId).get("metadata");
+        assertEquals("R".repeat(dev.mediaorchestrator.downloader.MetadataMapper.MAX_TITLE - 1) + "…", metadata.get("title"));
+        assertEquals("A", metadata.get("author"));
+        assertEquals(7, metadata.get("viewCount"));
+    }
+
     @Test
     void failedIsTerminalWithTheRunnersError() throws Exception {
         String jobId = job("cbfail");

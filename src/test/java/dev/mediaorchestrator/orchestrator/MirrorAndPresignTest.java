@@ -77,6 +77,17 @@ class MirrorAndPresignTest {
                         out.write(source, off, Math.min(65536, source.length - off));
                     }
                 }
+            } else if (p.contains("/hugevtt/")) {
+                // subtitles declared one byte over MAX_SUBTITLES_BYTES (its default): refused before a byte is read
+                ex.sendResponseHeaders(200, dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1);
+                try (OutputStream out = ex.getResponseBody()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    for (long left = dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1; left > 0; left -= chunk.length) {
+                        out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                    }
+                } catch (IOException e) {
+                    // the orchestrator hung up: expected
+                }
             } else {
                 StubHttpServer.respond(ex, 200, "text/vtt", vtt);
             }
@@ -185,6 +196,16 @@ class MirrorAndPresignTest {
             assertArrayEquals(big, in.readAllBytes());
         }
         assertEquals("video/mp4", app.app.storage().head("inputs/videos/sized.mp4").orElseThrow().contentType());
+    }
+
+    @Test
+    void subtitlesDeclaredOverTheLimitAre400NamingIt() throws Exception {
+        HttpResponse<String> r = app.postSigned("/jobs", body("hugevtt"));
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("subtitles are " + (dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1)
+                + " bytes, more than MAX_SUBTITLES_BYTES (" + dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + ")", json(r).get("error"));
+        assertFalse(app.app.storage().exists("inputs/subtitles/hugevtt.vtt"));
+        assertTrue(runner.requests("/render").stream().noneMatch(x -> x.bodyText().contains("\"hugevtt\"")));
     }
 
     @Test

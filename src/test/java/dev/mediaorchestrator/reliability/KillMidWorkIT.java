@@ -42,7 +42,14 @@ class KillMidWorkIT {
     private final Hmac hmac = new Hmac(RunningApp.SECRET);
 
     private Process start(Path dir, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString())
+        return start(dir, env, List.of());
+    }
+
+    /** The packaged service, its command after {@code prefix} (e.g. to run it as PID 1 of a new PID namespace). */
+    private Process start(Path dir, Map<String, String> env, List<String> prefix) throws IOException {
+        List<String> command = new java.util.ArrayList<>(prefix);
+        command.addAll(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("out.log").toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("R2_") || k.equals("ROLES"));
@@ -91,6 +98,11 @@ class KillMidWorkIT {
 
     /** A runner with a stand-in ffmpeg ({@code script}) that is running a burn when this returns. */
     private Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script) throws Exception {
+        return startBurning(dir, work, env, stub, script, List.of());
+    }
+
+    private Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script,
+                                 List<String> prefix) throws Exception {
         Path slow = dir.resolve("slow-ffmpeg");
         Files.writeString(slow, script);
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
@@ -99,7 +111,7 @@ class KillMidWorkIT {
         stub.on("/in/video", ex -> StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip)));
         stub.on("/in/vtt", ex -> StubHttpServer.respond(ex, 200, "text/vtt", "WEBVTT\n".getBytes()));
         stub.answer("/cb", 200, "{}");
-        Process p = start(dir, env);
+        Process p = start(dir, env, prefix);
         String port = env.get("PORT");
         awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -166,6 +178,52 @@ class KillMidWorkIT {
             try (Stream<Path> left = Files.list(work)) {
                 assertEquals(List.of(), left.toList(), "no job directory left");
             }
+        } finally {
+            cleanUp(p, work, dir);
+        }
+    }
+
+    /** As a container runs it: PID 1 of a PID namespace of its own (the parent, unshare, kills it when it dies). */
+    private static final List<String> AS_PID_1 = List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc");
+
+    private static boolean pid1Works() {
+        try {
+            List<String> command = new java.util.ArrayList<>(AS_PID_1);
+            command.addAll(List.of("sh", "-c", "echo $$"));
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0 && out.equals("1");
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Issue 28: in a container the runner is PID 1, before a crash and after its restart (the
+     * emptyDir work dir outlives the container), so a work dir that names its owner by pid names
+     * the new runner. Here the packaged runner runs as PID 1 of a new PID namespace, is killed with
+     * -9 mid-burn (the kernel then ends its tools: they were in its namespace), and is started again
+     * as PID 1 on the same work dir: nothing of the killed one is left.
+     */
+    @Test
+    void killedMidBurnAsPid1ThenRestartedAsPid1_noWorkDirIsLeft() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(pid1Works(), "needs unshare --pid (root), as a container has");
+        Path dir = TestServers.tempDir("mo-kill-pid1");
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Map<String, String> env = runnerEnv(work);
+        Process p = null;
+        try (StubHttpServer stub = new StubHttpServer()) {
+            p = startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n", AS_PID_1);
+            ProcessHandle runner = p.toHandle().children().findFirst().orElseThrow();
+            assertTrue(runner.info().command().orElse("").endsWith("java"), "the runner is unshare's child: " + runner.info());
+            runner.destroyForcibly(); // kill -9 of PID 1 in its namespace
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "unshare ends with its child");
+            try (Stream<Path> left = Files.list(work)) {
+                assertEquals(1, left.count(), "the killed runner left its job directory (so this test can fail)");
+            }
+            p = start(dir, env, AS_PID_1);
+            awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
+            dev.mediaorchestrator.support.Wait.untilEmpty("no job directory left", work, Duration.ofSeconds(10));
         } finally {
             cleanUp(p, work, dir);
         }
