@@ -12,6 +12,11 @@ public final class RunnerJob {
     public final Map<String, Object> payload;
     public final String callbackUrl;
     public final long startedAt;
+    /**
+     * The kind of task, for an engine whose {@code /render} takes several (the burner's
+     * {@code segment}, {@code join}, {@code plan}); null for the contract's job.
+     */
+    public volatile String task;
     /** The per-job temp directory; set by the first step, removed by the last. */
     public volatile Path workDir;
     public volatile String status = "queued";

@@ -47,6 +47,7 @@ public final class RunnerJobs {
     private final Semaphore slots;
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
     private volatile ToolVersions tools = new ToolVersions(List.of());
+    private volatile List<String> features = List.of();
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
@@ -66,6 +67,14 @@ public final class RunnerJobs {
 
     public ToolVersions tools() {
         return tools;
+    }
+
+    /**
+     * What this runner does beyond the contract, advertised on {@code /healthz} (the burner's
+     * {@code segments}: docs/segmented-burn.md), so an orchestrator sends it only what it understands.
+     */
+    public void setFeatures(List<String> features) {
+        this.features = List.copyOf(features);
     }
 
     /** Where this runner reports to (observability; nothing until set). */
@@ -410,6 +419,7 @@ public final class RunnerJobs {
         h.put("active", active.size());
         h.put("maxConcurrency", config.maxConcurrency);
         h.put("tools", tools.now());
+        h.put("features", features);
         return Json.write(h);
     }
 
