@@ -109,7 +109,12 @@ public final class SegmentSteps {
         for (int i = 0; i < join.segmentUrls().size(); i++) {
             jobs.checkNotAborted(job);
             names.add(SegmentCommands.segmentFile(i));
-            transfers.download("segment " + i, join.segmentUrls().get(i), dir.resolve(names.get(i)));
+            try {
+                // one name for every segment: it labels the transfer's metrics
+                transfers.download("segment", join.segmentUrls().get(i), dir.resolve(names.get(i)));
+            } catch (RunnerFailure e) {
+                throw new RunnerFailure("segment " + i + ": " + e.getMessage(), e);
+            }
         }
         Files.writeString(dir.resolve(SegmentCommands.CONCAT_LIST), SegmentCommands.concatList(names), StandardCharsets.UTF_8);
         LOG.info("inputs ready (job {}, {} segments)", job.jobId, names.size());

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** What a burner {@code /render} payload asks for, and the 400s for a malformed segment, join or plan. */
 class BurnTaskTest {
-    private static final String PUT = "https://bucket.example/outputs/by-media/m1/job_a/segments/001.mp4?X-Amz-Signature=x";
+    private static final String PUT = "https://bucket.example/segments/m1/job_a/001.mp4?X-Amz-Signature=x";
 
     private static Map<String, Object> payload(String field, Object value) {
         Map<String, Object> p = new HashMap<>(Map.of("jobId", "job_a-s001", "inputVideoUrl", "https://b.example/in"));
@@ -26,7 +26,7 @@ class BurnTaskTest {
 
     private static Map<String, Object> segment(Object... keyValues) {
         Map<String, Object> s = new HashMap<>(Map.of("index", 1, "count", 3, "start", 3.98, "end", 7.98, "putUrl", PUT,
-                "key", "outputs/by-media/m1/job_a/segments/001.mp4"));
+                "key", "segments/m1/job_a/001.mp4"));
         for (int i = 0; i < keyValues.length; i += 2) {
             s.put((String) keyValues[i], keyValues[i + 1]);
         }
@@ -49,7 +49,7 @@ class BurnTaskTest {
     @Test
     void aSegment() {
         BurnTask.Segment s = (BurnTask.Segment) BurnTask.of(payload("segment", segment()));
-        assertEquals(new BurnTask.Segment(1, 3, 3.98, 7.98, PUT, "outputs/by-media/m1/job_a/segments/001.mp4"), s);
+        assertEquals(new BurnTask.Segment(1, 3, 3.98, 7.98, PUT, "segments/m1/job_a/001.mp4"), s);
         assertEquals(List.of("inputVideoUrl", "inputVttUrl"), s.requiredUrls(), "no outputPutUrl: the original burner refuses it");
         assertEquals(4.0, s.length(12), 1e-9);
         BurnTask.Segment last = (BurnTask.Segment) BurnTask.of(payload("segment", segment("index", 2, "start", 7.98, "end", null)));

@@ -80,6 +80,7 @@ class BurnerSegmentsRouteTest {
     void planSegmentsAndJoinMakeThePlainBurnsOutput() throws Exception {
         String jobId = BurnerRunnerFixture.newJobId();
         String prefix = "outputs/by-media/m-" + jobId.substring(4, 12) + "/" + jobId + "/";
+        String segmentsPrefix = "segments/m-" + jobId.substring(4, 12) + "/" + jobId + "/";
         String base = fx.server.base().toString();
 
         // the contract's plain burn of the same input, by the same runner: the reference
@@ -114,7 +115,7 @@ class BurnerSegmentsRouteTest {
             segment.put("start", cut.get("start"));
             segment.put("end", cut.get("end"));
             segment.put("putUrl", base + "/out/" + taskId + "?X-Amz-Signature=seg");
-            segment.put("key", prefix + String.format("segments/%03d.mp4", index));
+            segment.put("key", segmentsPrefix + String.format("%03d.mp4", index));
             HttpResponse<String> r = app.postSigned("/render", task(jobId, taskId, "segment", segment));
             assertEquals(202, r.statusCode(), r.body());
         }
@@ -134,7 +135,7 @@ class BurnerSegmentsRouteTest {
             assertEquals("PUT", puts.get(0).method());
             assertEquals("video/mp4", puts.get(0).headers().get("content-type"));
             Map<?, ?> provenance = (Map<?, ?>) ((Map<?, ?>) done.get("outputs")).get("segment");
-            assertEquals(prefix + String.format("segments/%03d.mp4", i), provenance.get("key"));
+            assertEquals(segmentsPrefix + String.format("%03d.mp4", i), provenance.get("key"));
             assertEquals(sha256(puts.get(0).body()), provenance.get("sha256"));
             Path file = fx.media(SegmentCommands.segmentFile(i));
             Files.write(file, puts.get(0).body());
@@ -175,6 +176,25 @@ class BurnerSegmentsRouteTest {
         for (String id : List.of(planId, segmentIds.get(0), joinId)) {
             assertEquals("completed", json(app.get("/status/" + id)).get("status"));
         }
+    }
+
+    @Test
+    void aJoinWhoseSegmentCannotBeFetchedFailsNamingItAndLeavesNothing() throws Exception {
+        String jobId = BurnerRunnerFixture.newJobId();
+        String base = fx.server.base().toString();
+        fx.serveFile("/seg-ok/0", fx.media("clip.mp4"), "video/mp4");
+        fx.serveStatus("/seg-gone/1", 403);
+        String joinId = jobId + "-join";
+        Map<String, Object> join = Map.of("segmentUrls", List.of(base + "/seg-ok/0", base + "/seg-gone/1?X-Amz-Signature=secret"),
+                "putUrl", base + "/out/" + joinId, "key", "outputs/by-media/m/" + jobId + "/video.mp4");
+        assertEquals(202, app.postSigned("/render", task(jobId, joinId, "join", join)).statusCode());
+
+        Map<String, Object> failed = fx.awaitTerminal(joinId);
+        assertEquals("failed", failed.get("status"));
+        assertEquals("segment 1: download of segment failed: HTTP 403", failed.get("error"));
+        assertTrue(fx.server.requests("/out/" + joinId).isEmpty(), "nothing uploaded");
+        awaitIdle(app);
+        assertArrayEquals(new String[0], fx.workDirEntries(), "work dir is empty");
     }
 
     @Test
