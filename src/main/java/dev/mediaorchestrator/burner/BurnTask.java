@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.burner;
 
 import dev.mediaorchestrator.common.HttpError;
+import dev.mediaorchestrator.runner.RunnerJobs;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +144,7 @@ public sealed interface BurnTask {
         }
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof String u) || !isHttpUrl(u)) {
+            if (!(list.get(i) instanceof String u) || !RunnerJobs.isHttpUrl(u)) {
                 throw HttpError.badRequest("join.segmentUrls[" + i + "] must be an http(s) URL");
             }
             urls.add(u);
@@ -183,7 +183,7 @@ public sealed interface BurnTask {
     }
 
     private static String url(Map<?, ?> m, String field, String key) {
-        if (!(m.get(key) instanceof String u) || !isHttpUrl(u)) {
+        if (!(m.get(key) instanceof String u) || !RunnerJobs.isHttpUrl(u)) {
             throw HttpError.badRequest(field + " is required (an http(s) URL)");
         }
         return u;
@@ -199,14 +199,5 @@ public sealed interface BurnTask {
             throw HttpError.badRequest(field + " must be a bucket key (a string of at most 1024 characters)");
         }
         return s;
-    }
-
-    private static boolean isHttpUrl(String s) {
-        try {
-            URI u = URI.create(s);
-            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -423,7 +423,8 @@ public final class RunnerJobs {
         return Json.write(h);
     }
 
-    private static boolean isHttpUrl(String s) {
+    /** An absolute http(s) URL with a host: what a runner fetches from or sends to. */
+    public static boolean isHttpUrl(String s) {
         try {
             URI u = URI.create(s);
             return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null;

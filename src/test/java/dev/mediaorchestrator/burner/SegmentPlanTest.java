@@ -29,6 +29,24 @@ class SegmentPlanTest {
         return VideoTimeline.of(times, key, seconds);
     }
 
+    /** The frame times of 12 s at 25 fps. */
+    private static double[] twelveSecondsAt25() {
+        double[] times = new double[300];
+        for (int i = 0; i < 300; i++) {
+            times[i] = i / 25.0;
+        }
+        return times;
+    }
+
+    /** 300 frames, keyframes at the given indexes. */
+    private static boolean[] keyframesAt(int... indexes) {
+        boolean[] key = new boolean[300];
+        for (int i : indexes) {
+            key[i] = true;
+        }
+        return key;
+    }
+
     private static List<Double> starts(SegmentPlan plan) {
         return plan.segments().stream().map(SegmentPlan.Segment::start).toList();
     }
@@ -63,14 +81,8 @@ class SegmentPlanTest {
     @Test
     void noSegmentIsShorterThanTheMinimum() {
         // keyframes only at 0, 1 s and 11 s: the cuts near 4 and 8 s would leave 1 s or 11 s segments
-        double[] times = new double[300];
-        boolean[] key = new boolean[300];
-        for (int i = 0; i < 300; i++) {
-            times[i] = i / 25.0;
-        }
-        key[0] = true;
-        key[25] = true;
-        key[275] = true;
+        double[] times = twelveSecondsAt25();
+        boolean[] key = keyframesAt(0, 25, 275);
         SegmentPlan plan = SegmentPlan.choose(VideoTimeline.of(times, key, 12), 4, 2);
         assertFalse(plan.split());
         assertTrue(plan.reason().contains("at least 2 s"), plan.reason());
@@ -87,14 +99,7 @@ class SegmentPlanTest {
     @Test
     void twoTargetsNeverShareACut() {
         // one usable keyframe (6 s) for three targets (3, 6, 9 s): one cut, two segments
-        double[] times = new double[300];
-        boolean[] key = new boolean[300];
-        for (int i = 0; i < 300; i++) {
-            times[i] = i / 25.0;
-        }
-        key[0] = true;
-        key[150] = true;
-        SegmentPlan plan = SegmentPlan.choose(VideoTimeline.of(times, key, 12), 3, 1);
+        SegmentPlan plan = SegmentPlan.choose(VideoTimeline.of(twelveSecondsAt25(), keyframesAt(0, 150), 12), 3, 1);
         assertEquals(List.of(0.0, 5.98), starts(plan));
     }
 
