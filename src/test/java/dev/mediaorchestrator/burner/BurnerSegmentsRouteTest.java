@@ -126,6 +126,12 @@ class BurnerSegmentsRouteTest {
             assertEquals("completed", done.get("status"), done.toString());
             List<Map<String, Object>> callbacks = callbacksFor(fx.server, taskId);
             assertEquals(List.of("preparing", "running", "uploading", "completed"), collapse(statuses(callbacks)));
+            List<Double> running = callbacks.stream().filter(c -> "running".equals(c.get("status")))
+                    .map(c -> ((Number) c.get("progress")).doubleValue()).toList();
+            assertTrue(running.stream().allMatch(p -> p >= 0.2 && p <= 0.9), "running progress in 0.2..0.9: " + running);
+            for (int k = 1; k < running.size(); k++) {
+                assertTrue(running.get(k) >= running.get(k - 1), "progress never goes back: " + running);
+            }
             Map<?, ?> place = (Map<?, ?>) done.get("segment");
             assertEquals(i, ((Number) place.get("index")).intValue());
             assertEquals(3, ((Number) place.get("count")).intValue());
