@@ -2,6 +2,8 @@ package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.burner.BurnerSteps;
 import dev.mediaorchestrator.burner.FfmpegCommand;
+import dev.mediaorchestrator.burner.SegmentCommands;
+import dev.mediaorchestrator.burner.SegmentSteps;
 import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -75,7 +77,12 @@ public final class Runners {
             jobs.setTracing(tracing);
             main.bind("burnerJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ffmpegBin, rc.ffprobeBin));
-            main.bind("burnerSteps", new BurnerSteps(jobs, transfers, rc, new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF)));
+            FfmpegCommand ffmpeg = new FfmpegCommand(rc.ffmpegBin, rc.burnerPreset, FfmpegCommand.DEFAULT_CRF);
+            BurnerSteps steps = new BurnerSteps(jobs, transfers, rc, ffmpeg);
+            main.bind("burnerSteps", steps);
+            // the segmented burn's tasks (docs/segmented-burn.md), advertised on /healthz
+            main.bind("burnerSegments", new SegmentSteps(steps, jobs, transfers, new SegmentCommands(ffmpeg), rc.ffprobeBin));
+            jobs.setFeatures(List.of(SegmentSteps.FEATURE));
         }
         if (config.roles.contains("downloader")) {
             String path = alone ? "" : "/runners/media-downloader";

@@ -45,9 +45,13 @@ public final class BurnerSteps {
         this.ffmpeg = ffmpeg;
     }
 
-    /** {@code /render} payload fields a burner job cannot do without. */
-    public List<String> requiredUrls() {
-        return List.of("inputVideoUrl", "inputVttUrl", "outputPutUrl");
+    /**
+     * The top-level URL fields the payload's task cannot do without: the contract's three for a
+     * plain burn, fewer for a segment, join or plan ({@link BurnTask}), whose own object is checked
+     * here (400 naming the field).
+     */
+    public List<String> requiredUrls(Map<String, Object> payload) {
+        return BurnTask.of(payload).requiredUrls();
     }
 
     /** Work dir, {@code preparing} callback, inputs streamed to disk. */
@@ -72,27 +76,49 @@ public final class BurnerSteps {
 
     /** Reads the probe, writes the ASS file, and sets up the ffmpeg run and its live progress. */
     public void probed(RunnerJob job, ExecResult result, Exchange exchange) throws IOException {
+        FfprobeInfo info = readProbe(job, result);
+        SubtitleConfig sc = subtitleConfig(job);
+        Path progressFile = job.workDir.resolve(PROGRESS);
+        exec(exchange, job, ffmpeg.build(new FfmpegCommand.BurnRequest(job.workDir.resolve(INPUT), writeAss(job, info, sc),
+                job.workDir.resolve(OUTPUT), progressFile, info, sc)));
+        running(job, progressFile, info.durationSeconds());
+    }
+
+    /** The input video as ffprobe saw it; a failed or unreadable probe fails the job. */
+    static FfprobeInfo readProbe(RunnerJob job, ExecResult result) throws IOException {
         if (result.getExitValue() != 0) {
             throw new RunnerFailure("the input video cannot be read: " + stderr(result, "ffprobe failed"));
         }
-        FfprobeInfo info;
         try {
-            info = FfprobeInfo.parse(Files.readString(job.workDir.resolve("ffprobe.stdout")));
+            return FfprobeInfo.parse(Files.readString(job.workDir.resolve("ffprobe.stdout")));
         } catch (IllegalArgumentException e) {
             throw new RunnerFailure("the input video cannot be read: " + e.getMessage());
         }
-        SubtitleConfig sc = subtitleConfig(job);
+    }
+
+    /**
+     * The job's subtitles as ASS for the input's size, in its work directory: read within
+     * {@code MAX_SUBTITLES_BYTES} in the encodings {@link SubtitleText} knows; cues that cannot be read are
+     * skipped and counted (one line per job).
+     */
+    Path writeAss(RunnerJob job, FfprobeInfo info, SubtitleConfig sc) throws IOException {
         WebVttParser.Parsed cues = WebVttParser.read(SubtitleText.read(job.workDir.resolve(VTT), config.maxSubtitlesBytes));
         if (cues.skipped() > 0) {
             LOG.warn("job {}: {} subtitle cue{} skipped (times that cannot be read, or an end not after the start)", job.jobId,
                     cues.skipped(), cues.skipped() == 1 ? "" : "s");
         }
-        Files.writeString(job.workDir.resolve(ASS), new VttToAss(sc).convert(cues.cues(), info.width(), info.height()), StandardCharsets.UTF_8);
-        Path progressFile = job.workDir.resolve(PROGRESS);
-        exec(exchange, job, ffmpeg.build(new FfmpegCommand.BurnRequest(job.workDir.resolve(INPUT), job.workDir.resolve(ASS),
-                job.workDir.resolve(OUTPUT), progressFile, info, sc)));
+        Path ass = job.workDir.resolve(ASS);
+        Files.writeString(ass, new VttToAss(sc).convert(cues.cues(), info.width(), info.height()), StandardCharsets.UTF_8);
+        return ass;
+    }
+
+    /**
+     * The {@code running} callback, then ffmpeg's {@code -progress} file as the job's live progress
+     * (0.2→0.9 over {@code durationSeconds} of output).
+     */
+    void running(RunnerJob job, Path progressFile, double durationSeconds) {
         FfmpegProgress parser = new FfmpegProgress();
-        FfmpegProgress.Mapper mapper = new FfmpegProgress.Mapper(info.durationSeconds());
+        FfmpegProgress.Mapper mapper = new FfmpegProgress.Mapper(durationSeconds);
         FileTail tail = new FileTail(progressFile);
         double[] last = {FfmpegProgress.Mapper.START};
         // the running callback first: live progress set before it would let the timer report
@@ -134,7 +160,7 @@ public final class BurnerSteps {
         LOG.info("job {} completed", job.jobId);
     }
 
-    private static SubtitleConfig subtitleConfig(RunnerJob job) {
+    static SubtitleConfig subtitleConfig(RunnerJob job) {
         try {
             return SubtitleConfig.fromEngineOptions(job.engineOptions());
         } catch (IllegalArgumentException e) {
@@ -142,13 +168,13 @@ public final class BurnerSteps {
         }
     }
 
-    private static void exec(Exchange exchange, RunnerJob job, List<String> command) {
+    static void exec(Exchange exchange, RunnerJob job, List<String> command) {
         exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_EXECUTABLE, command.get(0));
         exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_ARGS, command.subList(1, command.size()));
         exchange.getMessage().setHeader(ExecBinding.EXEC_COMMAND_WORKING_DIR, job.workDir.toString());
     }
 
-    private static String stderr(ExecResult result, String fallback) {
+    static String stderr(ExecResult result, String fallback) {
         String last = FfmpegErrors.lastLines(stderrText(result), FfmpegErrors.DEFAULT_MAX_LINES);
         return last == null || last.isBlank() ? fallback : last;
     }

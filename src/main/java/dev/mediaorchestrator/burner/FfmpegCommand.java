@@ -78,10 +78,8 @@ public final class FfmpegCommand {
     public List<String> build(BurnRequest request) {
         boolean audio = request.media().hasAudio();
         boolean muteChain = audio && !request.config().muteSegments().isEmpty();
-        List<String> args = new ArrayList<>(List.of(ffmpegBinary,
-                "-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning", "-y",
-                "-progress", request.progressFile() == null ? "pipe:1" : fileUrl(request.progressFile()),
-                "-i", fileUrl(request.inputVideo()),
+        List<String> args = new ArrayList<>(preamble(request.progressFile()));
+        args.addAll(List.of("-i", fileUrl(request.inputVideo()),
                 "-filter_complex", filterGraph(request),
                 "-map", "[v]"));
         if (muteChain) {
@@ -89,19 +87,45 @@ public final class FfmpegCommand {
         } else if (audio) {
             args.addAll(List.of("-map", "0:a:0"));
         }
-        args.addAll(List.of("-c:v", "libx264", "-pix_fmt", "yuv420p",
-                "-crf", Integer.toString(crf), "-preset", preset));
-        if (audio) {
-            args.addAll(List.of("-c:a", "aac", "-b:a", "160k"));
-        } else {
-            args.add("-an");
-        }
+        args.addAll(videoEncoding());
+        args.addAll(audio ? AUDIO_ENCODING : List.of("-an"));
         args.addAll(List.of("-movflags", "+faststart", "-f", "mp4", fileUrl(request.outputVideo())));
         return args;
     }
 
+    /** The contract's audio encoding (every burn that has audio). */
+    static final List<String> AUDIO_ENCODING = List.of("-c:a", "aac", "-b:a", "160k");
+
+    /**
+     * What every ffmpeg run of the burner starts with: the binary, quiet logs, no stdin, overwrite,
+     * and {@code -progress} to {@code progressFile} (null: {@code pipe:1}).
+     */
+    List<String> preamble(Path progressFile) {
+        return List.of(ffmpegBinary, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning", "-y",
+                "-progress", progressFile == null ? "pipe:1" : fileUrl(progressFile));
+    }
+
+    /** The contract's video encoding with this instance's CRF and preset. */
+    List<String> videoEncoding() {
+        return List.of("-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", Integer.toString(crf), "-preset", preset);
+    }
+
     /** The {@code -filter_complex} graph: {@code [v]} always, {@code [a]} when audio is muted. */
     public static String filterGraph(BurnRequest request) {
+        StringBuilder graph = new StringBuilder("[0:v:0]").append(String.join(",", videoFilters(request))).append("[v]");
+        if (request.media().hasAudio() && !request.config().muteSegments().isEmpty()) {
+            graph.append(";[0:a:0]").append(muteFilter(request.config())).append("[a]");
+        }
+        return graph.toString();
+    }
+
+    /**
+     * The video chain in order: the subtitles, then the black segments' box and the hint text over
+     * it. Every filter reads the frame's own timestamp (libass the cue times, {@code enable} its
+     * {@code t}), so a run over part of the input draws the same as the whole run as long as its
+     * frames keep the whole run's timestamps ({@link SegmentCommands}).
+     */
+    static List<String> videoFilters(BurnRequest request) {
         SubtitleConfig config = request.config();
         List<String> video = new ArrayList<>();
         video.add(FilterEscaping.filter("ass", "filename", request.assFile().toAbsolutePath().toString()));
@@ -115,14 +139,12 @@ public final class FfmpegCommand {
                 video.add(hintFilter(hint, request.media().height(), enable));
             }
         }
-        StringBuilder graph = new StringBuilder("[0:v:0]").append(String.join(",", video)).append("[v]");
-        List<TimeSegmentEffect> mute = config.muteSegments();
-        if (request.media().hasAudio() && !mute.isEmpty()) {
-            graph.append(";[0:a:0]")
-                    .append(FilterEscaping.filter("volume", "volume", "0", "enable", enableExpression(mute)))
-                    .append("[a]");
-        }
-        return graph.toString();
+        return video;
+    }
+
+    /** The mute segments' {@code volume} filter (the caller checks that there are any). */
+    static String muteFilter(SubtitleConfig config) {
+        return FilterEscaping.filter("volume", "volume", "0", "enable", enableExpression(config.muteSegments()));
     }
 
     /** Hint size: fontSize × height / 1080, at least 12 pixels. */
@@ -154,7 +176,8 @@ public final class FfmpegCommand {
                 .collect(Collectors.joining("+"));
     }
 
-    private static String plain(double seconds) {
+    /** Seconds as ffmpeg reads them: plain decimal, no exponent, no trailing zeros. */
+    static String plain(double seconds) {
         return BigDecimal.valueOf(seconds).stripTrailingZeros().toPlainString();
     }
 

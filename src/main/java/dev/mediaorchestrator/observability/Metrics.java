@@ -425,6 +425,10 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
             t.moveTo(TERMINAL.contains(status) ? status : "finished", end);
         }
         counter("runner.jobs", "engine", job.engine, "status", status).increment();
+        if (job.task != null) {
+            // the segmented burn's tasks (segment, join, plan), also counted as jobs above
+            counter("runner.tasks", "engine", job.engine, "task", job.task, "status", status).increment();
+        }
         long duration = Math.max(0, job.updatedAt - job.startedAt);
         summaries.runner(job.jobId, job.engine, status, duration, new java.util.LinkedHashMap<>(t.phaseMs), t.downloaded.get(), t.uploaded.get(), job.error);
     }

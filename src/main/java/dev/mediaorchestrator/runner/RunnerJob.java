@@ -14,6 +14,11 @@ public final class RunnerJob {
     public final long startedAt;
     /** Where the orchestrator can reach the runner that runs this job ({@code runnerUrl} of its answer and callbacks), or null. */
     public volatile String runnerUrl;
+    /**
+     * The kind of task, for an engine whose {@code /render} takes several (the burner's
+     * {@code segment}, {@code join}, {@code plan}); null for the contract's job.
+     */
+    public volatile String task;
     /** The per-job temp directory; set by the first step, removed by the last. */
     public volatile Path workDir;
     public volatile String status = "queued";

@@ -49,6 +49,7 @@ public final class RunnerJobs {
     private volatile ToolVersions tools = new ToolVersions(List.of());
     /** Where the orchestrator can reach this runner, told in each job's answer and callbacks; null: nothing is told. */
     private volatile URI advertisedUrl;
+    private volatile List<String> features = List.of();
     private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
     private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
@@ -73,6 +74,14 @@ public final class RunnerJobs {
     /** This runner's address for the orchestrator (issue 29: a job's probes and cancel reach the pod that runs it). */
     public void setAdvertisedUrl(URI url) {
         this.advertisedUrl = url;
+    }
+
+    /**
+     * What this runner does beyond the contract, advertised on {@code /healthz} (the burner's
+     * {@code segments}: docs/segmented-burn.md), so an orchestrator sends it only what it understands.
+     */
+    public void setFeatures(List<String> features) {
+        this.features = List.copyOf(features);
     }
 
     /** Where this runner reports to (observability; nothing until set). */
@@ -421,10 +430,12 @@ public final class RunnerJobs {
         h.put("active", active.size());
         h.put("maxConcurrency", config.maxConcurrency);
         h.put("tools", tools.now());
+        h.put("features", features);
         return Json.write(h);
     }
 
-    private static boolean isHttpUrl(String s) {
+    /** An absolute http(s) URL with a host: what a runner fetches from or sends to. */
+    public static boolean isHttpUrl(String s) {
         try {
             URI u = URI.create(s);
             return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null;
