@@ -93,7 +93,7 @@ class BurnerSegmentsRouteTest {
         String planId = jobId + "-plan";
         HttpResponse<String> accepted = app.postSigned("/render", task(jobId, planId, "plan", Map.of("segmentSeconds", 4)));
         assertEquals(202, accepted.statusCode(), accepted.body());
-        assertEquals(Map.of("jobId", planId), json(accepted));
+        assertEquals(Map.of("jobId", planId, "runnerUrl", app.base.toString()), json(accepted), "the task, and where the runner is reached");
         Map<String, Object> planned = fx.awaitTerminal(planId);
         assertEquals("completed", planned.get("status"), planned.toString());
         Map<?, ?> plan = (Map<?, ?>) planned.get("plan");
