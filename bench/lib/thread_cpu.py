@@ -2,7 +2,7 @@
 Where a JVM's CPU goes, by thread: 'snap' saves the user+system CPU time of every thread of PID
 (/proc/PID/task/*/stat), named by `jcmd PID Thread.print` (the kernel keeps only the first 15
 characters of a Java thread's name; a thread jcmd does not list keeps that); 'diff' prints the CPU
-spent between two snapshots: "total N ms:" then by thread name without its number (all
+spent between two snapshots: "total N ms (JIT compiler J ms):" then by thread name without its number (all
 'vert.x-worker-thread-N' together; Camel's threads by what they run), largest first, as
 "group ms (percent)" (groups under 2 % are left out); 'total' prints N alone. A thread that ended
 between the two snapshots is not counted."""
@@ -58,6 +58,7 @@ else:
     if sys.argv[1] == "total":
         print(total)
         sys.exit(0)
+    jit = sum(ms for g, ms in groups.items() if re.match(r"C\d CompilerThre", g))
     total = total or 1
-    print("total %d ms: " % sum(groups.values()) + " | ".join("%s %d ms (%d%%)" % (g, ms, round(100 * ms / total))
+    print("total %d ms (JIT compiler %d ms): " % (sum(groups.values()), jit) + " | ".join("%s %d ms (%d%%)" % (g, ms, round(100 * ms / total))
                      for g, ms in sorted(groups.items(), key=lambda x: -x[1]) if ms * 50 >= total))
