@@ -2,7 +2,7 @@ package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.support.OpenApiDocument;
+import dev.mediaorchestrator.support.OpenApiCheck;
 import dev.mediaorchestrator.support.RawHttp;
 import dev.mediaorchestrator.support.RawHttp.Answer;
 import dev.mediaorchestrator.support.RunningApp;
@@ -161,7 +161,7 @@ class HostileInputTest {
             } catch (Exception e) {
                 problem = "no answer: " + e;
             } catch (AssertionError e) {
-                problem = e.getMessage(); // the exchange broke openapi.yaml (support/OpenApiDocument)
+                problem = e.getMessage(); // the exchange broke openapi.yaml (support/OpenApiCheck)
             }
             if (problem != null) {
                 failures.add(c.category + " | " + c.name + " -> " + problem);
@@ -792,9 +792,9 @@ class HostileInputTest {
         return jdk("POST", path, h, body);
     }
 
-    /** A request sent outside openapi.yaml on purpose, to be accepted ({@link OpenApiDocument#outsideTheDocument}); its answer is still checked. */
+    /** A request sent outside openapi.yaml on purpose, to be accepted ({@link OpenApiCheck#outsideTheDocument}); its answer is still checked. */
     private static Send outsideTheDocument(String why, Send send) {
-        return () -> OpenApiDocument.outsideTheDocument(why, send::send);
+        return () -> OpenApiCheck.outsideTheDocument(why, send::send);
     }
 
     /** A hand-written request with Host and {@code Connection: close} added. */

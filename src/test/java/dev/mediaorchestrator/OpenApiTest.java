@@ -82,7 +82,7 @@ class OpenApiTest {
 
     /**
      * Issue 30: what CONTRACT.md fixes is required in the document (the checks of every test's
-     * exchanges, support/OpenApiDocument, then refuse a document or callback without it), and
+     * exchanges, support/OpenApiCheck, then refuse a document or callback without it), and
      * every refusal with a JSON body is the Error object.
      */
     @Test

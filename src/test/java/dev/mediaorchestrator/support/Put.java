@@ -37,7 +37,7 @@ public final class Put {
             headers.remove(null); // the status line
             RunningApp.check(url, new WireExchange("PUT", WireExchange.target(url),
                     Map.of("content-type", List.of(contentType), "content-length", List.of(String.valueOf(data.length))), null,
-                    code, headers, answer), OpenApiDocument.allowedOutside() != null);
+                    code, headers, answer), OpenApiCheck.allowedOutside() != null);
         }
         c.disconnect();
         return code;

@@ -90,7 +90,7 @@ public final class RawHttp {
 
     /**
      * Checks the exchange against {@code openapi.yaml}: what is written here by hand is mostly what
-     * the document does not allow, so it must be refused as the document says ({@link OpenApiDocument}).
+     * the document does not allow, so it must be refused as the document says ({@link OpenApiCheck}).
      */
     private static void check(URI base, byte[] request, Answer answer) {
         int headEnd = indexOf(request, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -114,7 +114,7 @@ public final class RawHttp {
         boolean chunked = headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("transfer-encoding"));
         WireExchange x = new WireExchange(method, target, headers, chunked ? null : body,
                 answer.status(), answer.headers(), method.equals("HEAD") ? null : answer.body());
-        RunningApp.check(base, x, OpenApiDocument.allowedOutside() != null);
+        RunningApp.check(base, x, OpenApiCheck.allowedOutside() != null);
     }
 
     private static int indexOf(byte[] in, byte[] what) {

@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The whole service started in-process on a free port over a temp data dir (embedded S3), with a
  * known secret, and an HTTP client that signs requests the way the contract says. Every exchange
  * of that client (and of any {@link ValidatingHttpClient}, {@link RawHttp}, {@link Put}) with a
- * running service is checked against {@code openapi.yaml} ({@link OpenApiDocument}).
+ * running service is checked against {@code openapi.yaml} ({@link OpenApiCheck}).
  */
 public final class RunningApp implements AutoCloseable {
     public static final String SECRET = "test-secret-" + Long.toHexString(System.nanoTime());
@@ -58,7 +58,7 @@ public final class RunningApp implements AutoCloseable {
     }
 
     /**
-     * Checks an exchange with the service at {@code uri} against openapi.yaml ({@link OpenApiDocument}):
+     * Checks an exchange with the service at {@code uri} against openapi.yaml ({@link OpenApiCheck}):
      * a problem is thrown here and kept, so that one met on another thread (a stand-in runner
      * uploading) still fails the test when the service is closed.
      */
@@ -67,9 +67,9 @@ public final class RunningApp implements AutoCloseable {
         if (app == null) {
             return;
         }
-        List<String> problems = OpenApiDocument.served().problems(x, requestMayBeOutside);
+        List<String> problems = OpenApiCheck.served().problems(x, requestMayBeOutside);
         if (!problems.isEmpty()) {
-            AssertionError e = OpenApiDocument.failure(x, problems);
+            AssertionError e = OpenApiCheck.failure(x, problems);
             app.contractProblems.add(e.getMessage());
             throw e;
         }

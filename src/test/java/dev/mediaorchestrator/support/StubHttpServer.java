@@ -103,7 +103,7 @@ public final class StubHttpServer implements AutoCloseable {
         }
         WireExchange x = new WireExchange(ex.getRequestMethod(), WireExchange.target(ex.getRequestURI()), ex.getRequestHeaders(), body,
                 0, Map.of(), null);
-        List<String> problems = OpenApiDocument.served().requestProblems(x);
+        List<String> problems = OpenApiCheck.served().requestProblems(x);
         if (!problems.isEmpty()) {
             contractProblems.add(ex.getRequestMethod() + " " + x.target() + " (sent to a stand-in):\n    " + String.join("\n    ", problems));
         }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The JDK's {@link HttpClient} that checks every exchange with a {@link RunningApp} against
- * {@code openapi.yaml} ({@link OpenApiDocument#check}): a test that keeps its own client (for
+ * {@code openapi.yaml} ({@link OpenApiCheck#check}): a test that keeps its own client (for
  * redirects, HTTP/2, streams) wraps it once, where it builds it, and each of its requests to the
  * service is checked without more code. Requests to anything else (the bucket, a stand-in) pass
  * unchecked. The body of a request is checked when its length is known and small (not a stream);
@@ -44,14 +44,14 @@ public final class ValidatingHttpClient extends HttpClient {
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException, InterruptedException {
         byte[] body = requestBody(request);
         HttpResponse<T> response = delegate.send(request, handler);
-        check(response, body, OpenApiDocument.allowedOutside());
+        check(response, body, OpenApiCheck.allowedOutside());
         return response;
     }
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         byte[] body = requestBody(request);
-        String outside = OpenApiDocument.allowedOutside();
+        String outside = OpenApiCheck.allowedOutside();
         return delegate.sendAsync(request, handler).thenApply(r -> check(r, body, outside));
     }
 
@@ -59,7 +59,7 @@ public final class ValidatingHttpClient extends HttpClient {
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
                                                             HttpResponse.PushPromiseHandler<T> push) {
         byte[] body = requestBody(request);
-        String outside = OpenApiDocument.allowedOutside();
+        String outside = OpenApiCheck.allowedOutside();
         return delegate.sendAsync(request, handler, push).thenApply(r -> check(r, body, outside));
     }
 

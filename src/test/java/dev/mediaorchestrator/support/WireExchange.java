@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One HTTP exchange as it went over the wire, for {@link OpenApiDocument} to check: the request
+ * One HTTP exchange as it went over the wire, for {@link OpenApiCheck} to check: the request
  * line's method and target (raw path and query, as sent), the headers (names in lower case), and
  * the bodies. A body is {@code null} when it was not read (a stream, a file, a large upload): then
  * only the status and headers are checked.

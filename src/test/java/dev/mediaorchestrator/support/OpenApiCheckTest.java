@@ -10,12 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The check every integration test's HTTP goes through ({@link OpenApiDocument}), on its own: an
+ * The check every integration test's HTTP goes through ({@link OpenApiCheck}), on its own: an
  * answer with a field of the wrong type, a missing required field, an undocumented status or
  * query parameter is refused, with a message naming the endpoint, the field and the rule; a request
  * outside the document passes only when it is refused as documented or allowed where it is sent.
  */
-class OpenApiDocumentTest {
+class OpenApiCheckTest {
     private static final String SMALL = """
             openapi: 3.0.3
             info: {title: t, version: '1'}
@@ -60,7 +60,7 @@ class OpenApiDocumentTest {
                   properties:
                     error: {type: string}
             """;
-    private final OpenApiDocument doc = OpenApiDocument.of(SMALL);
+    private final OpenApiCheck doc = OpenApiCheck.of(SMALL);
 
     @Test
     void anAnswerWithAFieldOfTheWrongTypeIsRefusedNamingEndpointFieldAndRule() {
@@ -71,7 +71,7 @@ class OpenApiDocumentTest {
         assertTrue(p.contains("/count"), p);
         assertTrue(p.contains("validation.response.body.schema.type"), p);
         assertTrue(p.contains("GET /things/{id}"), p);
-        String message = OpenApiDocument.failure(x, problems).getMessage();
+        String message = OpenApiCheck.failure(x, problems).getMessage();
         assertTrue(message.startsWith("openapi.yaml: GET /things/a → 200 is not what the document says"), message);
     }
 
@@ -103,8 +103,8 @@ class OpenApiDocumentTest {
                 .contains("validation.response.body.schema.required"), "the refusal is checked too");
         assertTrue(doc.problems(post("/things", wrong, 201, "{}"), false).toString().contains("and the service took it: 201"));
         assertEquals(List.of(), doc.problems(post("/things", wrong, 201, "{}"), true), "allowed where it is sent");
-        assertEquals("lenient", OpenApiDocument.outsideTheDocument("lenient", OpenApiDocument::allowedOutside));
-        assertEquals(null, OpenApiDocument.allowedOutside());
+        assertEquals("lenient", OpenApiCheck.outsideTheDocument("lenient", OpenApiCheck::allowedOutside));
+        assertEquals(null, OpenApiCheck.allowedOutside());
     }
 
     @Test
@@ -131,7 +131,7 @@ class OpenApiDocumentTest {
 
     @Test
     void theHttpLayersRefusalsAreTheDocumentsXHttpRefusals() {
-        OpenApiDocument withRefusals = OpenApiDocument.of(SMALL.replace("paths:", "x-http-refusals: {statuses: [431, 501]}\npaths:"));
+        OpenApiCheck withRefusals = OpenApiCheck.of(SMALL.replace("paths:", "x-http-refusals: {statuses: [431, 501]}\npaths:"));
         assertEquals(List.of(), withRefusals.problems(get("/things/a", 431, "{\"error\":\"headers too large\"}"), false));
         assertEquals(List.of(), withRefusals.problems(get("/things/a", 501, ""), false));
         assertTrue(withRefusals.problems(get("/things/a", 431, "{\"e\":1}"), false).toString().contains("components.schemas.Error"));
@@ -154,7 +154,7 @@ class OpenApiDocumentTest {
 
     @Test
     void theServicesDocumentRefusesAJobDocumentWithAMistypedField() {
-        OpenApiDocument served = OpenApiDocument.served();
+        OpenApiCheck served = OpenApiCheck.served();
         String job = "{\"jobId\":\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"mediaId\":\"m1\",\"engine\":\"burner-ffmpeg\",\"status\":\"running\","
                 + "\"phase\":\"running\",\"progress\":0.5,\"outputKey\":null,\"outputAudioKey\":null,\"outputMetadataKey\":null,"
                 + "\"outputs\":{},\"metadata\":null,\"error\":null,\"createdAt\":1,\"ts\":2,\"durationMs\":DURATION,\"attempts\":1,"

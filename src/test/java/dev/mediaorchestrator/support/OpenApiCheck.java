@@ -54,7 +54,7 @@ import java.util.regex.Pattern;
  *   checked for.)</li>
  * </ul>
  */
-public final class OpenApiDocument {
+public final class OpenApiCheck {
     private static final Pattern RUNNER_PREFIX = Pattern.compile("^/runners/[^/]+(?=/)");
     private static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE");
     private static final String PATH_MISSING = "validation.request.path.missing";
@@ -63,7 +63,7 @@ public final class OpenApiDocument {
     private static final String RESPONSE_BODY_MISSING = "validation.response.body.missing";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ThreadLocal<String> OUTSIDE = new ThreadLocal<>();
-    private static volatile OpenApiDocument served;
+    private static volatile OpenApiCheck served;
 
     private static final Pattern PERCENT = Pattern.compile("%(?![0-9A-Fa-f]{2})");
     private static final Pattern DOT_OR_EMPTY_SEGMENT = Pattern.compile("//|/\\.\\.?(/|$)");
@@ -74,7 +74,7 @@ public final class OpenApiDocument {
     /** x-http-refusals.statuses: what the HTTP server may answer any request before an operation sees it. */
     private final Set<Integer> httpRefusals;
 
-    private OpenApiDocument(OpenAPI api) {
+    private OpenApiCheck(OpenAPI api) {
         // every message is an error: nothing is ignored or a warning. The one key set here,
         // validation.schema.additionalProperties, only turns off the validator's closing of every
         // object that does not say additionalProperties (see the class comment); an explicit
@@ -101,12 +101,12 @@ public final class OpenApiDocument {
     }
 
     /** The service's own document ({@code openapi.yaml} on the classpath), read once. */
-    public static OpenApiDocument served() {
-        OpenApiDocument d = served;
+    public static OpenApiCheck served() {
+        OpenApiCheck d = served;
         if (d == null) {
-            synchronized (OpenApiDocument.class) {
+            synchronized (OpenApiCheck.class) {
                 if (served == null) {
-                    try (InputStream in = OpenApiDocument.class.getResourceAsStream("/openapi.yaml")) {
+                    try (InputStream in = OpenApiCheck.class.getResourceAsStream("/openapi.yaml")) {
                         if (in == null) {
                             throw new IllegalStateException("openapi.yaml is not on the classpath");
                         }
@@ -122,7 +122,7 @@ public final class OpenApiDocument {
     }
 
     /** A document given as YAML text (the unit test of this class uses small ones). */
-    public static OpenApiDocument of(String yaml) {
+    public static OpenApiCheck of(String yaml) {
         ParseOptions options = new ParseOptions();
         options.setResolve(true);
         options.setResolveFully(true);
@@ -130,7 +130,7 @@ public final class OpenApiDocument {
         if (parsed.getOpenAPI() == null || (parsed.getMessages() != null && !parsed.getMessages().isEmpty())) {
             throw new IllegalArgumentException("the OpenAPI document does not parse: " + parsed.getMessages());
         }
-        return new OpenApiDocument(parsed.getOpenAPI());
+        return new OpenApiCheck(parsed.getOpenAPI());
     }
 
     /**
@@ -260,7 +260,7 @@ public final class OpenApiDocument {
     }
 
     private static String describe(List<ValidationReport.Message> messages) {
-        return String.join("; ", messages.stream().map(OpenApiDocument::describe).toList());
+        return String.join("; ", messages.stream().map(OpenApiCheck::describe).toList());
     }
 
     /** "body /durationMs: string found, integer expected [validation.response.body.schema.type] in GET /jobs/{jobId} 200" */
