@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
  *   {@code /jobs/events}, large bodies) is not checked; its status and headers are.</li>
  *   <li>A runner's endpoints under {@code /runners/{engine}} (all-in-one) are the document's root
  *   ones.</li>
+ *   <li>What the HTTP server answers any request before an operation sees it (a head over its
+ *   limits, an HTTP version it does not speak) is the document's {@code x-http-refusals}.</li>
  *   <li>Schemas are as open as the document says: OpenAPI's default ({@code additionalProperties}
  *   unset) lets an object grow; {@code additionalProperties: false} in the document closes it. (The
  *   validator's own default closes every object; that would make the document say less than it is
@@ -63,10 +65,9 @@ public final class OpenApiCheck {
     private static final String RESPONSE_BODY_MISSING = "validation.response.body.missing";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ThreadLocal<String> OUTSIDE = new ThreadLocal<>();
-    private static volatile OpenApiCheck served;
-
     private static final Pattern PERCENT = Pattern.compile("%(?![0-9A-Fa-f]{2})");
     private static final Pattern DOT_OR_EMPTY_SEGMENT = Pattern.compile("//|/\\.\\.?(/|$)");
+    private static volatile OpenApiCheck served;
 
     private final OpenApiInteractionValidator validator;
     private final SchemaValidator schemas;
