@@ -19,6 +19,7 @@ import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
+import dev.mediaorchestrator.orchestrator.Shares;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.UploadJanitor;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
@@ -30,6 +31,7 @@ import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
+import org.apache.camel.cluster.CamelClusterService;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import dev.mediaorchestrator.dashboard.DashboardAccess;
@@ -207,6 +209,8 @@ public final class App implements AutoCloseable {
         Storage storage = null;
         JobStore jobs = null;
         JobEvents events = null;
+        CamelClusterService cluster = null;
+        Shares shares = null;
         if (config.roles.contains("orchestrator")) {
             if (config.s3Endpoint == null) {
                 // started in the background while Camel starts; awaited before the service is declared up
@@ -220,6 +224,12 @@ public final class App implements AutoCloseable {
             }
             jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
             jobs.setMetrics(metrics);
+            String instanceId = InstanceId.resolve(config.dataDir);
+            cluster = Cluster.service(config, StateObjects.of(storage), instanceId, clock);
+            // started with the context (the master: routes find it there); its view is taken once the bucket answers
+            main.getCamelContext().addService(cluster);
+            shares = Shares.member(config.clusterService == Config.ClusterService.KUBERNETES ? config.podName : instanceId);
+            jobs.setShares(shares);
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));
             ReplayStore sharedReplay = new ReplayStore(StateObjects.of(storage), clock, Duration.ofSeconds(config.jobTtlSeconds));
             main.bind("replayStore", sharedReplay);
@@ -248,8 +258,7 @@ public final class App implements AutoCloseable {
             jobsApi.setDispatcher(dispatcher);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock, pools);
             lifecycle.setMetrics(metrics);
-            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
-                    InstanceId.resolve(config.dataDir), pools);
+            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, instanceId, pools);
             terminalCallbacks.setMetrics(metrics);
             jobs.onTerminal(job -> {
                 terminalCallbacks.deliverNow(job);
@@ -316,7 +325,10 @@ public final class App implements AutoCloseable {
                 events.install(router, router.vertx(), config.dashboardHeartbeatSeconds * 1000);
             }
             if (jobs != null) {
-                jobs.recover();
+                // who leads is settled before the service is declared up (a single replica leads at
+                // once); the open jobs are read in the background: the start does not wait for them
+                shares.attach(Cluster.view(cluster));
+                jobs.recoverInBackground();
                 UploadJanitor janitor = new UploadJanitor(storage, clock);
                 boolean exclusive = embedded != null;
                 Thread sweep = new Thread(() -> janitor.atStart(exclusive), "upload-janitor");

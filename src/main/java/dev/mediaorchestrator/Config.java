@@ -20,6 +20,9 @@ import java.util.Set;
 public final class Config {
     public enum TransferMode { DIRECT, FALLBACK }
 
+    /** {@code CLUSTER_SERVICE}: where the orchestrator replicas find each other and their leader (orchestrator.Shares). */
+    public enum ClusterService { BUCKET, KUBERNETES }
+
     public static final Set<String> ALL_ROLES = Set.of("orchestrator", "burner", "downloader");
 
     public final int port;
@@ -64,6 +67,10 @@ public final class Config {
     public final Path embeddedS3Dir;
     public final int embeddedS3Port;
     public final TransferMode transferMode;
+    /** {@code CLUSTER_SERVICE}: {@code bucket} (default: the replicas on one bucket find each other in it) or {@code kubernetes} (Leases). */
+    public final ClusterService clusterService;
+    /** {@code HOSTNAME}: the pod's name, this replica's id in the Kubernetes cluster service (null elsewhere). */
+    public final String podName;
     /**
      * {@code ARTIFACTS_REDIRECT}: {@code GET /artifacts} answers 302 to a presigned GET of the object
      * instead of relaying it. Default: on in direct mode with an S3 endpoint, off otherwise (the
@@ -189,6 +196,17 @@ public final class Config {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("TRANSFER_MODE: must be direct or fallback, got '" + mode + "'");
             }
+        }
+        String cluster = Env.str(env, "CLUSTER_SERVICE", "bucket");
+        try {
+            clusterService = ClusterService.valueOf(cluster.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("CLUSTER_SERVICE: must be bucket or kubernetes, got '" + cluster + "'");
+        }
+        podName = clusterService == ClusterService.KUBERNETES ? Env.blankToNull(env.get("HOSTNAME")) : null;
+        if (clusterService == ClusterService.KUBERNETES && !dev.mediaorchestrator.orchestrator.Shares.isMemberId(podName)) {
+            throw new ConfigException("HOSTNAME: CLUSTER_SERVICE=kubernetes needs the pod's name here (1-100 of A-Z a-z 0-9 . _ -), got '"
+                    + podName + "'");
         }
         artifactsRedirect = Env.bool(env, "ARTIFACTS_REDIRECT", transferMode == TransferMode.DIRECT && s3Endpoint != null);
         routesReload = Env.bool(env, "ROUTES_RELOAD", false);

@@ -103,4 +103,16 @@ class ConfigTest {
         String s = c.toString();
         assertTrue(!s.contains("topsecretvalue") && !s.contains("SKVALUE") && !s.contains("AKIDVALUE"), s);
     }
+
+    @Test
+    void clusterServiceIsTheBucketOrKubernetesWithThePodsName() {
+        assertEquals(Config.ClusterService.BUCKET, Config.fromEnv(Map.of()).clusterService);
+        Config k = Config.fromEnv(Map.of("CLUSTER_SERVICE", "kubernetes", "HOSTNAME", "media-orchestrator-5d9c7-abcde"));
+        assertEquals(Config.ClusterService.KUBERNETES, k.clusterService);
+        assertEquals("media-orchestrator-5d9c7-abcde", k.podName);
+        assertTrue(assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("CLUSTER_SERVICE", "zookeeper")))
+                .getMessage().startsWith("CLUSTER_SERVICE:"));
+        assertTrue(assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("CLUSTER_SERVICE", "kubernetes", "HOSTNAME", "")))
+                .getMessage().startsWith("HOSTNAME:"));
+    }
 }

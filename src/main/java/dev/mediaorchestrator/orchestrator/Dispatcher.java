@@ -93,6 +93,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private boolean dispatchNow(String jobId) {
+        if (!jobs.seesAll()) {
+            return false; // the leader dispatches: it alone sees the whole queue (Shares)
+        }
         try {
             Job job = jobs.get(jobId).orElse(null);
             if (job == null || job.isTerminal() || job.dispatched) {
@@ -352,6 +355,9 @@ public final class Dispatcher implements AutoCloseable {
      * milliseconds, so going one at a time costs little.
      */
     synchronized void offerWaiting(boolean slotFreed) {
+        if (!jobs.seesAll()) {
+            return; // the leader dispatches: it alone sees every engine's waiting and running jobs (Shares)
+        }
         long now = clock.millis();
         for (Map.Entry<Engine, List<Job>> e : waitingByEngine().entrySet()) {
             int free = capacity(e.getKey()) - activeCount(e.getKey());

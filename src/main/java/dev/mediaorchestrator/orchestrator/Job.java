@@ -26,6 +26,12 @@ public final class Job {
     public final long createdAt;
     /** The nonce of the dispatch event, kept across dispatch retries. */
     public final String dispatchNonce;
+    /**
+     * The orchestrator replica that recorded the job, whose share it is (see {@link Shares}); its
+     * active marker is {@code state/active/{owner}/{jobId}}. Null for a job recorded alone or
+     * before owners were kept (marker {@code state/active/{jobId}}).
+     */
+    public final String owner;
 
     public final String status;
     public final String phase;
@@ -96,6 +102,7 @@ public final class Job {
         this.options = d.options == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(d.options));
         this.createdAt = d.createdAt;
         this.dispatchNonce = d.dispatchNonce;
+        this.owner = d.owner;
         this.status = d.status;
         this.phase = d.phase;
         this.progress = d.progress;
@@ -269,6 +276,7 @@ public final class Job {
         m.put("engine", engine.id);
         m.put("createdAt", createdAt);
         m.put("dispatchNonce", dispatchNonce);
+        m.put("owner", owner);
         m.put("status", status);
         m.put("phase", phase);
         m.put("progress", progress);
@@ -307,6 +315,7 @@ public final class Job {
         Engine engine = Engine.of((String) m.get("engine")).orElseThrow(() -> new IllegalArgumentException("unknown engine in state"));
         Draft d = new Draft((String) m.get("jobId"), (String) m.get("mediaId"), engine, options,
                 num(m.get("createdAt")), (String) m.get("dispatchNonce"));
+        d.owner = m.get("owner") instanceof String o && Shares.isMemberId(o) ? o : null;
         d.status = (String) m.get("status");
         d.phase = (String) m.get("phase");
         d.progress = m.get("progress") instanceof Number n ? n.doubleValue() : 0;
@@ -369,6 +378,7 @@ public final class Job {
         public final Map<String, Object> options;
         public final long createdAt;
         public final String dispatchNonce;
+        public String owner;
         public String status = "queued";
         public String phase = "queued";
         public double progress;
@@ -412,6 +422,7 @@ public final class Job {
 
         private Draft(Job j) {
             this(j.jobId, j.mediaId, j.engine, j.options, j.createdAt, j.dispatchNonce);
+            owner = j.owner;
             status = j.status;
             phase = j.phase;
             progress = j.progress;

@@ -40,9 +40,10 @@ import java.util.function.UnaryOperator;
  *   <li>Reads for answers ({@link #get}) come from a cache that keeps a job that may still change
  *       for {@value #FRESH_MS} ms and a finished one for a minute; decisions always come from the
  *       fresh read inside a transition.</li>
- *   <li>{@link #active()} is what this process knows of the active index, kept current by
- *       {@link #syncActive()} (a listing of {@code state/active/}), so every replica's timers see
- *       every active job, whoever created it. Start-up reads only the active ones.</li>
+ *   <li>{@link #active()} is what this process knows of the active index: the jobs it works
+ *       ({@link #worked()}, its share: {@link Shares}) and, on the leader, every open job (the
+ *       dispatcher's view), kept current by {@link #syncActive()}. Start-up reads them in the
+ *       background ({@link #recoverInBackground()}): a replica serves before it has read them.</li>
  *   <li>{@link #sweep()} deletes records {@code JOB_TTL_SECONDS} after their last change once their
  *       callback is delivered; outputs are left alone.</li>
  * </ul>
@@ -66,6 +67,15 @@ public final class JobStore implements AutoCloseable {
     private final Map<String, Job> active = new ConcurrentHashMap<>();
     private final Map<String, Integer> queuePositions = new ConcurrentHashMap<>();
     private final ExecutorService loaders;
+    /** Runs the syncs asked for outside the timer (a start, a new leadership), one at a time. */
+    private final ExecutorService syncer;
+    private volatile Shares shares = Shares.alone();
+    /** When each job in {@link #active} was last read from (or written to) the bucket. */
+    private final Map<String, Long> readAt = new ConcurrentHashMap<>();
+    /** The leader's view covers every open job (a full listing went through since it leads). */
+    private volatile boolean fullView;
+    /** One sync at a time: the timer's waits for one asked for at a new leadership. */
+    private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private volatile Consumer<Job> onTerminal = job -> { };
     private final java.util.List<Consumer<Job>> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -85,6 +95,7 @@ public final class JobStore implements AutoCloseable {
 
     public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools) {
         this.loaders = pools.fixed("state-load", LOAD_PARALLELISM);
+        this.syncer = pools.fixed("state-sync", 1);
         this.ttl = ttl;
         this.objects = objects;
         this.codec = new StateCodec(hmac);
@@ -141,6 +152,12 @@ public final class JobStore implements AutoCloseable {
         this.metrics = metrics;
     }
 
+    /** Which jobs this replica works and whether it leads (alone until set: it works every job). */
+    public void setShares(Shares shares) {
+        this.shares = shares;
+        shares.onLeading(this::syncSoon);
+    }
+
     /** The read cache, bound in the Camel registry as {@code jobs} (the {@code GET /jobs/{id}} route reads it). */
     public LoadingCache<String, Job> cache() {
         return cache;
@@ -194,9 +211,14 @@ public final class JobStore implements AutoCloseable {
      */
     public Job create(Job given) {
         Job job = given;
-        if (job.timeline.isEmpty()) {
+        if (job.timeline.isEmpty() || (job.owner == null && shares.localId() != null)) {
             Job.Draft d = job.draft();
-            d.began(job.phase, job.createdAt);
+            if (d.owner == null) {
+                d.owner = shares.localId(); // its share: this replica's (Shares)
+            }
+            if (job.timeline.isEmpty()) {
+                d.began(job.phase, job.createdAt);
+            }
             job = d.build();
         }
         Job stored = writeNew(job);
@@ -210,7 +232,7 @@ public final class JobStore implements AutoCloseable {
     private Job writeNew(Job job) {
         Optional<String> created;
         try {
-            objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
+            objects.put(markerKey(job), new byte[0], null, false);
             created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
         } catch (RuntimeException e) {
             return recordedAfterAll(job, e);
@@ -258,6 +280,7 @@ public final class JobStore implements AutoCloseable {
         if (job == null) {
             cache.invalidate(jobId);
             active.remove(jobId);
+            readAt.remove(jobId);
         } else {
             remember(job);
         }
@@ -321,7 +344,7 @@ public final class JobStore implements AutoCloseable {
             Job stored = next.withVersion(etag.get());
             remember(stored);
             if (stored.isDone()) {
-                deleteQuietly(ACTIVE_PREFIX + jobId);
+                deleteQuietly(markerKey(stored));
             }
             metrics.jobChanged(stored);
             if (!current.isTerminal() && stored.isTerminal()) {
@@ -332,9 +355,34 @@ public final class JobStore implements AutoCloseable {
         throw unavailable("written (" + MAX_ATTEMPTS + " conflicting writes in a row)", null);
     }
 
-    /** The active jobs this process knows of (every replica's, after {@link #syncActive()}). */
+    /** The active jobs this process knows of: its share, and on the leader every open job (after {@link #syncActive()}). */
     public Collection<Job> active() {
         return new ArrayList<>(active.values());
+    }
+
+    /** The active jobs whose periodic work is this replica's ({@link Shares}): what the timers go through. */
+    public Collection<Job> worked() {
+        java.util.function.Predicate<Job> share = shares.share();
+        return active.values().stream().filter(share).toList();
+    }
+
+    /**
+     * Whether this process sees every open job, as dispatching needs (the queue's order, the
+     * runners' slots): alone, or the leader once a full listing has gone through since it leads.
+     */
+    public boolean seesAll() {
+        return shares.isAlone() || (shares.leader() && fullView);
+    }
+
+    /** The key of a job's active marker: {@code state/active/{owner}/{jobId}}, or {@code state/active/{jobId}} without an owner. */
+    static String markerKey(Job job) {
+        return job.owner == null ? ACTIVE_PREFIX + job.jobId : ACTIVE_PREFIX + job.owner + "/" + job.jobId;
+    }
+
+    /** The job id of an active marker's key (either layout), or null. */
+    static String jobIdOfMarker(String key) {
+        String id = key.substring(key.lastIndexOf('/') + 1);
+        return isJobId(id) ? id : null;
     }
 
     /** Where a waiting job stands in its engine's queue (0: not waiting); a view of this process, set by the dispatcher. */
@@ -365,32 +413,99 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
-     * Brings {@link #active()} in line with the active index in the bucket: loads the jobs other
-     * replicas created (in parallel), drops the ones that are done, removes markers whose record is
-     * gone or done. Returns how many jobs are active.
+     * The state sync (its timer, and at once when this replica becomes the leader). The leader
+     * lists the whole active index (every owner's markers: it dispatches, so it must see every open
+     * job), loads the jobs it does not know (in parallel), drops those whose marker is gone and
+     * removes markers whose record is gone or done; it also reads its dispatched jobs again, so a
+     * slot freed or a job re-queued through another replica counts within one sync. Any other
+     * replica lists nothing: it forgets the jobs that are not its share. Both read again the jobs
+     * they work that they have not read for {@value #REFRESH_MS} ms (ended or changed through another
+     * replica). Returns how many jobs are active here.
      */
     public int syncActive() {
+        syncing.lock();
+        try {
+            List<Future<?>> loads = new ArrayList<>();
+            if (shares.leader()) {
+                if (!listEverything(loads)) {
+                    return active.size();
+                }
+            } else {
+                fullView = false;
+                java.util.function.Predicate<Job> share = shares.share();
+                active.values().removeIf(j -> !share.test(j));
+                readAt.keySet().retainAll(active.keySet());
+            }
+            refreshStale(loads);
+            await(loads);
+            if (shares.leader()) {
+                fullView = true;
+            }
+            return active.size();
+        } finally {
+            syncing.unlock();
+        }
+    }
+
+    /** A sync in the background, now (a new leadership). */
+    public void syncSoon() {
+        try {
+            syncer.submit(() -> {
+                try {
+                    syncActive();
+                } catch (RuntimeException e) {
+                    LOG.warn("state sync failed: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** A job this replica works is read again after this long without a read or write of it here. */
+    static final long REFRESH_MS = 30_000;
+
+    /** The leader's listing of the whole active index; false when the listing failed. */
+    private boolean listEverything(List<Future<?>> loads) {
         List<Storage.Listed> listed;
         try {
             listed = objects.list(ACTIVE_PREFIX);
         } catch (RuntimeException e) {
             LOG.warn("cannot list the active jobs in the bucket (next try at the next tick): {}", e.getClass().getSimpleName());
-            return active.size();
+            return false;
         }
         Set<String> ids = new HashSet<>();
-        List<Future<?>> loads = new ArrayList<>();
         for (Storage.Listed l : listed) {
-            String jobId = l.key().substring(ACTIVE_PREFIX.length());
-            ids.add(jobId);
+            String jobId = jobIdOfMarker(l.key());
+            if (jobId == null || !ids.add(jobId)) {
+                continue;
+            }
             if (!active.containsKey(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId, l.lastModified())));
+                loads.add(loaders.submit(() -> settle(jobId, l.lastModified(), l.key())));
             }
         }
-        for (String jobId : active.keySet()) {
-            if (!ids.contains(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId, null))); // finished elsewhere (or its marker is late)
+        for (Job job : active.values()) {
+            if (!ids.contains(job.jobId)) {
+                loads.add(loaders.submit(() -> settle(job.jobId, null, markerKey(job)))); // finished elsewhere (or its marker is late)
+            } else if (job.dispatched && !job.isTerminal()) {
+                loads.add(loaders.submit(() -> fresh(job.jobId))); // its runner's slot: freed, or re-queued, elsewhere?
             }
         }
+        return true;
+    }
+
+    /** Reads again the jobs this replica works that it has not read for {@value #REFRESH_MS} ms. */
+    private void refreshStale(List<Future<?>> loads) {
+        long now = clock.millis();
+        for (Job job : worked()) {
+            if (now - readAt.getOrDefault(job.jobId, 0L) >= REFRESH_MS) {
+                readAt.put(job.jobId, now);
+                loads.add(loaders.submit(() -> fresh(job.jobId)));
+            }
+        }
+    }
+
+    private static void await(List<Future<?>> loads) {
         for (Future<?> f : loads) {
             try {
                 f.get();
@@ -398,7 +513,6 @@ public final class JobStore implements AutoCloseable {
                 LOG.warn("loading an active job failed: {}", e.toString());
             }
         }
-        return active.size();
     }
 
     /**
@@ -411,18 +525,19 @@ public final class JobStore implements AutoCloseable {
     static final long UNRECORDED_MARKER_GRACE_MS = 120_000;
 
     /** Reads one job of the active index and keeps, drops or unlists it; {@code markedAt}: the marker's time, when listed. */
-    private void settle(String jobId, java.time.Instant markedAt) {
+    private void settle(String jobId, java.time.Instant markedAt, String marker) {
         Job job = isJobId(jobId) ? read(jobId) : null;
         if (job == null && isJobId(jobId) && markedAt != null && clock.millis() - markedAt.toEpochMilli() < UNRECORDED_MARKER_GRACE_MS) {
             return; // being created: its record comes next
         }
         if (job == null || job.isDone()) {
             active.remove(jobId);
+            readAt.remove(jobId);
             if (job != null) {
                 cache.put(jobId, job);
                 told(job);
             }
-            deleteQuietly(ACTIVE_PREFIX + jobId);
+            deleteQuietly(marker);
         } else {
             remember(job);
         }
@@ -446,7 +561,7 @@ public final class JobStore implements AutoCloseable {
             try {
                 Job job = read(jobId);
                 if (job != null && !job.isDone()) {
-                    objects.put(ACTIVE_PREFIX + jobId, new byte[0], null, false);
+                    objects.put(markerKey(job), new byte[0], null, false);
                     marked++;
                 }
             } catch (RuntimeException e) {
@@ -459,10 +574,28 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
-    /** After a start: loads the active jobs (only those) into {@link #active()}. */
+    /**
+     * After a start: loads this replica's open jobs (only those: the ones recorded under its id, or
+     * alone every open job) into {@link #active()}. The leader's view of the others' comes with its
+     * syncs.
+     */
     public int recover() {
         indexOldRecords();
-        int n = syncActive();
+        int n;
+        if (shares.isAlone()) {
+            n = syncActive();
+        } else {
+            String own = ACTIVE_PREFIX + shares.localId() + "/";
+            List<Future<?>> loads = new ArrayList<>();
+            for (Storage.Listed l : objects.list(own)) {
+                String jobId = jobIdOfMarker(l.key());
+                if (jobId != null && !active.containsKey(jobId)) {
+                    loads.add(loaders.submit(() -> settle(jobId, l.lastModified(), l.key())));
+                }
+            }
+            await(loads);
+            n = active.size();
+        }
         for (Job job : active.values()) {
             metrics.jobLoaded(job);
         }
@@ -470,6 +603,28 @@ public final class JobStore implements AutoCloseable {
             LOG.info("recovered {} unfinished jobs from the bucket", n);
         }
         return n;
+    }
+
+    /**
+     * {@link #recover()} in the background: a start does not wait for the open jobs (thousands at
+     * scale), it serves at once; {@code GET /jobs/{id}} of a job not read yet reads it from the
+     * bucket ({@link #get}), and the timers work what has been read so far. Returns when it is done.
+     */
+    public java.util.concurrent.CompletableFuture<Integer> recoverInBackground() {
+        java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            syncer.submit(() -> {
+                try {
+                    done.complete(recover());
+                } catch (RuntimeException e) {
+                    LOG.warn("reading the open jobs after the start failed (the syncs go on): {}", e.toString());
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
     }
 
     /**
@@ -497,7 +652,7 @@ public final class JobStore implements AutoCloseable {
                 Job job = v.isEmpty() ? null : codec.decode(v.get().data(), v.get().etag());
                 if (job == null || job.isDone()) {
                     objects.delete(l.key());
-                    deleteQuietly(ACTIVE_PREFIX + jobId);
+                    deleteQuietly(job == null ? ACTIVE_PREFIX + jobId : markerKey(job));
                     cache.invalidate(jobId);
                     active.remove(jobId);
                     deleted++;
@@ -519,9 +674,11 @@ public final class JobStore implements AutoCloseable {
         cache.put(job.jobId, job);
         if (job.isDone()) {
             active.remove(job.jobId);
+            readAt.remove(job.jobId);
             queuePositions.remove(job.jobId);
         } else {
             active.merge(job.jobId, job, (old, neu) -> neu.ts >= old.ts ? neu : old);
+            readAt.put(job.jobId, clock.millis());
         }
     }
 
@@ -571,6 +728,7 @@ public final class JobStore implements AutoCloseable {
 
     @Override
     public void close() {
+        syncer.shutdownNow();
         loaders.shutdownNow();
     }
 }

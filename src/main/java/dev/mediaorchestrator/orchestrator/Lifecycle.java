@@ -333,10 +333,10 @@ public final class Lifecycle implements AutoCloseable {
         }
     }
 
-    /** The completion timer: heads the outputs of every non-terminal, active job (any replica's). */
+    /** The completion timer: heads the outputs of every non-terminal job this replica works (its share, {@link Shares}). */
     public void pollOutputs() {
         List<Future<?>> pending = new ArrayList<>();
-        java.util.Collection<Job> active = jobs.active();
+        java.util.Collection<Job> active = jobs.worked();
         Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
         probes.retainOnly(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);

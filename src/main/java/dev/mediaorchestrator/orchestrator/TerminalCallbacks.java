@@ -66,10 +66,10 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
+    /** The timer: starts a delivery attempt for every terminal job this replica works ({@link Shares}) whose callback is due. */
     public void deliverDue() {
         long now = clock.millis();
-        for (Job job : jobs.active()) {
+        for (Job job : jobs.worked()) {
             deliverIfDue(job, now);
         }
     }
