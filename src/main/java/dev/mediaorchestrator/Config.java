@@ -120,6 +120,13 @@ public final class Config {
     public final long dashboardHeartbeatSeconds;
     /** This process's own base URL, as a client on this machine reaches it. */
     public final URI ownBaseUrl;
+    /**
+     * {@code BURN_SEGMENT_SECONDS}: a burn job whose input is longer is split into segments of about
+     * this length, burned by any free burners and joined (docs/segmented-burn.md); 0 turns it off.
+     */
+    public final long burnSegmentSeconds;
+    /** The default of {@code BURN_SEGMENT_SECONDS}: below about 3 minutes of 720p, splitting does not pay (docs/scaling.md). */
+    public static final long DEFAULT_BURN_SEGMENT_SECONDS = 300;
     private final Map<String, Long> jobTimeoutSeconds = new java.util.HashMap<>();
 
     private Config(Map<String, String> env) {
@@ -225,6 +232,7 @@ public final class Config {
         artifactConcurrency = (int) Math.min(1000, Env.positiveLong(env, "ARTIFACT_CONCURRENCY", 32));
         tracing = TracingConfig.fromEnv(env);
         maxSubtitlesBytes = Env.positiveLong(env, "MAX_SUBTITLES_BYTES", DEFAULT_MAX_SUBTITLES_BYTES);
+        burnSegmentSeconds = burnSegmentSeconds(env.get("BURN_SEGMENT_SECONDS"));
         logFormat = Env.str(env, "LOG_FORMAT", "text").trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get("LOG_FORMAT") + "'");
@@ -280,6 +288,23 @@ public final class Config {
     private static URI s3Endpoint(String name, String value) {
         String v = value.contains("://") ? value : "https://" + value;
         return Env.parseUrl(name, v);
+    }
+
+    /** {@code BURN_SEGMENT_SECONDS}: 0 (off) or a whole number of seconds of at least 2, at most a day. */
+    private static long burnSegmentSeconds(String value) {
+        String v = Env.blankToNull(value);
+        if (v == null) {
+            return DEFAULT_BURN_SEGMENT_SECONDS;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n == 0 || n >= 2 && n <= 86_400) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ConfigException("BURN_SEGMENT_SECONDS: expected 0 (off) or a whole number of seconds from 2 to 86400, got '" + v + "'");
     }
 
     /** A comma-separated list of address ranges; {@code none} for an empty one. */
