@@ -19,12 +19,15 @@ import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
+import dev.mediaorchestrator.orchestrator.SegmentedBurns;
+import dev.mediaorchestrator.orchestrator.TaskCallbacks;
 import dev.mediaorchestrator.orchestrator.Shares;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.UploadJanitor;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.observability.Metrics;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.observability.SegmentMetrics;
 import dev.mediaorchestrator.observability.OtelTracing;
 import dev.mediaorchestrator.runner.RunnerConfig;
 import dev.mediaorchestrator.storage.EmbeddedFiles;
@@ -258,6 +261,13 @@ public final class App implements AutoCloseable {
             jobsApi.setDispatcher(dispatcher);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock, pools);
             lifecycle.setMetrics(metrics);
+            // segmented burns (docs/segmented-burn.md): their tasks through the dispatcher, their upkeep on the completion timer
+            SegmentedBurns segmented = new SegmentedBurns(config, jobs, storage, urls, signedHttp, clock, pools);
+            segmented.setEvents(new SegmentMetrics(metrics.registry()));
+            dispatcher.setSegments(segmented);
+            lifecycle.setSegments(segmented);
+            main.bind("taskCallbacks", new TaskCallbacks(segmented, jobs, replay, sharedReplay, clock));
+            closeables.add(segmented);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, instanceId, pools);
             terminalCallbacks.setMetrics(metrics);
             jobs.onTerminal(job -> {

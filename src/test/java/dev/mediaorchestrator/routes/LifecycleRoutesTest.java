@@ -34,6 +34,11 @@ class LifecycleRoutesTest extends RouteTestSupport {
             return "{\"ok\":true}";
         }
 
+        public String callback(Map<String, Object> body, Exchange exchange) {
+            calls.add("taskCallback " + body.get("jobId"));
+            return "{\"ok\":true,\"status\":\"running\"}";
+        }
+
         public void pollOutputs() {
             calls.add("pollOutputs");
             if (failPoll) {
@@ -67,7 +72,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor")) {
+        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
+                "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
@@ -83,7 +89,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("runner-callbacks", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
+        fromDirect("runner-callbacks", "task-callbacks", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
                 "state-retention-timer");
         context.start();
     }
@@ -95,6 +101,19 @@ class LifecycleRoutesTest extends RouteTestSupport {
         assertEquals(List.of("verify", "runnerCallback job_x"), calls);
         assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
         assertEquals("{\"ok\":true}", e.getMessage().getBody(String.class));
+    }
+
+    /** A segmented burn's task reports to its own path (docs/segmented-burn.md): verified, then applied by taskCallbacks. */
+    @Test
+    void aTaskCallbackIsVerifiedThenApplied() throws Exception {
+        isolate();
+        Exchange e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "taskCallback job_x"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        calls.clear();
+        e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("bad"));
+        assertEquals(List.of("verify"), calls, "nothing applied without a valid signature");
+        assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
     }
 
     @Test
