@@ -197,6 +197,7 @@ public final class App implements AutoCloseable {
                 storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
                         config.region, config.bucket);
             }
+            storage.retryFor(Duration.ofSeconds(config.storeRetrySeconds));
             jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
             jobs.setMetrics(metrics);
             ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));

@@ -7,6 +7,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.storage.StoreUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,9 +177,20 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A state read or write that failed: a 503 the caller sees. When the store failed
+     * ({@link StoreUnavailable}, after its retries) the answer names the bucket and what it did.
+     */
     static HttpError unavailable(String what, RuntimeException cause) {
         LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
-        return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
+        String error = "job state could not be " + what + ", retry";
+        if (cause instanceof StoreUnavailable store) {
+            return store.as(error);
+        }
+        if (cause instanceof HttpError h && h.getStatus() == 503) {
+            return h; // said already (a read inside the cache's loader)
+        }
+        return new HttpError(503, error).withRetryAfter(5);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.storage;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -30,13 +31,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one storage component: an S3 client and presigner set up for R2, MinIO and the embedded
  * server alike (path-style addressing, checksums only when required, region from config).
  * Uploads of unknown length are streamed in fixed-size parts, so memory stays bounded by one part
  * whatever the object's size; a failed upload leaves no object behind.
+ *
+ * <p>Every call goes through {@link StoreRetry}: transient failures are tried again within
+ * {@code STORE_RETRY_SECONDS}, and whatever the store does wrong reaches the caller as
+ * {@link StoreUnavailable} (a 503 naming the bucket), never as one of the SDK's exceptions.
  */
 public final class Storage implements AutoCloseable {
     /** Part size for streamed uploads; R2 wants equal parts, S3 at least 5 MiB except the last. */
@@ -53,6 +60,9 @@ public final class Storage implements AutoCloseable {
     private final CompletableFuture<S3Presigner> publicPresignerFuture;
     private final String bucket;
     private final URI endpoint;
+    private volatile StoreRetry retry;
+    /** How long a call may retry when none is set: R2's per-key limit (1 write/s) and a short outage fit. */
+    public static final Duration DEFAULT_RETRY_BUDGET = Duration.ofSeconds(8);
 
     public Storage(URI endpoint, String accessKey, String secretKey, String region, String bucket) {
         this(endpoint, null, accessKey, secretKey, region, bucket);
@@ -65,6 +75,7 @@ public final class Storage implements AutoCloseable {
     public Storage(URI endpoint, URI publicEndpoint, String accessKey, String secretKey, String region, String bucket) {
         this.endpoint = endpoint;
         this.bucket = bucket;
+        this.retry = new StoreRetry(bucket, DEFAULT_RETRY_BUDGET);
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
         Region r = Region.of(region);
         this.clientFuture = CompletableFuture.supplyAsync(() -> S3Client.builder()
@@ -74,12 +85,26 @@ public final class Storage implements AutoCloseable {
                 .forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // the only retries are StoreRetry's: one policy, with a budget and the store's Retry-After
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
                         .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
                 .build());
         this.presignerFuture = CompletableFuture.supplyAsync(() -> presigner(endpoint, r, credentials));
         this.publicPresignerFuture = publicEndpoint == null || publicEndpoint.equals(endpoint) ? presignerFuture
                 : CompletableFuture.supplyAsync(() -> presigner(publicEndpoint, r, credentials));
+    }
+
+    /** How long each call may retry transient failures of the store (STORE_RETRY_SECONDS). */
+    public Storage retryFor(Duration budget) {
+        this.retry = retry.withBudget(budget);
+        return this;
+    }
+
+    /** Retries with a given policy (tests: an injected ticker and sleeper). */
+    Storage retryWith(StoreRetry policy) {
+        this.retry = policy;
+        return this;
     }
 
     private static S3Presigner presigner(URI endpoint, Region region, StaticCredentialsProvider credentials) {
@@ -150,17 +175,17 @@ public final class Storage implements AutoCloseable {
     }
 
     public Optional<ObjectInfo> head(String key) {
-        try {
-            HeadObjectResponse r = client().headObject(b -> b.bucket(bucket).key(key));
-            return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
+        return retry.run(() -> {
+            try {
+                HeadObjectResponse r = client().headObject(b -> b.bucket(bucket).key(key));
+                return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
+            } catch (S3Exception e) {
+                if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     public boolean exists(String key) {
@@ -178,8 +203,20 @@ public final class Storage implements AutoCloseable {
         if (length < 0 || length > MAX_SINGLE_PUT || length < PART_SIZE) {
             return put(key, in, contentType);
         }
-        PresignedPut.stream(presignPut(key, contentType, PART_URL_TTL).toURL(), in, length, contentType);
-        return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
+        Source source = new Source(in);
+        URL url = presignPut(key, contentType, PART_URL_TTL).toURL();
+        // the stream cannot be sent twice: a failure of the store is a 503 at once (the caller's client retries)
+        retry.run(() -> {
+            PresignedPut.stream(url, source, length, contentType);
+            return null;
+        }, false, source::failed);
+        return stored(key);
+    }
+
+    /** The object just uploaded, as the store describes it; its absence is the store's failure. */
+    private ObjectInfo stored(String key) {
+        return head(key).orElseThrow(() -> new StoreUnavailable(bucket, "the object was missing right after its upload: " + key,
+                StoreUnavailable.DEFAULT_RETRY_AFTER_SECONDS, null));
     }
 
     /**
@@ -197,33 +234,35 @@ public final class Storage implements AutoCloseable {
      */
     public ObjectInfo put(String key, InputStream in, String contentType) throws IOException {
         byte[] buffer = new byte[PART_SIZE];
-        int n = readFully(in, buffer);
+        int n = readFully(in, buffer); // a failure here is the source's: it propagates as it is
         if (n < PART_SIZE) {
-            client().putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
-                    RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n));
-            return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
+            retry.run(() -> client().putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
+                    RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n)));
+            return stored(key);
         }
-        String uploadId = client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
+        String uploadId = retry.run(() -> client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId());
         ownUploads.add(uploadId);
         try {
             List<CompletedPart> parts = new ArrayList<>();
             int partNumber = 1;
             int len = n;
             while (len > 0) {
-                String etag = PresignedPut.part(presignPart(key, uploadId, partNumber), buffer, len);
+                URL url = presignPart(key, uploadId, partNumber);
+                int length = len;
+                String etag = retry.run(() -> PresignedPut.part(url, buffer, length)); // from the buffer: it can be sent again
                 parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
                 partNumber++;
                 len = len == PART_SIZE ? readFully(in, buffer) : 0;
             }
-            client().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+            retry.run(() -> client().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
         } catch (IOException | RuntimeException e) {
             abortQuietly(key, uploadId, e);
             throw e;
         } finally {
             ownUploads.remove(uploadId);
         }
-        return head(key).orElseThrow(() -> new IOException("object missing after upload: " + key));
+        return stored(key);
     }
 
     private URL presignPart(String key, String uploadId, int partNumber) {
@@ -237,22 +276,23 @@ public final class Storage implements AutoCloseable {
         if (start != null) {
             b.range("bytes=" + start + "-" + (end == null ? "" : end));
         }
-        return client().getObject(b.build());
+        GetObjectRequest request = b.build();
+        return retry.run(() -> client().getObject(request));
     }
 
     /** A small object (job state) with its ETag, or empty when it does not exist. */
     public Optional<Versioned> getSmall(String key) {
-        try {
-            var r = client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
-            return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
+        return retry.run(() -> {
+            try {
+                var r = client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
+                return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
+            } catch (S3Exception e) {
+                if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     /**
@@ -281,30 +321,29 @@ public final class Storage implements AutoCloseable {
     }
 
     private Optional<String> putSmallNow(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
-        try {
-            return Optional.of(client().putObject(b -> {
-                b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
-                if (ifMatch != null) {
-                    b.ifMatch(ifMatch);
+        return retry.run(() -> {
+            try {
+                return Optional.of(client().putObject(b -> {
+                    b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
+                    if (ifMatch != null) {
+                        b.ifMatch(ifMatch);
+                    }
+                    if (createOnly) {
+                        b.ifNoneMatch("*");
+                    }
+                }, RequestBody.fromBytes(data)).eTag());
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412 || e.statusCode() == 409) {
+                    return Optional.empty();
                 }
-                if (createOnly) {
-                    b.ifNoneMatch("*");
-                }
-            }, RequestBody.fromBytes(data)).eTag());
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return Optional.empty();
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     /** Keys under a prefix (all pages). */
     public List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
-        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-                .contents().forEach(o -> keys.add(o.key()));
-        return keys;
+        return listWithTimes(prefix).stream().map(Listed::key).toList();
     }
 
     /**
@@ -313,45 +352,51 @@ public final class Storage implements AutoCloseable {
      * behind; nobody else ever completes them). Returns how many were aborted.
      */
     public int abortMultipartUploads(List<String> prefixes, Instant startedBefore) {
-        return abortMultipartUploads(prefixes, startedBefore, java.util.Set.of());
+        return abortMultipartUploads(prefixes, startedBefore, Set.of());
     }
 
     /** The multipart uploads this client has started and not yet completed or aborted. */
-    public java.util.Set<String> ownUploads() {
-        return java.util.Set.copyOf(ownUploads);
+    public Set<String> ownUploads() {
+        return Set.copyOf(ownUploads);
     }
 
-    private final java.util.Set<String> ownUploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> ownUploads = ConcurrentHashMap.newKeySet();
 
     /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
-    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, java.util.Set<String> keep) {
+    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, Set<String> keep) {
         int aborted = 0;
         for (String prefix : prefixes) {
-            for (var page : client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix))) {
-                for (var u : page.uploads()) {
-                    if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
-                        client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key()).uploadId(u.uploadId()).build());
-                        aborted++;
-                    }
+            List<software.amazon.awssdk.services.s3.model.MultipartUpload> uploads = retry.run(() -> {
+                List<software.amazon.awssdk.services.s3.model.MultipartUpload> all = new ArrayList<>();
+                client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).forEach(page -> all.addAll(page.uploads()));
+                return all;
+            });
+            for (var u : uploads) {
+                if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
+                    retry.run(() -> client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key())
+                            .uploadId(u.uploadId()).build()));
+                    aborted++;
                 }
             }
         }
         return aborted;
     }
 
-    /** Keys under a prefix with their last-modified times (all pages). */
+    /** Keys under a prefix with their last-modified times (all pages; a page that fails is retried with the whole listing). */
     public List<Listed> listWithTimes(String prefix) {
-        List<Listed> keys = new ArrayList<>();
-        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-                .contents().forEach(o -> keys.add(new Listed(o.key(), o.lastModified())));
-        return keys;
+        return retry.run(() -> {
+            List<Listed> keys = new ArrayList<>();
+            client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                    .contents().forEach(o -> keys.add(new Listed(o.key(), o.lastModified())));
+            return keys;
+        });
     }
 
     public record Listed(String key, Instant lastModified) {
     }
 
     public void delete(String key) {
-        client().deleteObject(b -> b.bucket(bucket).key(key));
+        retry.run(() -> client().deleteObject(b -> b.bucket(bucket).key(key)));
     }
 
     /** A presigned GET of one object. */
@@ -372,9 +417,42 @@ public final class Storage implements AutoCloseable {
 
     private void abortQuietly(String key, String uploadId, Exception cause) {
         try {
-            client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build());
+            retry.run(() -> client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build()));
         } catch (RuntimeException e) {
-            cause.addSuppressed(e);
+            cause.addSuppressed(e); // left to UploadJanitor
+        }
+    }
+
+    /** The caller's stream, noting whether it failed: such a failure is the source's, not the store's. */
+    private static final class Source extends java.io.FilterInputStream {
+        private volatile boolean failed;
+
+        Source(InputStream in) {
+            super(in);
+        }
+
+        boolean failed() {
+            return failed;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException | RuntimeException e) {
+                failed = true;
+                throw e;
+            }
         }
     }
 

@@ -1,0 +1,269 @@
+package dev.mediaorchestrator.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A store that misbehaves the way real ones do, in front of a real S3 server (the embedded S3Proxy):
+ * requests pass through byte for byte (the {@code Host} the client signed is kept, so SigV4
+ * signatures and presigned URLs still check), one request per connection, unless a fault is on:
+ * <ul>
+ *   <li>{@link Mode#R2_WRITE_LIMIT}: Cloudflare R2's limit of one write per second per object key
+ *       (developers.cloudflare.com/r2/platform/limits: "Maximum concurrent writes to the same object
+ *       name (key): 1 per second ... HTTP 429"; error code 10058, S3 code {@code TooManyRequests},
+ *       message "Reduce your concurrent request rate for the same object."). A PutObject,
+ *       CompleteMultipartUpload or DeleteObject of a key whose last accepted write began less than a
+ *       second ago is answered 429 with R2's XML error and no {@code Retry-After} (R2's documentation
+ *       promises none). Parts of a multipart upload are not limited.</li>
+ *   <li>{@link Mode#DISK_FULL}: what S3Proxy answers on a full filesystem (observed on a loop-mounted
+ *       ext4 filled up): a write with a small body gets {@code 500 InternalError "An internal error
+ *       occurred. Try again."}; a large one has its connection dropped part-way through the body.
+ *       Reads still work.</li>
+ * </ul>
+ */
+public final class FaultyStore implements AutoCloseable {
+    public enum Mode { PASS, R2_WRITE_LIMIT, DISK_FULL }
+
+    /** R2's answer to a second write of a key within a second (10058 TooManyRequests). */
+    static final String R2_TOO_MANY = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>TooManyRequests</Code>"
+            + "<Message>Reduce your concurrent request rate for the same object.</Message></Error>";
+    /** S3Proxy's answer to a write on a full disk. */
+    static final String FULL = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code>"
+            + "<Message>An internal error occurred. Try again.</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>";
+    /** Bodies above this are cut off part-way when the disk is full (S3Proxy fails while it writes them). */
+    static final long FULL_CUT_AFTER = 1 << 20;
+
+    private final URI upstream;
+    private final ServerSocket server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "faulty-store");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile Mode mode = Mode.PASS;
+    private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
+    /** Writes answered 429, and writes let through, per key. */
+    public final AtomicInteger limited = new AtomicInteger();
+    public final List<String> writes = new CopyOnWriteArrayList<>();
+
+    public FaultyStore(URI upstream) throws IOException {
+        this.upstream = upstream;
+        this.server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+        pool.submit(this::acceptLoop);
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    public FaultyStore mode(Mode mode) {
+        this.mode = mode;
+        return this;
+    }
+
+    /** How many writes of keys starting with {@code prefix} went through. */
+    public long writesUnder(String prefix) {
+        return writes.stream().filter(k -> k.startsWith(prefix)).count();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                pool.submit(() -> serve(client));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            InputStream in = client.getInputStream();
+            byte[] head = readHead(in);
+            if (head == null) {
+                return;
+            }
+            Request r = Request.parse(head);
+            Mode now = mode;
+            String key = r.objectKey();
+            if (now == Mode.DISK_FULL && r.isWrite()) {
+                if (r.contentLength() > FULL_CUT_AFTER) {
+                    in.readNBytes(64 * 1024); // S3Proxy reads a little, fails writing it, and drops the connection
+                    client.setSoLinger(true, 0);
+                    return;
+                }
+                answer(client, in, r, 500, "Internal Server Error", FULL);
+                return;
+            }
+            if (now == Mode.R2_WRITE_LIMIT && r.isObjectWrite() && key != null) {
+                long t = System.nanoTime();
+                boolean[] refused = {false};
+                lastWrite.compute(key, (k, last) -> {
+                    if (last != null && t - last < 1_000_000_000L) {
+                        refused[0] = true;
+                        return last;
+                    }
+                    return t;
+                });
+                if (refused[0]) {
+                    limited.incrementAndGet();
+                    answer(client, in, r, 429, "Too Many Requests", R2_TOO_MANY);
+                    return;
+                }
+            }
+            if (r.isObjectWrite() && key != null) {
+                writes.add(key);
+            }
+            forward(client, in, r);
+        } catch (IOException e) {
+            // the client or the store went away: nothing to answer
+        }
+    }
+
+    /** Answers with an S3 XML error, having read the body (or, for {@code Expect: 100-continue}, before it is sent). */
+    private static void answer(Socket client, InputStream in, Request r, int status, String reason, String xml) throws IOException {
+        if (!r.expectsContinue() && r.contentLength() > 0) {
+            in.skipNBytes(r.contentLength());
+        }
+        byte[] body = xml.getBytes(StandardCharsets.UTF_8);
+        OutputStream out = client.getOutputStream();
+        out.write(("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/xml\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+        client.shutdownOutput();
+    }
+
+    private void forward(Socket client, InputStream in, Request r) throws IOException {
+        try (Socket store = new Socket(upstream.getHost(), upstream.getPort())) {
+            OutputStream toStore = store.getOutputStream();
+            toStore.write(r.headWithConnectionClose());
+            toStore.flush();
+            pool.submit(() -> {
+                try {
+                    in.transferTo(toStore);
+                } catch (IOException e) {
+                    // either side closed
+                }
+            });
+            store.getInputStream().transferTo(client.getOutputStream());
+        }
+    }
+
+    private static byte[] readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (head.size() < 64 * 1024) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            if (matched == 4) {
+                return head.toByteArray();
+            }
+        }
+        throw new IOException("request head too large");
+    }
+
+    /** The parts of a request head this store looks at. */
+    private record Request(String method, String target, List<String[]> headers) {
+        static Request parse(byte[] head) {
+            String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
+            String[] first = lines[0].split(" ");
+            List<String[]> headers = new ArrayList<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.add(new String[]{lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim()});
+                }
+            }
+            return new Request(first[0], first[1], headers);
+        }
+
+        String header(String name) {
+            return headers.stream().filter(h -> h[0].equalsIgnoreCase(name)).map(h -> h[1]).findFirst().orElse(null);
+        }
+
+        long contentLength() {
+            String v = header("Content-Length");
+            return v == null ? 0 : Long.parseLong(v);
+        }
+
+        boolean expectsContinue() {
+            return "100-continue".equalsIgnoreCase(header("Expect"));
+        }
+
+        private String query() {
+            int q = target.indexOf('?');
+            return q < 0 ? "" : target.substring(q + 1);
+        }
+
+        boolean isWrite() {
+            return method.equals("PUT") || method.equals("POST") || method.equals("DELETE");
+        }
+
+        /** A write of a whole object: PutObject, CompleteMultipartUpload, DeleteObject (not a part, not the start of an upload). */
+        boolean isObjectWrite() {
+            String q = query();
+            boolean hasUpload = q.contains("uploadId=");
+            return switch (method) {
+                case "PUT" -> !hasUpload;
+                case "POST" -> hasUpload;
+                case "DELETE" -> !hasUpload;
+                default -> false;
+            };
+        }
+
+        /** The key of a path-style request ({@code /bucket/key}), or null. */
+        String objectKey() {
+            int q = target.indexOf('?');
+            String path = q < 0 ? target : target.substring(0, q);
+            int slash = path.indexOf('/', 1);
+            return slash < 0 || slash == path.length() - 1 ? null : URLDecoder.decode(path.substring(slash + 1), StandardCharsets.UTF_8);
+        }
+
+        byte[] headWithConnectionClose() {
+            StringBuilder s = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+            for (String[] h : headers) {
+                String name = h[0].toLowerCase(Locale.ROOT);
+                if (!name.equals("connection") && !name.equals("keep-alive")) {
+                    s.append(h[0]).append(": ").append(h[1]).append("\r\n");
+                }
+            }
+            s.append("Connection: close\r\n\r\n");
+            return s.toString().getBytes(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing
+        }
+        pool.shutdownNow();
+    }
+}
