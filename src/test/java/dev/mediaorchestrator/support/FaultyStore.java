@@ -52,7 +52,10 @@ public final class FaultyStore implements AutoCloseable {
     static final long FULL_CUT_AFTER = 1 << 20;
 
     private final URI upstream;
-    private final ServerSocket server;
+    private final int port;
+    private volatile ServerSocket server;
+    /** Every socket open now (clients and the store behind): {@link #down()} cuts them all. */
+    private final java.util.Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-store");
         t.setDaemon(true);
@@ -63,20 +66,61 @@ public final class FaultyStore implements AutoCloseable {
     /** Writes answered 429, and writes let through, per key. */
     public final AtomicInteger limited = new AtomicInteger();
     public final List<String> writes = new CopyOnWriteArrayList<>();
+    /** Writes being forwarded now (their keys). */
+    public final List<String> writing = new CopyOnWriteArrayList<>();
+    private volatile String pacedPrefix;
+    private volatile int pacedBytesPerSecond;
 
     public FaultyStore(URI upstream) throws IOException {
         this.upstream = upstream;
-        this.server = new ServerSocket();
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-        pool.submit(this::acceptLoop);
+        this.server = listen(0);
+        this.port = server.getLocalPort();
+        ServerSocket s = server;
+        pool.submit(() -> acceptLoop(s));
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 256);
+        return s;
     }
 
     public URI endpoint() {
-        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /**
+     * The store goes away at once, as a killed server does: every connection is cut (an upload in
+     * flight fails part-way) and new ones are refused, until {@link #up()}.
+     */
+    public void down() throws IOException {
+        server.close();
+        for (Socket s : open) {
+            s.setSoLinger(true, 0);
+            s.close();
+        }
+    }
+
+    /** The store is back, on the same address. */
+    public void up() throws IOException {
+        ServerSocket s = listen(port);
+        server = s;
+        pool.submit(() -> acceptLoop(s));
     }
 
     public FaultyStore mode(Mode mode) {
         this.mode = mode;
+        return this;
+    }
+
+    /**
+     * Bodies of writes to keys under {@code prefix} are passed on at {@code bytesPerSecond}: an
+     * upload that takes a while, so that a test can stop the store in the middle of it.
+     */
+    public FaultyStore pace(String prefix, int bytesPerSecond) {
+        this.pacedPrefix = prefix;
+        this.pacedBytesPerSecond = bytesPerSecond;
         return this;
     }
 
@@ -85,10 +129,11 @@ public final class FaultyStore implements AutoCloseable {
         return writes.stream().filter(k -> k.startsWith(prefix)).count();
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
+    private void acceptLoop(ServerSocket listening) {
+        while (!listening.isClosed()) {
             try {
-                Socket client = server.accept();
+                Socket client = listening.accept();
+                open.add(client);
                 pool.submit(() -> serve(client));
             } catch (IOException e) {
                 return;
@@ -98,6 +143,16 @@ public final class FaultyStore implements AutoCloseable {
 
     private void serve(Socket client) {
         try (client) {
+            serveOne(client);
+        } catch (IOException e) {
+            // the client or the store went away: nothing to answer
+        } finally {
+            open.remove(client);
+        }
+    }
+
+    private void serveOne(Socket client) throws IOException {
+        {
             InputStream in = client.getInputStream();
             byte[] head = readHead(in);
             if (head == null) {
@@ -134,9 +189,16 @@ public final class FaultyStore implements AutoCloseable {
             if (r.isObjectWrite() && key != null) {
                 writes.add(key);
             }
-            forward(client, in, r);
-        } catch (IOException e) {
-            // the client or the store went away: nothing to answer
+            String paced = pacedPrefix;
+            boolean slow = paced != null && r.isWrite() && key != null && key.startsWith(paced);
+            if (key != null && r.isWrite()) {
+                writing.add(key);
+            }
+            try {
+                forward(client, slow ? new Paced(in, pacedBytesPerSecond) : in, r);
+            } finally {
+                writing.remove(key);
+            }
         }
     }
 
@@ -156,6 +218,7 @@ public final class FaultyStore implements AutoCloseable {
 
     private void forward(Socket client, InputStream in, Request r) throws IOException {
         try (Socket store = new Socket(upstream.getHost(), upstream.getPort())) {
+            open.add(store);
             OutputStream toStore = store.getOutputStream();
             toStore.write(r.headWithConnectionClose());
             toStore.flush();
@@ -167,6 +230,39 @@ public final class FaultyStore implements AutoCloseable {
                 }
             });
             store.getInputStream().transferTo(client.getOutputStream());
+        } finally {
+            open.removeIf(Socket::isClosed);
+        }
+    }
+
+    /** A stream read at most {@code rate} bytes a second. */
+    private static final class Paced extends java.io.FilterInputStream {
+        private final int rate;
+        private final long start = System.nanoTime();
+        private long read;
+
+        Paced(InputStream in, int rate) {
+            super(in);
+            this.rate = rate;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            long due = start + read * 1_000_000_000L / rate;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            int n = super.read(b, off, Math.min(len, Math.max(1, rate / 10)));
+            if (n > 0) {
+                read += n;
+            }
+            return n;
         }
     }
 
