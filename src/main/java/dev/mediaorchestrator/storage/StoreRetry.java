@@ -23,8 +23,9 @@ import java.util.function.DoubleSupplier;
  * The one place where a failure of the store is judged (the SDK's own retries are off, so that
  * this is the only policy). A transient failure — no connection, a time-out, a reset, 5xx, 429,
  * {@code SlowDown}/{@code TooManyRequests} (R2 allows one write per second per key and answers 429
- * beyond) — is tried again with backoff (250 ms doubling to 2 s, jittered, never sooner than the
- * store's {@code Retry-After}) while the call's budget lasts ({@code STORE_RETRY_SECONDS}); then,
+ * beyond) — is tried again with backoff (250 ms doubling to 2 s, jittered; 1 to 1.5 s after a
+ * throttling answer; never sooner than the store's {@code Retry-After}) while the call's budget lasts
+ * ({@code STORE_RETRY_SECONDS}); then,
  * and for any other refusal, the call fails with {@link StoreUnavailable}, naming the bucket.
  * Deadlines are on the {@link Ticker}, not the wall clock.
  *
@@ -115,7 +116,7 @@ final class StoreRetry {
                 if (!retry || !isTransient(e)) {
                     throw unavailable(e, retryAfterMs);
                 }
-                long wait = Math.max(retryAfterMs, backoff(attempt));
+                long wait = Math.max(retryAfterMs, isThrottled(e) ? throttleWait() : backoff(attempt));
                 long left = budget.toMillis() - (ticker.nanos() - start) / 1_000_000;
                 if (wait >= left) {
                     throw unavailable(e, retryAfterMs);
@@ -128,6 +129,25 @@ final class StoreRetry {
                 }
             }
         }
+    }
+
+    /**
+     * After a throttling answer (429, SlowDown): between 1 and 1.5 s. R2 takes one write per second per
+     * key and a retry within that second is refused again (and counts as an attempt); a sooner retry
+     * only adds to the refusals.
+     */
+    long throttleWait() {
+        return THROTTLE_WAIT_MS + Math.round(THROTTLE_WAIT_MS / 2.0 * random.getAsDouble());
+    }
+
+    static final long THROTTLE_WAIT_MS = 1_000;
+
+    /** A throttling answer: the store is up, and asks for fewer requests (on this key). */
+    static boolean isThrottled(Throwable e) {
+        String code = e instanceof S3Exception s && s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode()
+                : e instanceof StoreAnswer a ? a.code : null;
+        int status = e instanceof S3Exception s ? s.statusCode() : e instanceof StoreAnswer a ? a.status : 0;
+        return status == 429 || "SlowDown".equals(code) || "TooManyRequests".equals(code) || "Throttling".equals(code);
     }
 
     /** The n-th wait: 250 ms doubling to 2 s, each between half and the whole of it. */

@@ -61,17 +61,34 @@ public final class FaultyStore implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private volatile Mode mode = Mode.PASS;
-    private final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
-    /** Writes answered 429, and writes let through, per key. */
-    public final AtomicInteger limited = new AtomicInteger();
-    public final List<String> writes = new CopyOnWriteArrayList<>();
+    /** What every front of one store shares: the store's state, not the connection's. */
+    private static final class Shared {
+        volatile Mode mode = Mode.PASS;
+        final Map<String, Long> lastWrite = new ConcurrentHashMap<>();
+        final Map<String, Object> keyLocks = new ConcurrentHashMap<>();
+        final AtomicInteger limited = new AtomicInteger();
+        final List<String> writes = new CopyOnWriteArrayList<>();
+    }
+
+    private final Shared shared;
+    /** Writes answered 429 (every front of this store). */
+    public final AtomicInteger limited;
+    /** The keys of the writes let through, in order (every front of this store). */
+    public final List<String> writes;
     /** Writes being forwarded now (their keys). */
     public final List<String> writing = new CopyOnWriteArrayList<>();
+    private volatile long latencyMs;
     private volatile String pacedPrefix;
     private volatile int pacedBytesPerSecond;
 
     public FaultyStore(URI upstream) throws IOException {
+        this(upstream, new Shared());
+    }
+
+    private FaultyStore(URI upstream, Shared shared) throws IOException {
+        this.shared = shared;
+        this.limited = shared.limited;
+        this.writes = shared.writes;
         this.upstream = upstream;
         this.server = listen(0);
         this.port = server.getLocalPort();
@@ -110,8 +127,18 @@ public final class FaultyStore implements AutoCloseable {
     }
 
     public FaultyStore mode(Mode mode) {
-        this.mode = mode;
+        shared.mode = mode;
         return this;
+    }
+
+    /**
+     * Another address of the same store: what a second replica's connections reach. It shares the
+     * limits and faults (R2's limit is per key, whoever writes); its address differs, so the
+     * orchestrator's per-process serialization of conditional writes (Storage.putSmall) does not
+     * span the two, as it does not span two replicas.
+     */
+    public FaultyStore anotherFront() throws IOException {
+        return new FaultyStore(upstream, shared);
     }
 
     /**
@@ -121,6 +148,12 @@ public final class FaultyStore implements AutoCloseable {
     public FaultyStore pace(String prefix, int bytesPerSecond) {
         this.pacedPrefix = prefix;
         this.pacedBytesPerSecond = bytesPerSecond;
+        return this;
+    }
+
+    /** Every request waits this long before it is looked at: a store across a network (R2 from a cluster: tens of ms). */
+    public FaultyStore latency(long ms) {
+        this.latencyMs = ms;
         return this;
     }
 
@@ -159,7 +192,15 @@ public final class FaultyStore implements AutoCloseable {
                 return;
             }
             Request r = Request.parse(head);
-            Mode now = mode;
+            if (latencyMs > 0) {
+                try {
+                    Thread.sleep(latencyMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            Mode now = shared.mode;
             String key = r.objectKey();
             if (now == Mode.DISK_FULL && r.isWrite()) {
                 if (r.contentLength() > FULL_CUT_AFTER) {
@@ -170,10 +211,14 @@ public final class FaultyStore implements AutoCloseable {
                 answer(client, in, r, 500, "Internal Server Error", FULL);
                 return;
             }
+            Long limitedWrite = null;
             if (now == Mode.R2_WRITE_LIMIT && r.isObjectWrite() && key != null) {
                 long t = System.nanoTime();
                 boolean[] refused = {false};
-                lastWrite.compute(key, (k, last) -> {
+                // a write that reached the store occupies the key for a second, also when it failed with
+                // 5xx (a retry within that second is refused too); a refused one does not (a rate
+                // limiter's refusal costs nothing), nor one that wrote nothing (412, below)
+                shared.lastWrite.compute(key, (k, last) -> {
                     if (last != null && t - last < 1_000_000_000L) {
                         refused[0] = true;
                         return last;
@@ -185,6 +230,7 @@ public final class FaultyStore implements AutoCloseable {
                     answer(client, in, r, 429, "Too Many Requests", R2_TOO_MANY);
                     return;
                 }
+                limitedWrite = t;
             }
             if (r.isObjectWrite() && key != null) {
                 writes.add(key);
@@ -195,7 +241,20 @@ public final class FaultyStore implements AutoCloseable {
                 writing.add(key);
             }
             try {
-                forward(client, slow ? new Paced(in, pacedBytesPerSecond) : in, r);
+                InputStream body = slow ? new Paced(in, pacedBytesPerSecond) : in;
+                int status;
+                if (r.isConditional() && key != null) {
+                    // R2 applies If-Match / If-None-Match atomically; S3Proxy checks and then writes
+                    synchronized (shared.keyLocks.computeIfAbsent(key, k -> new Object())) {
+                        status = forward(client, body, r);
+                    }
+                } else {
+                    status = forward(client, body, r);
+                }
+                if (limitedWrite != null && status / 100 == 4) {
+                    // nothing was written (a failed precondition): the key is not taken
+                    shared.lastWrite.remove(key, limitedWrite);
+                }
             } finally {
                 writing.remove(key);
             }
@@ -216,7 +275,8 @@ public final class FaultyStore implements AutoCloseable {
         client.shutdownOutput();
     }
 
-    private void forward(Socket client, InputStream in, Request r) throws IOException {
+    /** Passes the request on and the store's answer back; returns the answer's status (0 when there was none). */
+    private int forward(Socket client, InputStream in, Request r) throws IOException {
         try (Socket store = new Socket(upstream.getHost(), upstream.getPort())) {
             open.add(store);
             OutputStream toStore = store.getOutputStream();
@@ -229,10 +289,31 @@ public final class FaultyStore implements AutoCloseable {
                     // either side closed
                 }
             });
-            store.getInputStream().transferTo(client.getOutputStream());
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            InputStream answer = store.getInputStream();
+            OutputStream toClient = client.getOutputStream();
+            byte[] buf = new byte[8192];
+            for (int n; (n = answer.read(buf)) >= 0; ) {
+                if (head.size() < 4096) {
+                    head.write(buf, 0, Math.min(n, 4096 - head.size()));
+                }
+                toClient.write(buf, 0, n);
+            }
+            toClient.flush();
+            return finalStatus(head.toString(StandardCharsets.ISO_8859_1));
         } finally {
             open.removeIf(Socket::isClosed);
         }
+    }
+
+    /** The status of the answer, past any {@code 100 Continue}. */
+    private static int finalStatus(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.startsWith("HTTP/1.1 ") && line.length() >= 12 && !line.startsWith("HTTP/1.1 1")) {
+                return Integer.parseInt(line.substring(9, 12));
+            }
+        }
+        return 0;
     }
 
     /** A stream read at most {@code rate} bytes a second. */
@@ -305,6 +386,10 @@ public final class FaultyStore implements AutoCloseable {
         long contentLength() {
             String v = header("Content-Length");
             return v == null ? 0 : Long.parseLong(v);
+        }
+
+        boolean isConditional() {
+            return isObjectWrite() && (header("If-Match") != null || header("If-None-Match") != null);
         }
 
         boolean expectsContinue() {
