@@ -225,6 +225,7 @@ public final class App implements AutoCloseable {
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
                     InstanceId.resolve(config.dataDir), pools);
             terminalCallbacks.setMetrics(metrics);
+            jobs.beforeTerminalWrite(terminalCallbacks::leaseAtTheEnd);
             jobs.onTerminal(job -> {
                 terminalCallbacks.deliverNow(job);
                 dispatcher.wake(); // its runner has a free slot now

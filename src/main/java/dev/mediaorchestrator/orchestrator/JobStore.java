@@ -285,6 +285,17 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
+     * Applied to the draft of every write that makes a job terminal, before it is written: the
+     * terminal callback's delivery lease goes into that same write (one record write fewer per job;
+     * see {@link TerminalCallbacks#leaseAtTheEnd}).
+     */
+    public void beforeTerminalWrite(Consumer<Job.Draft> change) {
+        this.beforeTerminalWrite = change;
+    }
+
+    private volatile Consumer<Job.Draft> beforeTerminalWrite = d -> { };
+
+    /**
      * Listeners told of every version of a job this store learns: created, changed here, or read
      * from the bucket (another replica's change). The same version may be told more than once. A
      * listener must not block, and its failure is only logged.
@@ -318,6 +329,9 @@ public final class JobStore implements AutoCloseable {
             d.ts = Math.max(clock.millis(), current.ts);
             if (!java.util.Objects.equals(next.phase, current.phase)) {
                 d.began(next.phase == null ? next.status : next.phase, d.ts);
+            }
+            if (!current.isTerminal() && d.isTerminal()) {
+                beforeTerminalWrite.accept(d);
             }
             next = d.build();
             Optional<String> etag;

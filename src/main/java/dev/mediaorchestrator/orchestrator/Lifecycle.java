@@ -140,8 +140,12 @@ public final class Lifecycle implements AutoCloseable {
 
     /** A job's record takes a callback that only moves its progress at most this often (status and phase changes always). */
     static final long PROGRESS_WRITE_MS = 2_000;
-    /** What a callback that only reports progress carries. */
-    private static final java.util.Set<String> PROGRESS_FIELDS = java.util.Set.of("jobId", "status", "phase", "progress", "ts", "nonce");
+    /**
+     * What a callback that only reports progress carries; this project's runners add
+     * {@code "provenance": true} to each (which says nothing new once the record knows it).
+     */
+    private static final java.util.Set<String> PROGRESS_FIELDS = java.util.Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
+            "provenance");
 
     /**
      * A callback that says nothing new but the progress of a job whose record was written less than
@@ -150,7 +154,8 @@ public final class Lifecycle implements AutoCloseable {
      * {@value #PROGRESS_WRITE_MS} ms, and a poll sees its progress at most that late.
      */
     static boolean progressOnly(Job known, Map<String, Object> body, long now) {
-        if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS) {
+        if (known.isTerminal() || !PROGRESS_FIELDS.containsAll(body.keySet()) || now - known.ts >= PROGRESS_WRITE_MS
+                || (body.containsKey("provenance") && !(Boolean.TRUE.equals(body.get("provenance")) && known.reportsProvenance))) {
             return false;
         }
         String status = (String) body.get("status");

@@ -112,6 +112,24 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     /**
+     * For the write that ends a job ({@link JobStore#beforeTerminalWrite}): this process takes the
+     * delivery lease in that same write, so the first attempt, which follows at once
+     * ({@link #deliverNow}), sends without writing a lease of its own. Should this process die
+     * before it sends, another replica takes over when the lease runs out, as after any lease.
+     */
+    public void leaseAtTheEnd(Job.Draft d) {
+        if (d.callback.nonce() != null && d.callback.event() != null && d.callback.leaseOwner() == null) {
+            d.callback = d.callback.leased(instanceId, clock.millis() + leaseMs());
+        }
+    }
+
+    /** A lease this process holds from the job's terminal write, with time left for an attempt: no need to write another. */
+    private boolean heldFromTheEnd(Job j, long now) {
+        return instanceId.equals(j.callback.leaseOwner()) && j.callback.attempts() == 0
+                && j.callback.leaseUntil() - now >= config.callbackTimeoutSeconds * 1000 + 10_000;
+    }
+
+    /**
      * One attempt under the delivery lease; {@code redeliver}: now, whatever the schedule and
      * whether or not it was delivered before (the same event and {@code webhook-id}). Returns the
      * log entry of the attempt, or empty when another orchestrator holds the lease (or, without
@@ -119,10 +137,10 @@ public final class TerminalCallbacks implements AutoCloseable {
      */
     Optional<Map<String, Object>> attempt(String jobId, boolean redeliver) {
         long now = clock.millis();
-        long leaseUntil = now + leaseMs();
+        long newLease = now + leaseMs();
         Optional<Job> leased = jobs.transition(jobId, j -> {
             boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() <= now;
-            if (redeliver ? !(j.isTerminal() && free) : !due(j, now)) {
+            if (redeliver ? !(j.isTerminal() && free) : !due(j, now) || heldFromTheEnd(j, now)) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -130,12 +148,15 @@ public final class TerminalCallbacks implements AutoCloseable {
                 // a record from before events were stored: fix the event now, once
                 d.callback = d.callback.withEvent(UUID.randomUUID().toString(), JobTransitions.event(d), now);
             }
-            d.callback = d.callback.leased(instanceId, leaseUntil);
+            d.callback = d.callback.leased(instanceId, newLease);
             return d.build();
         });
-        if (leased.isEmpty() || !instanceId.equals(leased.get().callback.leaseOwner()) || leased.get().callback.leaseUntil() != leaseUntil) {
+        boolean mine = leased.isPresent() && instanceId.equals(leased.get().callback.leaseOwner())
+                && (leased.get().callback.leaseUntil() == newLease || (!redeliver && due(leased.get(), now) && heldFromTheEnd(leased.get(), now)));
+        if (!mine) {
             return Optional.empty(); // not due, or another orchestrator holds the lease
         }
+        long leaseUntil = leased.get().callback.leaseUntil();
         Job job = leased.get();
         long started = clock.millis();
         Outcome outcome = send(job);
