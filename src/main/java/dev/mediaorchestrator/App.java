@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -291,9 +292,10 @@ public final class App implements AutoCloseable {
             }
             if (jobs != null) {
                 jobs.recover();
-                UploadJanitor janitor = new UploadJanitor(storage, clock);
                 boolean exclusive = embedded != null;
-                Thread sweep = new Thread(() -> janitor.atStart(exclusive), "upload-janitor");
+                UploadJanitor janitor = new UploadJanitor(storage, clock, exclusive ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null);
+                Instant startedAt = clock.instant().minusMillis((System.nanoTime() - t0) / 1_000_000);
+                Thread sweep = new Thread(() -> janitor.atStart(exclusive, startedAt), "upload-janitor");
                 sweep.setDaemon(true);
                 sweep.start();
             }
