@@ -55,6 +55,12 @@ public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(App.class);
     /** Signed JSON bodies larger than this are refused with 413. */
     public static final int MAX_SIGNED_BODY = 256 * 1024;
+    /**
+     * How long Camel waits for what is in flight when the process stops (its default is 45 s).
+     * Runner jobs are stopped before (their tools killed, left to the orchestrator to dispatch
+     * again), so this bounds a request that is still being answered (a mirror streaming a source).
+     */
+    static final int SHUTDOWN_TIMEOUT_SECONDS = 10;
 
     private final Config config;
     private final Main main;
@@ -162,6 +168,8 @@ public final class App implements AutoCloseable {
         main.setAppName("media-orchestrator");
         main.configure().setRoutesIncludePattern(routesPattern(config));
         main.configure().setJmxEnabled(false);
+        // SIGTERM: nothing in flight holds the stop longer than this (README, "Stopping")
+        main.configure().setShutdownTimeout(SHUTDOWN_TIMEOUT_SECONDS);
         if (config.routesReload) {
             main.configure().setRoutesReloadEnabled(true);
             main.configure().setRoutesReloadDirectory(config.routesReloadDir.toAbsolutePath().toString());

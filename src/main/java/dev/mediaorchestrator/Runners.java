@@ -62,6 +62,7 @@ public final class Runners {
         if (config.roles.contains("burner")) {
             main.addInitialProperty("runner.burner.path", alone ? "" : "/runners/burner-ffmpeg");
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
+            beforeStop.add(0, jobs::stopAll); // first: its tools stop, its job ends without a failure
             jobs.setTools(new ToolVersions(ToolVersions.of("burner-ffmpeg", rc)));
             main.bind("burnerJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ffmpegBin, rc.ffprobeBin));
@@ -70,6 +71,7 @@ public final class Runners {
         if (config.roles.contains("downloader")) {
             main.addInitialProperty("runner.downloader.path", alone ? "" : "/runners/media-downloader");
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
+            beforeStop.add(0, jobs::stopAll);
             jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
             main.bind("downloaderJobs", jobs);
             Observability.bindRunner(main, metrics, jobs, rc, List.of(rc.ytDlpBin, rc.ffmpegBin));
