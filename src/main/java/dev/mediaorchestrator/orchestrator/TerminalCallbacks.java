@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private final ExecutorService senders;
+    /** The retry schedule and the lease on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId) {
         this(config, jobs, urls, http, clock, instanceId, Pools.PLAIN);
@@ -59,6 +62,19 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.http = http;
         this.clock = clock;
         this.instanceId = instanceId;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+        // a callback's next attempt and lease are read against the wall clock when this process
+        // learns them (written here: at once), and measured on the monotonic clock from then on
+        jobs.onChange(job -> {
+            if (job.isTerminal() && !job.callback.delivered() && !job.callback.abandoned()) {
+                due(job);
+            }
+        });
+    }
+
+    /** The monotonic clock the schedule is measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
     }
 
     /** Where this sender reports to (observability; nothing until set). */
@@ -68,9 +84,10 @@ public final class TerminalCallbacks implements AutoCloseable {
 
     /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
     public void deliverDue() {
-        long now = clock.millis();
-        for (Job job : jobs.active()) {
-            deliverIfDue(job, now);
+        java.util.Collection<Job> active = jobs.active();
+        times.retain(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        for (Job job : active) {
+            deliverIfDue(job);
         }
     }
 
@@ -79,17 +96,18 @@ public final class TerminalCallbacks implements AutoCloseable {
      * now, not at the next tick of the timer. Later attempts keep to their backoff.
      */
     public void deliverNow(Job job) {
-        deliverIfDue(job, clock.millis());
+        deliverIfDue(job);
     }
 
-    private boolean due(Job job, long now) {
+    private boolean due(Job job) {
         Job.Callback cb = job.callback;
-        return job.isTerminal() && !cb.delivered() && !cb.abandoned() && cb.nextAttemptAt() <= now
-                && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || cb.leaseUntil() <= now);
+        return job.isTerminal() && !cb.delivered() && !cb.abandoned()
+                && times.reached(job.jobId, "callback", cb.nextAttemptAt(), config.callbackRetrySchedule.longestWait().toMillis())
+                && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || leaseOver(job));
     }
 
-    private void deliverIfDue(Job job, long now) {
-        if (!due(job, now) || !inFlight.add(job.jobId)) {
+    private void deliverIfDue(Job job) {
+        if (!due(job) || !inFlight.add(job.jobId)) {
             return;
         }
         try {
@@ -139,8 +157,8 @@ public final class TerminalCallbacks implements AutoCloseable {
         long now = clock.millis();
         long newLease = now + leaseMs();
         Optional<Job> leased = jobs.transition(jobId, j -> {
-            boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() <= now;
-            if (redeliver ? !(j.isTerminal() && free) : !due(j, now) || heldFromTheEnd(j, now)) {
+            boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || leaseOver(j);
+            if (redeliver ? !(j.isTerminal() && free) : !due(j) || heldFromTheEnd(j, now)) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -152,7 +170,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             return d.build();
         });
         boolean mine = leased.isPresent() && instanceId.equals(leased.get().callback.leaseOwner())
-                && (leased.get().callback.leaseUntil() == newLease || (!redeliver && due(leased.get(), now) && heldFromTheEnd(leased.get(), now)));
+                && (leased.get().callback.leaseUntil() == newLease || (!redeliver && due(leased.get()) && heldFromTheEnd(leased.get(), now)));
         if (!mine) {
             return Optional.empty(); // not due, or another orchestrator holds the lease
         }
@@ -229,6 +247,11 @@ public final class TerminalCallbacks implements AutoCloseable {
                 ? null : job.callback.nextAttemptAt());
         r.put("deliveries", job.callback.log());
         return dev.mediaorchestrator.common.Json.write(r);
+    }
+
+    /** Whether another orchestrator's lease on the job's callback has run out. */
+    private boolean leaseOver(Job j) {
+        return times.reached(j.jobId, "lease", j.callback.leaseUntil(), leaseMs());
     }
 
     private long leaseMs() {
