@@ -1,9 +1,8 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.RetryAfter;
+
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -78,23 +77,7 @@ public final class RetrySchedule {
         long jittered = Math.round(base.toMillis() * (1 - JITTER + 2 * JITTER * random.getAsDouble()));
         // an app's Retry-After is honoured up to the longest wait: a date years away (or a wall clock
         // that jumped) cannot hold a delivery for longer
-        long asked = Math.min(retryAfterMillis(retryAfter, nowMillis), longestWait().toMillis());
+        long asked = Math.min(RetryAfter.millis(retryAfter, nowMillis), longestWait().toMillis());
         return Optional.of(Duration.ofMillis(Math.max(jittered, asked)));
-    }
-
-    /** {@code Retry-After} in ms from now (delta seconds or an HTTP date); 0 when absent or unreadable. */
-    static long retryAfterMillis(String header, long nowMillis) {
-        if (header == null || header.isBlank()) {
-            return 0;
-        }
-        String h = header.strip();
-        if (h.matches("[0-9]{1,9}")) {
-            return Long.parseLong(h) * 1000;
-        }
-        try {
-            return Math.max(0, ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - nowMillis);
-        } catch (DateTimeParseException e) {
-            return 0;
-        }
     }
 }

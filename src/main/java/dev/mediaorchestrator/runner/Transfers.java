@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.StreamingGet;
+import dev.mediaorchestrator.common.RetryAfter;
 import dev.mediaorchestrator.common.StreamingPut;
 import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
@@ -149,17 +150,13 @@ public final class Transfers {
             if (!a.ok()) {
                 int s = a.status();
                 return new Attempt(null, new RunnerFailure("upload of " + what + " failed: HTTP " + s), s >= 500 || s == 429 || s == 408,
-                        retryAfterMs(a.retryAfter()));
+                        RetryAfter.millis(a.retryAfter(), clock.millis()));
             }
             return new Attempt(new Uploaded(size, java.util.HexFormat.of().formatHex(sha256.digest())), null, false, 0);
         } catch (IOException e) {
             RunnerFailure failure = new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName() + detail(e), e);
             return new Attempt(null, failure, !(e instanceof java.nio.file.NoSuchFileException), 0);
         }
-    }
-
-    private static long retryAfterMs(String header) {
-        return header != null && header.strip().matches("[0-9]{1,5}") ? Long.parseLong(header.strip()) * 1000 : 0;
     }
 
     /** The runner is stopping: every upload in flight fails now (a peer that stopped reading cannot hold the shutdown). */

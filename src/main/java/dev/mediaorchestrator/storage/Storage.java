@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.storage;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -11,9 +11,6 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -21,11 +18,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one storage component: an S3 client and presigner set up for R2, MinIO and the embedded
@@ -48,8 +42,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Storage implements AutoCloseable {
     /** Part size for streamed uploads; R2 wants equal parts, S3 at least 5 MiB except the last. */
     public static final int PART_SIZE = 8 * 1024 * 1024;
-    /** Lifetime of a part's presigned URL: it is used at once, and again only by its retries. */
-    private static final Duration PART_URL_TTL = Duration.ofMinutes(15);
     /** The largest object S3 (and R2) take in one PUT. */
     public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
 
@@ -61,6 +53,7 @@ public final class Storage implements AutoCloseable {
     private final String bucket;
     private final URI endpoint;
     private volatile StoreRetry retry;
+    private final ObjectUploads uploads = new ObjectUploads(this);
     /** How long a call may retry when none is set: R2's per-key limit (1 write/s) and a short outage fit. */
     public static final Duration DEFAULT_RETRY_BUDGET = Duration.ofSeconds(8);
 
@@ -136,7 +129,12 @@ public final class Storage implements AutoCloseable {
         return clientFuture.join();
     }
 
-    private S3Presigner presigner() {
+    /** The retry policy every call goes through. */
+    StoreRetry retry() {
+        return retry;
+    }
+
+    S3Presigner presigner() {
         return presignerFuture.join();
     }
 
@@ -193,81 +191,23 @@ public final class Storage implements AutoCloseable {
     }
 
     /**
-     * Streams {@code in} into {@code key}. When the caller knows the length ({@code length} is not
-     * negative) and it fits one PUT ({@value #MAX_SINGLE_PUT} bytes), the object goes up in one
-     * presigned {@code PUT} straight from the stream, with no buffer: S3 stores a PUT whole or not at
-     * all, so a source that fails or ends short leaves nothing behind. Otherwise see
-     * {@link #put(String, InputStream, String)}. The stream is read, not closed.
+     * Streams {@code in} into {@code key}, in one PUT when the caller knows the length and it is at
+     * least a part, else in parts ({@link ObjectUploads}). A failure of the caller's stream is
+     * rethrown as it came; the store's is {@link StoreUnavailable}. The stream is read, not closed.
      */
     public ObjectInfo put(String key, InputStream in, String contentType, long length) throws IOException {
-        if (length < 0 || length > MAX_SINGLE_PUT || length < PART_SIZE) {
-            return put(key, in, contentType);
-        }
-        Source source = new Source(in);
-        URL url = presignPut(key, contentType, PART_URL_TTL).toURL();
-        // the stream cannot be sent twice: a failure of the store is a 503 at once (the caller's client retries)
-        retry.run(() -> {
-            PresignedPut.stream(url, source, length, contentType);
-            return null;
-        }, false, source::failed);
-        return stored(key);
+        return uploads.put(key, in, contentType, length);
+    }
+
+    /** {@link #put(String, InputStream, String, long)} of unknown length: one PUT up to a part, else a multipart upload. */
+    public ObjectInfo put(String key, InputStream in, String contentType) throws IOException {
+        return uploads.put(key, in, contentType);
     }
 
     /** The object just uploaded, as the store describes it; its absence is the store's failure. */
-    private ObjectInfo stored(String key) {
+    ObjectInfo stored(String key) {
         return head(key).orElseThrow(() -> new StoreUnavailable(bucket, "the object was missing right after its upload: " + key,
                 StoreUnavailable.DEFAULT_RETRY_AFTER_SECONDS, null));
-    }
-
-    /**
-     * Streams {@code in} of unknown length into {@code key}. Objects up to one part go up in one
-     * PUT; larger ones as a multipart upload that is aborted if reading or uploading fails, so a
-     * failed source never leaves a partial object. The stream is read, not closed.
-     *
-     * <p>The SDK creates, completes and aborts the upload; each part goes up as a plain HTTP
-     * {@code PUT} of the buffer to a presigned UploadPart URL, like every runner upload. Measured
-     * with bench/mirror-throughput and an in-process harness on this machine, the SDK's own sync
-     * {@code uploadPart} cost 2.5 to 3.5 s of CPU per GiB more than this (its request pipeline,
-     * aws-chunked signing of the body over http, and the Apache client's small writes), against
-     * about 0.5 s for the presigned PUT. (The embedded store then copies every part once more into
-     * the final file when the upload completes: about 2.7 s per GiB here; R2 and MinIO do not.)
-     */
-    public ObjectInfo put(String key, InputStream in, String contentType) throws IOException {
-        byte[] buffer = new byte[PART_SIZE];
-        int n = readFully(in, buffer); // a failure here is the source's: it propagates as it is
-        if (n < PART_SIZE) {
-            retry.run(() -> client().putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
-                    RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n)));
-            return stored(key);
-        }
-        String uploadId = retry.run(() -> client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId());
-        ownUploads.add(uploadId);
-        try {
-            List<CompletedPart> parts = new ArrayList<>();
-            int partNumber = 1;
-            int len = n;
-            while (len > 0) {
-                URL url = presignPart(key, uploadId, partNumber);
-                int length = len;
-                String etag = retry.run(() -> PresignedPut.part(url, buffer, length)); // from the buffer: it can be sent again
-                parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
-                partNumber++;
-                len = len == PART_SIZE ? readFully(in, buffer) : 0;
-            }
-            retry.run(() -> client().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build())));
-        } catch (IOException | RuntimeException e) {
-            abortQuietly(key, uploadId, e);
-            throw e;
-        } finally {
-            ownUploads.remove(uploadId);
-        }
-        return stored(key);
-    }
-
-    private URL presignPart(String key, String uploadId, int partNumber) {
-        return presigner().presignUploadPart(p -> p.signatureDuration(PART_URL_TTL)
-                .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber))).url();
     }
 
     /** Opens the object, or the inclusive byte range {@code [start, end]} of it when start is not null. */
@@ -352,34 +292,17 @@ public final class Storage implements AutoCloseable {
      * behind; nobody else ever completes them). Returns how many were aborted.
      */
     public int abortMultipartUploads(List<String> prefixes, Instant startedBefore) {
-        return abortMultipartUploads(prefixes, startedBefore, Set.of());
+        return uploads.abortMultipartUploads(prefixes, startedBefore, Set.of());
+    }
+
+    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
+    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, Set<String> keep) {
+        return uploads.abortMultipartUploads(prefixes, startedBefore, keep);
     }
 
     /** The multipart uploads this client has started and not yet completed or aborted. */
     public Set<String> ownUploads() {
-        return Set.copyOf(ownUploads);
-    }
-
-    private final Set<String> ownUploads = ConcurrentHashMap.newKeySet();
-
-    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
-    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, Set<String> keep) {
-        int aborted = 0;
-        for (String prefix : prefixes) {
-            List<software.amazon.awssdk.services.s3.model.MultipartUpload> uploads = retry.run(() -> {
-                List<software.amazon.awssdk.services.s3.model.MultipartUpload> all = new ArrayList<>();
-                client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).forEach(page -> all.addAll(page.uploads()));
-                return all;
-            });
-            for (var u : uploads) {
-                if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
-                    retry.run(() -> client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key())
-                            .uploadId(u.uploadId()).build()));
-                    aborted++;
-                }
-            }
-        }
-        return aborted;
+        return uploads.ownUploads();
     }
 
     /** Keys under a prefix with their last-modified times (all pages; a page that fails is retried with the whole listing). */
@@ -413,59 +336,6 @@ public final class Storage implements AutoCloseable {
 
     private static URI toUri(String s) {
         return URI.create(s);
-    }
-
-    private void abortQuietly(String key, String uploadId, Exception cause) {
-        try {
-            retry.run(() -> client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build()));
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e); // left to UploadJanitor
-        }
-    }
-
-    /** The caller's stream, noting whether it failed: such a failure is the source's, not the store's. */
-    private static final class Source extends java.io.FilterInputStream {
-        private volatile boolean failed;
-
-        Source(InputStream in) {
-            super(in);
-        }
-
-        boolean failed() {
-            return failed;
-        }
-
-        @Override
-        public int read() throws IOException {
-            try {
-                return super.read();
-            } catch (IOException | RuntimeException e) {
-                failed = true;
-                throw e;
-            }
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return super.read(b, off, len);
-            } catch (IOException | RuntimeException e) {
-                failed = true;
-                throw e;
-            }
-        }
-    }
-
-    private static int readFully(InputStream in, byte[] buffer) throws IOException {
-        int off = 0;
-        while (off < buffer.length) {
-            int r = in.read(buffer, off, buffer.length - off);
-            if (r < 0) {
-                break;
-            }
-            off += r;
-        }
-        return off;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.storage;
 
+import dev.mediaorchestrator.common.RetryAfter;
 import dev.mediaorchestrator.common.Ticker;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -12,8 +13,6 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
@@ -184,22 +183,7 @@ final class StoreRetry {
         } else if (e instanceof StoreAnswer a) {
             header = a.retryAfter;
         }
-        return parseRetryAfter(header, System.currentTimeMillis());
-    }
-
-    static long parseRetryAfter(String header, long nowMillis) {
-        if (header == null || header.isBlank()) {
-            return 0;
-        }
-        String h = header.strip();
-        if (h.matches("[0-9]{1,6}")) {
-            return Long.parseLong(h) * 1000;
-        }
-        try {
-            return Math.max(0, ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - nowMillis);
-        } catch (RuntimeException e) {
-            return 0;
-        }
+        return RetryAfter.millis(header, System.currentTimeMillis());
     }
 
     /** What the store did, in a few words, for the answer and the log (never a URL: they carry signatures). */
