@@ -48,7 +48,7 @@ public final class EmbeddedFiles {
         }
         java.util.List<Path> left = new java.util.ArrayList<>();
         try (java.util.stream.Stream<Path> files = Files.walk(bucketDir)) {
-            files.filter(f -> UNFINISHED_PUT.matcher(f.getFileName().toString()).matches()).forEach(left::add);
+            files.filter(f -> unfinishedPut(f.getFileName().toString())).forEach(left::add);
         }
         int removed = 0;
         for (Path f : left) {
@@ -59,6 +59,16 @@ public final class EmbeddedFiles {
             }
         }
         return removed;
+    }
+
+    /**
+     * S3Proxy's temporary file of a PUT; not S3Proxy's own files, whose names start with a dot (a
+     * multipart upload's {@code .mpus-{uploadId}-…} and {@code .s3proxy-mpu-stub-{uploadId}}, which
+     * end in a UUID too: those are aborted through S3, by {@code UploadJanitor}). The file names of
+     * this service's keys never start with a dot.
+     */
+    static boolean unfinishedPut(String fileName) {
+        return !fileName.startsWith(".") && UNFINISHED_PUT.matcher(fileName).matches();
     }
 
     private static boolean finished(Path f) {

@@ -5,6 +5,7 @@ import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -113,7 +114,7 @@ final class ObjectUploads {
         return Set.copyOf(ownUploads);
     }
 
-    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
+    /** {@link Storage#abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
     int abortMultipartUploads(List<String> prefixes, Instant startedBefore, Set<String> keep) {
         int aborted = 0;
         for (String prefix : prefixes) {
@@ -124,18 +125,34 @@ final class ObjectUploads {
             });
             for (var u : uploads) {
                 if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
-                    storage.retry().run(() -> storage.client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(storage.bucket()).key(u.key())
-                            .uploadId(u.uploadId()).build()));
-                    aborted++;
+                    if (abort(u.key(), u.uploadId())) {
+                        aborted++;
+                    }
                 }
             }
         }
         return aborted;
     }
 
+    /** Aborts one upload; false when it is gone already (completed or aborted meanwhile: nothing to do). */
+    private boolean abort(String key, String uploadId) {
+        return storage.retry().run(() -> {
+            try {
+                storage.client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(storage.bucket()).key(key)
+                        .uploadId(uploadId).build());
+                return true;
+            } catch (S3Exception e) {
+                if (e.statusCode() == 404) {
+                    return false;
+                }
+                throw e;
+            }
+        });
+    }
+
     private void abortQuietly(String key, String uploadId, Exception cause) {
         try {
-            storage.retry().run(() -> storage.client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(storage.bucket()).key(key).uploadId(uploadId).build()));
+            abort(key, uploadId);
         } catch (RuntimeException e) {
             cause.addSuppressed(e); // left to UploadJanitor
         }
