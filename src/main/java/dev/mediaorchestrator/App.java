@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,12 @@ public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(App.class);
     /** Signed JSON bodies larger than this are refused with 413. */
     public static final int MAX_SIGNED_BODY = 256 * 1024;
+    /**
+     * How long Camel waits for what is in flight when the process stops (its default is 45 s).
+     * Runner jobs are stopped before (their tools killed, left to the orchestrator to dispatch
+     * again), so this bounds a request that is still being answered (a mirror streaming a source).
+     */
+    static final int SHUTDOWN_TIMEOUT_SECONDS = 10;
 
     private final Config config;
     private final Main main;
@@ -178,6 +185,8 @@ public final class App implements AutoCloseable {
         main.setAppName("media-orchestrator");
         main.configure().setRoutesIncludePattern(routesPattern(config));
         main.configure().setJmxEnabled(false);
+        // SIGTERM: nothing in flight holds the stop longer than this (README, "Stopping")
+        main.configure().setShutdownTimeout(SHUTDOWN_TIMEOUT_SECONDS);
         if (config.routesReload) {
             main.configure().setRoutesReloadEnabled(true);
             main.configure().setRoutesReloadDirectory(config.routesReloadDir.toAbsolutePath().toString());
@@ -222,6 +231,7 @@ public final class App implements AutoCloseable {
                 storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
                         config.region, config.bucket);
             }
+            storage.retryFor(Duration.ofSeconds(config.storeRetrySeconds));
             jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
             jobs.setMetrics(metrics);
             String instanceId = InstanceId.resolve(config.dataDir);
@@ -260,6 +270,7 @@ public final class App implements AutoCloseable {
             lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, instanceId, pools);
             terminalCallbacks.setMetrics(metrics);
+            jobs.beforeTerminalWrite(terminalCallbacks::leaseAtTheEnd);
             jobs.onTerminal(job -> {
                 terminalCallbacks.deliverNow(job);
                 dispatcher.wake(); // its runner has a free slot now
@@ -329,9 +340,10 @@ public final class App implements AutoCloseable {
                 // once); the open jobs are read in the background: the start does not wait for them
                 shares.attach(Cluster.view(cluster));
                 jobs.recoverInBackground();
-                UploadJanitor janitor = new UploadJanitor(storage, clock);
                 boolean exclusive = embedded != null;
-                Thread sweep = new Thread(() -> janitor.atStart(exclusive), "upload-janitor");
+                UploadJanitor janitor = new UploadJanitor(storage, clock, exclusive ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null);
+                Instant startedAt = clock.instant().minusMillis((System.nanoTime() - t0) / 1_000_000);
+                Thread sweep = new Thread(() -> janitor.atStart(exclusive, startedAt), "upload-janitor");
                 sweep.setDaemon(true);
                 sweep.start();
             }

@@ -83,6 +83,12 @@ public final class Config {
     public final long dispatchTimeoutMs;
     public final long dispatchDeadlineSeconds;
     public final long completionPollIntervalMs;
+    /**
+     * {@code STORE_RETRY_SECONDS}: how long one call to the bucket tries again after a transient
+     * failure (no connection, a time-out, 5xx, 429, {@code SlowDown}) before it fails with a 503
+     * naming the bucket. Under the runners' 10 s callback time-out, over R2's one write per second per key.
+     */
+    public final long storeRetrySeconds;
     public final int maxActiveJobs;
     public final long jobsRatePerMinute;
     /** {@code APP_CONNECT_TIMEOUT_SECONDS}, {@code APP_READ_TIMEOUT_SECONDS}: fetching the app's media (connect; first byte and each read). */
@@ -214,6 +220,10 @@ public final class Config {
         dispatchTimeoutMs = Env.positiveLong(env, "DISPATCH_TIMEOUT_MS", 15000);
         dispatchDeadlineSeconds = Env.positiveLong(env, "DISPATCH_DEADLINE_SECONDS", 600);
         completionPollIntervalMs = Env.positiveLong(env, "COMPLETION_POLL_INTERVAL_MS", 2000);
+        storeRetrySeconds = Env.positiveLong(env, "STORE_RETRY_SECONDS", 8);
+        if (storeRetrySeconds > 60) {
+            throw new ConfigException("STORE_RETRY_SECONDS: at most 60 (a request waits this long for the bucket), got " + storeRetrySeconds);
+        }
         maxActiveJobs = (int) Env.positiveLong(env, "MAX_ACTIVE_JOBS", 4);
         jobsRatePerMinute = Env.positiveLong(env, "JOBS_RATE_PER_MINUTE", 120);
         runnerProbeSeconds = Env.positiveLong(env, "RUNNER_PROBE_SECONDS", 30);

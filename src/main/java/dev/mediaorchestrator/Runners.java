@@ -73,6 +73,7 @@ public final class Runners {
             main.addInitialProperty("runner.burner.path", path);
             RunnerJobs jobs = new RunnerJobs("burner-ffmpeg", rc, callbacks, processes, clock);
             jobs.setAdvertisedUrl(AdvertisedUrl.of(rc.advertisedUrl, config.host, config.port, path));
+            beforeStop.add(0, jobs::stopAll); // first: its tools stop, its job ends without a failure
             jobs.setTools(new ToolVersions(ToolVersions.of("burner-ffmpeg", rc)));
             jobs.setTracing(tracing);
             main.bind("burnerJobs", jobs);
@@ -89,6 +90,7 @@ public final class Runners {
             main.addInitialProperty("runner.downloader.path", path);
             RunnerJobs jobs = new RunnerJobs("media-downloader", rc, callbacks, processes, clock);
             jobs.setAdvertisedUrl(AdvertisedUrl.of(rc.advertisedUrl, config.host, config.port, path));
+            beforeStop.add(0, jobs::stopAll);
             jobs.setTools(new ToolVersions(ToolVersions.of("media-downloader", rc)));
             jobs.setTracing(tracing);
             main.bind("downloaderJobs", jobs);

@@ -7,6 +7,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.storage.StoreUnavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -193,9 +194,20 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A state read or write that failed: a 503 the caller sees. When the store failed
+     * ({@link StoreUnavailable}, after its retries) the answer names the bucket and what it did.
+     */
     static HttpError unavailable(String what, RuntimeException cause) {
         LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
-        return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
+        String error = "job state could not be " + what + ", retry";
+        if (cause instanceof StoreUnavailable store) {
+            return store.as(error);
+        }
+        if (cause instanceof HttpError h && h.getStatus() == 503) {
+            return h; // said already (a read inside the cache's loader)
+        }
+        return new HttpError(503, error).withRetryAfter(5);
     }
 
     /**
@@ -296,6 +308,17 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
+     * Applied to the draft of every write that makes a job terminal, before it is written: the
+     * terminal callback's delivery lease goes into that same write (one record write fewer per job;
+     * see {@link TerminalCallbacks#leaseAtTheEnd}).
+     */
+    public void beforeTerminalWrite(Consumer<Job.Draft> change) {
+        this.beforeTerminalWrite = change;
+    }
+
+    private volatile Consumer<Job.Draft> beforeTerminalWrite = d -> { };
+
+    /**
      * Listeners told of every version of a job this store learns: created, changed here, or read
      * from the bucket (another replica's change). The same version may be told more than once. A
      * listener must not block, and its failure is only logged.
@@ -329,6 +352,9 @@ public final class JobStore implements AutoCloseable {
             d.ts = Math.max(clock.millis(), current.ts);
             if (!java.util.Objects.equals(next.phase, current.phase)) {
                 d.began(next.phase == null ? next.status : next.phase, d.ts);
+            }
+            if (!current.isTerminal() && d.isTerminal()) {
+                beforeTerminalWrite.accept(d);
             }
             next = d.build();
             Optional<String> etag;

@@ -6,6 +6,7 @@ import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ public final class Lifecycle implements AutoCloseable {
     private final RunnerProbes probes;
     private final RunnerAddress runnerAddress;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
+    /** The job timeout and the output checks' interval, on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
         this(config, jobs, storage, replay, shared, dispatcher, clock, Pools.PLAIN);
@@ -61,6 +64,19 @@ public final class Lifecycle implements AutoCloseable {
         this.storage = storage;
         this.replay = replay;
         this.clock = clock;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+        // a job's age is read against the wall clock when this process first learns of it (created
+        // here: at once), and measured on the monotonic clock from then on
+        jobs.onChange(job -> {
+            if (!job.isDone()) {
+                times.since(job.jobId, "created", job.createdAt);
+            }
+        });
+    }
+
+    /** The monotonic clock deadlines are measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
     }
 
     /** Where the probes report to (observability; nothing until set). */
@@ -317,7 +333,7 @@ public final class Lifecycle implements AutoCloseable {
         if (job.isTerminal()) {
             return job;
         }
-        long now = clock.millis();
+        long now = times.tickerMillis();
         Long last = lastOutputCheck.get(job.jobId);
         if (last != null && now - last < config.completionPollIntervalMs || !checking.add(job.jobId)) {
             return withPendingProgress(job);
@@ -340,6 +356,7 @@ public final class Lifecycle implements AutoCloseable {
         Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
         probes.retainOnly(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);
+        times.retain(activeIds);
         pendingProgress.keySet().retainAll(activeIds);
         for (Job job : active) {
             if (job.isTerminal()) {
@@ -348,7 +365,7 @@ public final class Lifecycle implements AutoCloseable {
             // a poll may be checking this job's outputs right now: then only its deadlines and probes here
             boolean check = checking.add(job.jobId);
             if (check) {
-                lastOutputCheck.put(job.jobId, clock.millis());
+                lastOutputCheck.put(job.jobId, times.tickerMillis());
             }
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
@@ -383,7 +400,7 @@ public final class Lifecycle implements AutoCloseable {
     void enforceLimits(Job job) {
         long now = clock.millis();
         long timeout = config.jobTimeoutSeconds(job.engine.id);
-        if (now - job.createdAt > timeout * 1000) {
+        if (times.since(job.jobId, "created", job.createdAt) > timeout * 1000) {
             fail(job.jobId, "job timed out after " + timeout + " s", now, j -> true);
         } else {
             probeIfQuiet(job, now);

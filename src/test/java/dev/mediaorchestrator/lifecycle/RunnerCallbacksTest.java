@@ -213,6 +213,33 @@ class RunnerCallbacksTest {
     }
 
     @Test
+    void progressOfThisProjectsRunnersIsWrittenAtMostEveryTwoSecondsToo() throws Exception {
+        String jobId = job("cbprov");
+        // this project's runners add "provenance": true to every callback (RunnerCallbacks.body)
+        Map<String, Object> first = cb(jobId, "running", "rendering", 0.1);
+        first.put("provenance", true);
+        app.postSigned("/callbacks/container", first);
+        java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        jobStore().onChange(j -> {
+            if (j.jobId.equals(jobId)) {
+                versions.add(j.version);
+            }
+        });
+        versions.add(storedVersion(jobId));
+        double before = versions.size();
+        long t0 = System.nanoTime();
+        for (int i = 1; i <= 20; i++) {
+            Map<String, Object> report = cb(jobId, "running", "rendering", 0.1 + i * 0.01);
+            report.put("provenance", true);
+            assertEquals(200, app.postSigned("/callbacks/container", report).statusCode());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double written = versions.size() - before;
+        assertTrue(written <= Math.floor(seconds / 2) + 1, written + " record writes for 20 progress reports in " + seconds + " s");
+        assertEquals(0.3, ((Number) doc(jobId).get("progress")).doubleValue(), 1e-9, "a poll of this replica sees the last report at once");
+    }
+
+    @Test
     void progressAndStatusOnlyMoveForward() throws Exception {
         String jobId = job("cbforward");
         app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.5));
