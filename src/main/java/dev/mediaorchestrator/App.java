@@ -255,7 +255,6 @@ public final class App implements AutoCloseable {
             main.bind("mirror", mirror);
             main.bind("transferUrls", urls);
             Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock, pools);
-            jobsApi.setDispatcher(dispatcher);
             Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock, pools);
             lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, instanceId, pools);

@@ -78,18 +78,20 @@ public final class Dispatcher implements AutoCloseable {
     static final long INLINE_GRACE_MS = 60_000;
 
     /**
-     * Called by {@code POST /jobs} just before it records a job: the dispatch timer leaves the job
-     * (and the jobs behind it) to the request's own dispatch, which ends the reservation. Without
-     * it the timer's tick between the record and the request's dispatch took the job, and the 202
-     * went out before the runner had it.
+     * A step of {@code POST /jobs} (orchestrator-jobs.camel.yaml) just before it records a job: the
+     * dispatch timer leaves the job (and the jobs behind it) to the request's own dispatch, which
+     * ends the reservation. Without it the timer's tick between the record and the request's
+     * dispatch took the job, and the 202 went out before the runner had it.
      */
     public void expectInline(String jobId) {
         inline.put(jobId, clock.millis());
     }
 
-    /** The request recording the job failed: the reservation ends with it. */
+    /** The request that reserved the job ends (dispatched, failed, or a copy recorded it first): so does the reservation. */
     public void notInline(String jobId) {
-        inline.remove(jobId);
+        if (jobId != null) {
+            inline.remove(jobId);
+        }
     }
 
     private boolean dispatchNow(String jobId) {
