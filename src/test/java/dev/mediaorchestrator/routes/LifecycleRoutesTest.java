@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.routes;
 
+import dev.mediaorchestrator.Names;
+import dev.mediaorchestrator.common.Json;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
@@ -11,13 +13,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * orchestrator-lifecycle.camel.yaml alone: the runner callback route verifies then hands the body
- * to the lifecycle, and stops at a failed verification; each timer route calls its bean (the
- * timers replaced by {@code direct:}, the beans by a recording double).
+ * orchestrator-lifecycle.camel.yaml alone: the runner callback route verifies and admits the body,
+ * then hands it to {@code direct:runner-report} (the transition, the output check when due), and
+ * stops at a failed verification or a duplicate; each timer route calls its bean (the timers
+ * replaced by {@code direct:}, the beans by a recording double).
  */
 class LifecycleRoutesTest extends RouteTestSupport {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile boolean failPoll;
+    volatile boolean duplicate;
+    volatile boolean outputsDue;
 
     /** Every bean of the file, recording the calls. */
     public final class Beans {
@@ -29,9 +34,29 @@ class LifecycleRoutesTest extends RouteTestSupport {
             return Map.of("jobId", "job_x", "status", "running");
         }
 
-        public String runnerCallback(Map<String, Object> body, Exchange exchange) {
-            calls.add("runnerCallback " + body.get("jobId"));
-            return "{\"ok\":true}";
+        public void admitCallback(Map<String, Object> body, Exchange exchange) {
+            calls.add("admitCallback " + body.get("jobId"));
+            if (duplicate) {
+                exchange.setProperty(Names.DUPLICATE, true);
+            }
+        }
+
+        public String applyReport(Map<String, Object> body, Exchange exchange) {
+            calls.add("applyReport " + body.get("jobId"));
+            if (outputsDue) {
+                exchange.setProperty(Names.OUTPUTS_DUE, true);
+            }
+            return "running";
+        }
+
+        public String checkOutputs(String job) {
+            calls.add("checkOutputs");
+            return "completed";
+        }
+
+        public String reportAnswer(String status) {
+            calls.add("reportAnswer " + status);
+            return "{\"ok\":true,\"status\":\"" + status + "\"}";
         }
 
         public void pollOutputs() {
@@ -89,12 +114,31 @@ class LifecycleRoutesTest extends RouteTestSupport {
     }
 
     @Test
-    void aRunnerCallbackIsVerifiedThenApplied() throws Exception {
+    void aRunnerCallbackIsVerifiedAdmittedThenAppliedToTheJob() throws Exception {
         isolate();
         Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
-        assertEquals(List.of("verify", "runnerCallback job_x"), calls);
+        assertEquals(List.of("verify", "admitCallback job_x", "applyReport job_x", "reportAnswer running"), calls);
         assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
-        assertEquals("{\"ok\":true}", e.getMessage().getBody(String.class));
+        assertEquals("{\"ok\":true,\"status\":\"running\"}", e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aCopyOfACallbackTakenBeforeIsAnsweredAsADuplicateAndAppliesNothing() throws Exception {
+        isolate();
+        duplicate = true;
+        Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "admitCallback job_x"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(Map.of("ok", true, "duplicate", true), Json.parseObject(e.getMessage().getBody(String.class).getBytes()));
+    }
+
+    @Test
+    void aReportThatSaysTheOutputsAreUpHasTheBucketChecked() throws Exception {
+        isolate();
+        outputsDue = true;
+        Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "admitCallback job_x", "applyReport job_x", "checkOutputs", "reportAnswer completed"), calls);
+        assertEquals("{\"ok\":true,\"status\":\"completed\"}", e.getMessage().getBody(String.class));
     }
 
     @Test
