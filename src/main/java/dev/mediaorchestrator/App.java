@@ -16,6 +16,7 @@ import dev.mediaorchestrator.orchestrator.Lifecycle;
 import dev.mediaorchestrator.orchestrator.LocalApp;
 import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.JobStore;
+import dev.mediaorchestrator.orchestrator.JobTraces;
 import dev.mediaorchestrator.orchestrator.JobsApi;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
@@ -222,7 +223,8 @@ public final class App implements AutoCloseable {
                 storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
                         config.region, config.bucket);
             }
-            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
+            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools,
+                    main.getCamelContext().createProducerTemplate());
             jobs.setMetrics(metrics);
             String instanceId = InstanceId.resolve(config.dataDir);
             cluster = Cluster.service(config, StateObjects.of(storage), instanceId, clock);
@@ -243,10 +245,7 @@ public final class App implements AutoCloseable {
             main.bind("replay", replay.cache());
             JobsApi jobsApi = new JobsApi(jobs, replay, idempotency, sharedReplay, clock);
             jobsApi.setTracing(tracing);
-            if (tracing.on()) {
-                // every job this process reads or changes: its later work (dispatch, callbacks) joins its trace
-                jobs.onChange(j -> tracing.remember(j.jobId, j.traceparent, j.mediaId, j.engine.id));
-            }
+            main.bind("jobTraces", new JobTraces(tracing));
             main.bind("jobsApi", jobsApi);
             main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
             Mirror mirror = new Mirror(config, storage);
@@ -259,10 +258,6 @@ public final class App implements AutoCloseable {
             lifecycle.setMetrics(metrics);
             TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock, instanceId, pools);
             terminalCallbacks.setMetrics(metrics);
-            jobs.onTerminal(job -> {
-                terminalCallbacks.deliverNow(job);
-                dispatcher.wake(); // its runner has a free slot now
-            });
             main.bind("dispatcher", dispatcher);
             main.bind("lifecycle", lifecycle);
             main.bind("terminalCallbacks", terminalCallbacks);
@@ -279,7 +274,6 @@ public final class App implements AutoCloseable {
             main.bind("dashboardApi", new DashboardApi(config, access, signedHttp));
             events = new JobEvents(access);
             main.bind("jobEvents", events);
-            jobs.onChange(events::publish);
             closeables.add(listing);
             closeables.add(events);
             main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));

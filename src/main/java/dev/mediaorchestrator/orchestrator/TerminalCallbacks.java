@@ -75,8 +75,9 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     /**
-     * When a job has just become terminal ({@link JobStore#onTerminal}): its first attempt starts
-     * now, not at the next tick of the timer. Later attempts keep to their backoff.
+     * When a job has just become terminal (a step of {@code seda:job-terminal}, where the job store
+     * hands it): its first attempt starts now, not at the next tick of the timer. Later attempts
+     * keep to their backoff.
      */
     public void deliverNow(Job job) {
         deliverIfDue(job, clock.millis());

@@ -23,6 +23,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     volatile boolean failPoll;
     volatile boolean duplicate;
     volatile boolean outputsDue;
+    volatile boolean failPublish;
 
     /** Every bean of the file, recording the calls. */
     public final class Beans {
@@ -59,6 +60,29 @@ class LifecycleRoutesTest extends RouteTestSupport {
             return "{\"ok\":true,\"status\":\"" + status + "\"}";
         }
 
+        public void publish(Object job) {
+            calls.add("publish " + job);
+            if (failPublish) {
+                throw new IllegalStateException("event stream broken");
+            }
+        }
+
+        public void learn(Object job) {
+            calls.add("learn " + job);
+        }
+
+        public void remember(Object job) {
+            calls.add("remember " + job);
+        }
+
+        public void deliverNow(Object job) {
+            calls.add("deliverNow " + job);
+        }
+
+        public void wake() {
+            calls.add("wake");
+        }
+
         public void pollOutputs() {
             calls.add("pollOutputs");
             if (failPoll) {
@@ -92,7 +116,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor")) {
+        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
+                "jobEvents", "jobListing", "jobTraces")) {
             m.put(name, b);
         }
         return m;
@@ -108,7 +133,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("runner-callbacks", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
+        fromDirect("runner-callbacks", "job-terminal", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
                 "state-retention-timer");
         context.start();
     }
@@ -147,6 +172,31 @@ class LifecycleRoutesTest extends RouteTestSupport {
         Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("bad"));
         assertEquals(List.of("verify"), calls);
         assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+    }
+
+    @Test
+    void aChangedJobGoesToTheDashboardsEventsAndListingAndToTracing() throws Exception {
+        isolate();
+        template.sendBody(Names.JOB_CHANGED, "job_x@v2");
+        assertEquals(List.of("publish job_x@v2", "learn job_x@v2", "remember job_x@v2"), calls);
+    }
+
+    /** A hand-off's failure is the "background" configuration's: logged, and the job store that sent it goes on. */
+    @Test
+    void aFailedChangeHandOffIsLoggedNotThrownAtTheStore() throws Exception {
+        isolate();
+        failPublish = true;
+        Exchange e = template.send(Names.JOB_CHANGED, x -> x.getMessage().setBody("job_x@v2"));
+        org.junit.jupiter.api.Assertions.assertNull(e.getException(), "handled");
+        assertEquals("event stream broken", e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage());
+        org.junit.jupiter.api.Assertions.assertNull(e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE), "no HTTP answer");
+    }
+
+    @Test
+    void aJobThatEndedHasItsCallbackStartedAndItsSlotOffered() throws Exception {
+        isolate();
+        template.sendBody("direct:job-terminal", "job_x@v3");
+        assertEquals(List.of("deliverNow job_x@v3", "wake"), calls);
     }
 
     @Test
