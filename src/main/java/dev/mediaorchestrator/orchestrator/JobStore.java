@@ -8,6 +8,7 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
+import org.apache.camel.Endpoint;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +82,8 @@ public final class JobStore implements AutoCloseable {
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     /** Where this store hands jobs on (the routes' endpoints); null: nowhere (unit tests without Camel). */
     private final ProducerTemplate routes;
+    private final Endpoint changed;
+    private final Endpoint terminal;
 
     /** A store on in-memory objects (unit tests). */
     public JobStore(Duration ttl) {
@@ -102,6 +105,8 @@ public final class JobStore implements AutoCloseable {
      */
     public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools, ProducerTemplate routes) {
         this.routes = routes;
+        this.changed = routes == null ? null : routes.getCamelContext().getEndpoint(CHANGED);
+        this.terminal = routes == null ? null : routes.getCamelContext().getEndpoint(TERMINAL);
         this.loaders = pools.fixed("state-load", LOAD_PARALLELISM);
         this.syncer = pools.fixed("state-sync", 1);
         this.ttl = ttl;
@@ -339,7 +344,7 @@ public final class JobStore implements AutoCloseable {
             }
             metrics.jobChanged(stored);
             if (!current.isTerminal() && stored.isTerminal()) {
-                handOff(TERMINAL, stored);
+                handOff(terminal, stored);
             }
             return Optional.of(stored);
         }
@@ -675,7 +680,7 @@ public final class JobStore implements AutoCloseable {
 
     /** Every version of a job this store learns (created, changed here, read from the bucket; the same one may come twice). */
     private void told(Job job) {
-        handOff(CHANGED, job);
+        handOff(changed, job);
     }
 
     /**
@@ -695,7 +700,7 @@ public final class JobStore implements AutoCloseable {
      * The job sent to a route. A route's unit of work leaves no job id in the logging context of the
      * thread when it is done: the writer's own (its job id, its trace id) is put back.
      */
-    private void handOff(String endpoint, Job job) {
+    private void handOff(Endpoint endpoint, Job job) {
         if (routes == null) {
             return;
         }
