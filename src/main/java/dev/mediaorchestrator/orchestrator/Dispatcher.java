@@ -60,16 +60,20 @@ public final class Dispatcher implements AutoCloseable {
         this.http = http;
         this.clock = clock;
         this.times = new JobClock(clock, Ticker.SYSTEM);
-        // the stored times of a job's dispatch are read against the wall clock when this process
-        // learns them (written here: at once), and measured on the monotonic clock from then on
-        jobs.onChange(job -> {
-            if (!job.isDone() && !job.dispatched) {
-                offerDue(job);
-                if (job.firstAttemptAt > 0) {
-                    times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt);
-                }
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): the stored times of
+     * its dispatch are read against the wall clock now, when this process learns them (written here:
+     * at once), and measured on the monotonic clock from then on.
+     */
+    public void learn(Job job) {
+        if (!job.isDone() && !job.dispatched) {
+            offerDue(job);
+            if (job.firstAttemptAt > 0) {
+                times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt);
             }
-        });
+        }
     }
 
     /** The monotonic clock backoffs and deadlines are measured on (tests move it by hand). */
@@ -107,18 +111,20 @@ public final class Dispatcher implements AutoCloseable {
     static final long INLINE_GRACE_MS = 60_000;
 
     /**
-     * Called by {@code POST /jobs} just before it records a job: the dispatch timer leaves the job
-     * (and the jobs behind it) to the request's own dispatch, which ends the reservation. Without
-     * it the timer's tick between the record and the request's dispatch took the job, and the 202
-     * went out before the runner had it.
+     * A step of {@code POST /jobs} (orchestrator-jobs.camel.yaml) just before it records a job: the
+     * dispatch timer leaves the job (and the jobs behind it) to the request's own dispatch, which
+     * ends the reservation. Without it the timer's tick between the record and the request's
+     * dispatch took the job, and the 202 went out before the runner had it.
      */
     public void expectInline(String jobId) {
         inline.put(jobId, times.tickerMillis());
     }
 
-    /** The request recording the job failed: the reservation ends with it. */
+    /** The request that reserved the job ends (dispatched, failed, or a copy recorded it first): so does the reservation. */
     public void notInline(String jobId) {
-        inline.remove(jobId);
+        if (jobId != null) {
+            inline.remove(jobId);
+        }
     }
 
     private boolean dispatchNow(String jobId) {

@@ -65,11 +65,17 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.times = new JobClock(clock, Ticker.SYSTEM);
         // a callback's next attempt and lease are read against the wall clock when this process
         // learns them (written here: at once), and measured on the monotonic clock from then on
-        jobs.onChange(job -> {
-            if (job.isTerminal() && !job.callback.delivered() && !job.callback.abandoned()) {
-                due(job);
-            }
-        });
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): a callback still to
+     * deliver has its next attempt's time read against the wall clock now, then measured on the
+     * monotonic clock.
+     */
+    public void learn(Job job) {
+        if (job.isTerminal() && !job.callback.delivered() && !job.callback.abandoned()) {
+            due(job);
+        }
     }
 
     /** The monotonic clock the schedule is measured on (tests move it by hand). */
@@ -92,8 +98,9 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     /**
-     * When a job has just become terminal ({@link JobStore#onTerminal}): its first attempt starts
-     * now, not at the next tick of the timer. Later attempts keep to their backoff.
+     * When a job has just become terminal (a step of {@code seda:job-terminal}, where the job store
+     * hands it): its first attempt starts now, not at the next tick of the timer. Later attempts
+     * keep to their backoff.
      */
     public void deliverNow(Job job) {
         deliverIfDue(job);

@@ -1,10 +1,12 @@
 package dev.mediaorchestrator.lifecycle;
 
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,11 +183,12 @@ class RunnerCallbacksTest {
         // store learns: the process-wide counter also counts what the timers write for the other
         // jobs of this class (a flake seen in CI: 5 writes counted in 7.7 s)
         java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        jobStore().onChange(j -> {
+        AdviceWith.adviceWith(app.app.camelContext(), "job-changed", a -> a.weaveAddLast().process(e -> {
+            Job j = e.getMessage().getBody(Job.class);
             if (j.jobId.equals(jobId)) {
                 versions.add(j.version);
             }
-        });
+        }));
         String known = storedVersion(jobId);
         versions.add(known);
         double before = versions.size();
@@ -210,33 +213,6 @@ class RunnerCallbacksTest {
         assertEquals(1, versions.size() - before, 1e-9, "a status change is written at once");
         assertTrue(stateWrites() - countedBefore >= 1, "mediaorch_state_writes_total counts it");
         assertEquals("uploading", doc(jobId).get("status"));
-    }
-
-    @Test
-    void progressOfThisProjectsRunnersIsWrittenAtMostEveryTwoSecondsToo() throws Exception {
-        String jobId = job("cbprov");
-        // this project's runners add "provenance": true to every callback (RunnerCallbacks.body)
-        Map<String, Object> first = cb(jobId, "running", "rendering", 0.1);
-        first.put("provenance", true);
-        app.postSigned("/callbacks/container", first);
-        java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        jobStore().onChange(j -> {
-            if (j.jobId.equals(jobId)) {
-                versions.add(j.version);
-            }
-        });
-        versions.add(storedVersion(jobId));
-        double before = versions.size();
-        long t0 = System.nanoTime();
-        for (int i = 1; i <= 20; i++) {
-            Map<String, Object> report = cb(jobId, "running", "rendering", 0.1 + i * 0.01);
-            report.put("provenance", true);
-            assertEquals(200, app.postSigned("/callbacks/container", report).statusCode());
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double written = versions.size() - before;
-        assertTrue(written <= Math.floor(seconds / 2) + 1, written + " record writes for 20 progress reports in " + seconds + " s");
-        assertEquals(0.3, ((Number) doc(jobId).get("progress")).doubleValue(), 1e-9, "a poll of this replica sees the last report at once");
     }
 
     @Test

@@ -75,8 +75,13 @@ class ClockJumpTest {
 
     private Lifecycle lifecycle(Config config, JobStore jobs, Clock clock) {
         Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
-        return new Lifecycle(config, jobs, null, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(), clock,
+        Lifecycle lifecycle = new Lifecycle(config, jobs, null, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(), clock,
                 Duration.ofHours(1)), dispatcher, clock);
+        jobs.handChangesTo(j -> { // the job-changed route's steps
+            dispatcher.learn(j);
+            lifecycle.learn(j);
+        });
+        return lifecycle;
     }
 
     @Test
@@ -117,6 +122,7 @@ class ClockJumpTest {
             Config config = Config.fromEnv(Map.of("CONTAINER_BASE_URL", runner.base().toString(), "DISPATCH_DEADLINE_SECONDS", "60"));
             JobStore jobs = new JobStore(Duration.ofHours(1), StateObjects.inMemory(), hmac, clock);
             try (Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock)) {
+                jobs.handChangesTo(dispatcher::learn); // the job-changed route's step
                 Job job = newJob(jobs, clock, Engine.DOWNLOADER);
                 dispatcher.dispatch(job.jobId); // the runner answers 503: the dispatch deadline starts, a 1 s backoff
                 assertTrue(jobs.fresh(job.jobId).orElseThrow().firstAttemptAt > 0);
@@ -143,6 +149,7 @@ class ClockJumpTest {
             Config config = Config.fromEnv(Map.of("CONTAINER_BASE_URL", runner.base().toString(), "DISPATCH_DEADLINE_SECONDS", "60"));
             JobStore jobs = new JobStore(Duration.ofHours(1), StateObjects.inMemory(), hmac, clock);
             try (Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock)) {
+                jobs.handChangesTo(dispatcher::learn); // the job-changed route's step
                 dispatcher.setTicker(ticker);
                 Job job = newJob(jobs, clock, Engine.DOWNLOADER);
                 dispatcher.dispatch(job.jobId);
@@ -169,6 +176,7 @@ class ClockJumpTest {
             Config config = Config.fromEnv(Map.of("NEXT_BASE_URL", app.base().toString(), "CALLBACK_RETRY_SCHEDULE", "1s,1s"));
             try (JobStore jobs = new JobStore(Duration.ofHours(1), StateObjects.inMemory(), hmac, clock);
                  TerminalCallbacks callbacks = new TerminalCallbacks(config, jobs, null, new SignedHttp(hmac), clock, "replica-1")) {
+                jobs.handChangesTo(callbacks::learn); // the job-changed route's step
                 Job job = newJob(jobs, clock, Engine.DOWNLOADER);
                 jobs.transition(job.jobId, j -> {
                     Job.Draft d = j.draft();

@@ -73,6 +73,7 @@ class InlineDispatchTest {
         Hmac hmac = new Hmac("s".repeat(32));
         Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
         dispatcher.setTicker(() -> now[0] * 1_000_000); // time moves on both clocks at once here
+        jobs.handChangesTo(dispatcher::learn); // the job-changed route's step
         return dispatcher;
     }
 
