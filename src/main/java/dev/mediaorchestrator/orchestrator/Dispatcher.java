@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class Dispatcher implements AutoCloseable {
     private final ExecutorService senders;
     private final RunnerAddress runnerAddress;
     private final RunnerStop stop;
+    /** Backoffs and the dispatch deadline on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
     /** Segmented burns (docs/segmented-burn.md): a split job's tasks are offered in its place; null: none. */
     private volatile SegmentedBurns segments;
 
@@ -58,6 +61,36 @@ public final class Dispatcher implements AutoCloseable {
         this.urls = urls;
         this.http = http;
         this.clock = clock;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): the stored times of
+     * its dispatch are read against the wall clock now, when this process learns them (written here:
+     * at once), and measured on the monotonic clock from then on.
+     */
+    public void learn(Job job) {
+        if (!job.isDone() && !job.dispatched) {
+            offerDue(job);
+            if (job.firstAttemptAt > 0) {
+                times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt);
+            }
+        }
+    }
+
+    /** The monotonic clock backoffs and deadlines are measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
+    }
+
+    /** The longest a job ever waits for its next offer: a backoff, or another replica's claim running out. */
+    private long longestWait() {
+        return Math.max(MAX_RETRY_MS, config.dispatchTimeoutMs + 5_000);
+    }
+
+    /** Whether the job's next offer is due ({@code nextDispatchAt}, read once against the wall clock). */
+    private boolean offerDue(Job j) {
+        return times.reached(j.jobId, "next-dispatch", j.nextDispatchAt, longestWait());
     }
 
     /**
@@ -80,13 +113,13 @@ public final class Dispatcher implements AutoCloseable {
     static final long INLINE_GRACE_MS = 60_000;
 
     /**
-     * Called by {@code POST /jobs} just before it records a job: the dispatch timer leaves the job
-     * (and the jobs behind it) to the request's own dispatch, which ends the reservation. Without
-     * it the timer's tick between the record and the request's dispatch took the job, and the 202
-     * went out before the runner had it.
+     * A step of {@code POST /jobs} (orchestrator-jobs.camel.yaml) just before it records a job: the
+     * dispatch timer leaves the job (and the jobs behind it) to the request's own dispatch, which
+     * ends the reservation. Without it the timer's tick between the record and the request's
+     * dispatch took the job, and the 202 went out before the runner had it.
      */
     public void expectInline(String jobId) {
-        inline.put(jobId, clock.millis());
+        inline.put(jobId, times.tickerMillis());
     }
 
     /**
@@ -98,9 +131,11 @@ public final class Dispatcher implements AutoCloseable {
         segments.onSlotFreed(this::wake);
     }
 
-    /** The request recording the job failed: the reservation ends with it. */
+    /** The request that reserved the job ends (dispatched, failed, or a copy recorded it first): so does the reservation. */
     public void notInline(String jobId) {
-        inline.remove(jobId);
+        if (jobId != null) {
+            inline.remove(jobId);
+        }
     }
 
     private boolean dispatchNow(String jobId) {
@@ -161,7 +196,7 @@ public final class Dispatcher implements AutoCloseable {
         String claim = java.util.UUID.randomUUID().toString();
         long claimedAt = clock.millis();
         Optional<Job> claimed = jobs.transition(jobId, j -> {
-            if (j.isTerminal() || j.dispatched || (j.nextDispatchAt > claimedAt && !waitsForSlot(j))) {
+            if (j.isTerminal() || j.dispatched || (!offerDue(j) && !waitsForSlot(j))) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -199,7 +234,7 @@ public final class Dispatcher implements AutoCloseable {
                     return false;
                 }
                 if (r.status() == 429) {
-                    learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), clock.millis()});
+                    learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), times.tickerMillis()});
                     notTaken(jobId, claim, BUSY, true);
                     LOG.debug("runner busy for job {}: it waits for a free slot", jobId);
                     return false;
@@ -230,7 +265,7 @@ public final class Dispatcher implements AutoCloseable {
      */
     int capacity(Engine engine) {
         long[] l = learned.get(engine);
-        if (l == null || clock.millis() - l[1] > LEARNED_CAPACITY_MS) {
+        if (l == null || times.tickerMillis() - l[1] > LEARNED_CAPACITY_MS) {
             return config.maxActiveJobs;
         }
         return (int) Math.max(1, Math.min(config.maxActiveJobs, l[0]));
@@ -396,6 +431,7 @@ public final class Dispatcher implements AutoCloseable {
             return; // the leader dispatches: it alone sees every engine's waiting and running jobs (Shares)
         }
         long now = clock.millis();
+        times.retain(jobs.active().stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
         for (Map.Entry<Engine, List<Job>> e : waitingByEngine().entrySet()) {
             int free = capacity(e.getKey()) - activeCount(e.getKey());
             int position = 0;
@@ -406,17 +442,18 @@ public final class Dispatcher implements AutoCloseable {
                 position++;
                 int pos = position;
                 jobs.setQueuePosition(job.jobId, pos);
-                if (job.firstAttemptAt > 0 && now - job.firstAttemptAt > config.dispatchDeadlineSeconds * 1000) {
+                if (job.firstAttemptAt > 0 && times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt)
+                        > config.dispatchDeadlineSeconds * 1000) {
                     fail(job, "no runner accepted the job within " + config.dispatchDeadlineSeconds + " s ("
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
                     continue;
                 }
                 Long inlineSince = inline.get(job.jobId);
-                if (inlineSince != null && now - inlineSince < INLINE_GRACE_MS) {
+                if (inlineSince != null && times.tickerMillis() - inlineSince < INLINE_GRACE_MS) {
                     headWaits = true; // its request sends it in a moment; nobody overtakes it meanwhile
                     continue;
                 }
-                boolean due = job.nextDispatchAt <= now || (slotFreed && waitsForSlot(job));
+                boolean due = offerDue(job) || (slotFreed && waitsForSlot(job));
                 if (headWaits || offering || pos > free || !due || inFlight.putIfAbsent(job.jobId, job.engine) != null) {
                     headWaits |= !due || pos > free; // nobody overtakes a job that waits: the queue keeps its order
                     continue;

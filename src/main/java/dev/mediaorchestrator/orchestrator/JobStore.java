@@ -3,12 +3,17 @@ package dev.mediaorchestrator.orchestrator;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.storage.StoreUnavailable;
+import org.apache.camel.Endpoint;
+import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -77,8 +82,10 @@ public final class JobStore implements AutoCloseable {
     /** One sync at a time: the timer's waits for one asked for at a new leadership. */
     private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
-    private volatile Consumer<Job> onTerminal = job -> { };
-    private final java.util.List<Consumer<Job>> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Where this store hands jobs on (the routes' endpoints); null: nowhere (unit tests without Camel). */
+    private final ProducerTemplate routes;
+    private final Endpoint changed;
+    private final Endpoint terminal;
 
     /** A store on in-memory objects (unit tests). */
     public JobStore(Duration ttl) {
@@ -90,10 +97,18 @@ public final class JobStore implements AutoCloseable {
     }
 
     public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock) {
-        this(ttl, objects, hmac, clock, Pools.PLAIN);
+        this(ttl, objects, hmac, clock, Pools.PLAIN, null);
     }
 
-    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools) {
+    /**
+     * The service's store: its pools from Camel; {@code routes} sends each version it learns to
+     * {@link Names#JOB_CHANGED} and each job that became terminal to {@link Names#JOB_TERMINAL}
+     * (orchestrator-lifecycle.camel.yaml says what follows).
+     */
+    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools, ProducerTemplate routes) {
+        this.routes = routes;
+        this.changed = routes == null ? null : routes.getCamelContext().getEndpoint(CHANGED);
+        this.terminal = routes == null ? null : routes.getCamelContext().getEndpoint(TERMINAL);
         this.loaders = pools.fixed("state-load", LOAD_PARALLELISM);
         this.syncer = pools.fixed("state-sync", 1);
         this.ttl = ttl;
@@ -193,9 +208,20 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A state read or write that failed: a 503 the caller sees. When the store failed
+     * ({@link StoreUnavailable}, after its retries) the answer names the bucket and what it did.
+     */
     static HttpError unavailable(String what, RuntimeException cause) {
         LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
-        return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
+        String error = "job state could not be " + what + ", retry";
+        if (cause instanceof StoreUnavailable store) {
+            return store.as(error);
+        }
+        if (cause instanceof HttpError h && h.getStatus() == 503) {
+            return h; // said already (a read inside the cache's loader)
+        }
+        return new HttpError(503, error).withRetryAfter(5);
     }
 
     /**
@@ -288,21 +314,15 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
-     * Called after each change that leaves a job terminal, outside any lock (the terminal callback
-     * starts at once instead of at the next tick of its timer). It must not block.
+     * Applied to the draft of every write that makes a job terminal, before it is written: the
+     * terminal callback's delivery lease goes into that same write (one record write fewer per job;
+     * see {@link TerminalCallbacks#leaseAtTheEnd}).
      */
-    public void onTerminal(Consumer<Job> listener) {
-        this.onTerminal = listener;
+    public void beforeTerminalWrite(Consumer<Job.Draft> change) {
+        this.beforeTerminalWrite = change;
     }
 
-    /**
-     * Listeners told of every version of a job this store learns: created, changed here, or read
-     * from the bucket (another replica's change). The same version may be told more than once. A
-     * listener must not block, and its failure is only logged.
-     */
-    public void onChange(Consumer<Job> listener) {
-        onChange.add(listener);
-    }
+    private volatile Consumer<Job.Draft> beforeTerminalWrite = d -> { };
 
     /**
      * Applies {@code change} to the job as it is in the bucket and writes the result with
@@ -330,6 +350,9 @@ public final class JobStore implements AutoCloseable {
             if (!java.util.Objects.equals(next.phase, current.phase)) {
                 d.began(next.phase == null ? next.status : next.phase, d.ts);
             }
+            if (!current.isTerminal() && d.isTerminal()) {
+                beforeTerminalWrite.accept(d);
+            }
             next = d.build();
             Optional<String> etag;
             try {
@@ -348,7 +371,7 @@ public final class JobStore implements AutoCloseable {
             }
             metrics.jobChanged(stored);
             if (!current.isTerminal() && stored.isTerminal()) {
-                onTerminal.accept(stored);
+                handOff(terminal, stored);
             }
             return Optional.of(stored);
         }
@@ -682,12 +705,56 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A store made without Camel (unit tests) hands its changes here instead of to
+     * {@code direct:job-changed}: the test plays that route's steps.
+     */
+    private volatile Consumer<Job> changedWithoutRoutes = job -> { };
+
+    /** Tests without Camel: what the {@code job-changed} route would do with each version. */
+    void handChangesTo(Consumer<Job> steps) {
+        this.changedWithoutRoutes = steps;
+    }
+
+    /** Every version of a job this store learns (created, changed here, read from the bucket; the same one may come twice). */
     private void told(Job job) {
-        for (Consumer<Job> l : onChange) {
-            try {
-                l.accept(job);
-            } catch (RuntimeException e) {
-                LOG.warn("a job change listener failed: {}", e.toString());
+        handOff(changed, job);
+    }
+
+    /**
+     * {@link Names#JOB_CHANGED}, synchronously: its steps only update memory (the dashboard's events
+     * and listing, tracing), so a change is never lost or reordered and the writer waits for no I/O.
+     * While Camel stops (no consumer) it is not handed on, at once: a {@code direct:} producer would
+     * wait 30 s for one.
+     */
+    static final String CHANGED = Names.JOB_CHANGED + "?block=false&failIfNoConsumers=false";
+    /**
+     * {@link Names#JOB_TERMINAL}: a queue of at most 1000 (seda's), dropped when full. It only starts
+     * the terminal callback and the next dispatch sooner; their timers do both anyway.
+     */
+    static final String TERMINAL = Names.JOB_TERMINAL + "?discardWhenFull=true";
+
+    /**
+     * The job sent to a route. A route's unit of work leaves no job id in the logging context of the
+     * thread when it is done: the writer's own (its job id, its trace id) is put back.
+     */
+    private void handOff(Endpoint endpoint, Job job) {
+        if (routes == null) {
+            if (endpoint == changed) {
+                changedWithoutRoutes.accept(job);
+            }
+            return;
+        }
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        try {
+            routes.sendBody(endpoint, job);
+        } catch (RuntimeException e) {
+            LOG.debug("handing job {} to {} failed: {}", job.jobId, endpoint, e.toString());
+        } finally {
+            if (context == null) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(context);
             }
         }
     }

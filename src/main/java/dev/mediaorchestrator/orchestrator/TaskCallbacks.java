@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -56,7 +57,8 @@ public final class TaskCallbacks {
             throw new HttpError(404, "not found");
         }
         Job known = jobs.get(ref.jobId()).orElseThrow(() -> new HttpError(404, "not found"));
-        List<String> keys = ReplayCache.replayKeys("cb", exchange.getProperty("signature", String.class), exchange.getProperty("nonce", String.class));
+        List<String> keys = ReplayCache.replayKeys("cb", exchange.getProperty(Names.SIGNATURE, String.class),
+                exchange.getProperty(Names.NONCE, String.class));
         if (replay.claim(keys, Boolean.TRUE) != null) {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }
