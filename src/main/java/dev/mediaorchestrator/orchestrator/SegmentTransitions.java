@@ -84,9 +84,28 @@ final class SegmentTransitions {
         return true;
     }
 
+    /**
+     * Whether {@code ref} is the task's current run, on a job that is not over. A report of the run
+     * the task waits for (its next attempt: a burner has it, so it was sent) begins it, as the
+     * answer to its dispatch would: a burner's first callbacks, and a plan's whole result, may come
+     * before that answer is recorded, or instead of it (an answer lost in a timeout). A report of an
+     * earlier run (one given up) is not of the next attempt and changes nothing.
+     */
+    private static boolean reportedRun(Job.Draft d, BurnTasks.RunRef ref, String runnerUrl, long now) {
+        if (d.isTerminal()) {
+            return false;
+        }
+        Job j = d.build();
+        if (current(j, ref)) {
+            return true;
+        }
+        SegmentedBurn.Task t = j.segments == null || !j.segments.inTasks() ? null : j.segments.task(ref.kind(), ref.index());
+        return t != null && t.queued() && t.attempts() + 1 == ref.attempt() && accepted(d, ref, runnerUrl, now);
+    }
+
     /** A report of the current run {@code ref} that does not end it: alive, maybe further on. */
     static boolean reported(Job.Draft d, BurnTasks.RunRef ref, Map<String, Object> cb, String runnerUrl, long now) {
-        if (d.isTerminal() || !current(d.build(), ref)) {
+        if (!reportedRun(d, ref, runnerUrl, now)) {
             return false;
         }
         SegmentedBurn.Task t = d.segments.task(ref.kind(), ref.index());
@@ -114,7 +133,7 @@ final class SegmentTransitions {
      * contract does. A malformed plan is a failed plan (see {@link #runEnded}). Returns the mode.
      */
     static SegmentedBurn.Mode planned(Job.Draft d, BurnTasks.RunRef ref, Map<?, ?> plan, long now) {
-        if (d.isTerminal() || !current(d.build(), ref) || ref.kind() != SegmentedBurn.Kind.PLAN) {
+        if (ref.kind() != SegmentedBurn.Kind.PLAN || !reportedRun(d, ref, null, now)) {
             return null;
         }
         SegmentedBurn sb = d.segments.with(SegmentedBurn.Kind.PLAN, -1, d.segments.plan.completed(null));
@@ -161,11 +180,12 @@ final class SegmentTransitions {
      * Segment {@code ref} is up (its object is in the bucket), burned with {@code ffmpeg}. Once every
      * segment is, the join is queued, unless their ffmpeg versions differ (the join copies every
      * segment's stream behind the first one's parameters): each segment burned with another version
-     * than the first is then burned again. Returns true when the join became due.
+     * than the first is then burned again. Returns whether the join became due; null when {@code ref}
+     * is no run of the task's (nothing changed).
      */
-    static boolean segmentDone(Job.Draft d, BurnTasks.RunRef ref, String ffmpeg, int maxAttempts, long now) {
-        if (d.isTerminal() || !current(d.build(), ref) || ref.kind() != SegmentedBurn.Kind.SEGMENT) {
-            return false;
+    static Boolean segmentDone(Job.Draft d, BurnTasks.RunRef ref, String ffmpeg, int maxAttempts, long now) {
+        if (ref.kind() != SegmentedBurn.Kind.SEGMENT || !reportedRun(d, ref, null, now)) {
+            return null;
         }
         SegmentedBurn sb = d.segments;
         d.segments = sb.with(ref.kind(), ref.index(), sb.task(ref.kind(), ref.index()).completed(ffmpeg));
@@ -200,7 +220,7 @@ final class SegmentTransitions {
 
     /** The join says {@code completed}: its provenance is the job's, and its output is due in the bucket (Lifecycle completes the job). */
     static boolean joinDone(Job.Draft d, BurnTasks.RunRef ref, Map<String, Object> cb, long now) {
-        if (d.isTerminal() || !current(d.build(), ref) || ref.kind() != SegmentedBurn.Kind.JOIN) {
+        if (ref.kind() != SegmentedBurn.Kind.JOIN || !reportedRun(d, ref, null, now)) {
             return false;
         }
         d.segments = d.segments.with(ref.kind(), ref.index(), d.segments.join.completed(null));
@@ -218,7 +238,7 @@ final class SegmentTransitions {
      * a job), a failed segment or join fails the job naming it.
      */
     static Ended runEnded(Job.Draft d, BurnTasks.RunRef ref, String why, int maxAttempts, long now) {
-        if (d.isTerminal() || !current(d.build(), ref)) {
+        if (!reportedRun(d, ref, null, now)) {
             return Ended.IGNORED;
         }
         SegmentedBurn.Task t = d.segments.task(ref.kind(), ref.index());

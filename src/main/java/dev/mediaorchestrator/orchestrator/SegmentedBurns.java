@@ -164,10 +164,16 @@ public final class SegmentedBurns implements AutoCloseable {
             if (after.isPresent() && after.get().dispatched) {
                 jobs.setQueuePosition(job.jobId, 0);
             }
-        } else if (after.isEmpty() || !SegmentTransitions.current(after.get(), ref)) {
+        } else if (after.isEmpty() || after.get().isTerminal() || !ranHere(after.get(), ref, runId)) {
             LOG.info("task {} is not wanted any more (its job ended, or it ran elsewhere): telling its runner to stop it", runId);
             stop.stop(runId, Engine.BURNER, runnerUrl);
         }
+    }
+
+    /** Whether the task's current (or last) run is {@code runId}: its reports began it before this answer came. */
+    private static boolean ranHere(Job job, BurnTasks.RunRef ref, String runId) {
+        SegmentedBurn.Task t = job.segments == null ? null : job.segments.task(ref.kind(), ref.index());
+        return t != null && runId.equals(t.runId());
     }
 
     /**
@@ -256,9 +262,8 @@ public final class SegmentedBurns implements AutoCloseable {
                 AtomicReference<Long> startedAt = new AtomicReference<>(0L);
                 Job after = jobs.transition(known.jobId, j -> {
                     Job.Draft d = j.draft();
-                    done.set(SegmentTransitions.current(j, ref));
-                    startedAt.set(done.get() ? j.segments.task(ref.kind(), ref.index()).startedAt() : 0L);
-                    SegmentTransitions.segmentDone(d, ref, ffmpeg, config.jobMaxAttempts, now);
+                    done.set(SegmentTransitions.segmentDone(d, ref, ffmpeg, config.jobMaxAttempts, now) != null);
+                    startedAt.set(done.get() ? d.segments.task(ref.kind(), ref.index()).startedAt() : 0L);
                     return done.get() ? d.build() : j;
                 }).orElse(known);
                 if (done.get()) {

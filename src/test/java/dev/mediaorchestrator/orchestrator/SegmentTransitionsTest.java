@@ -141,7 +141,7 @@ class SegmentTransitionsTest {
         // a late report of the first run changes nothing
         change(d -> assertFalse(SegmentTransitions.reported(d, s1, Map.of("status", "running", "progress", 0.5), null, now)));
         change(d -> assertEquals(SegmentTransitions.Ended.IGNORED, SegmentTransitions.runEnded(d, s1, "late", MAX, now)));
-        change(d -> assertFalse(SegmentTransitions.segmentDone(d, s1, "5.1.8", MAX, now)));
+        change(d -> assertNull(SegmentTransitions.segmentDone(d, s1, "5.1.8", MAX, now)));
         assertTrue(job.segments.segments.get(1).task().running());
         change(d -> assertEquals(SegmentTransitions.Ended.FAILED_JOB, SegmentTransitions.runEnded(d, again, "disk full", MAX, now)));
         assertEquals("failed", job.status);
@@ -149,6 +149,30 @@ class SegmentTransitionsTest {
         assertTrue(job.segments.segments.get(0).task().running(), "still running: the job's end stops it (Dispatcher.cancelOnRunner)");
         assertTrue(job.segments.needsCleanUp());
         assertEquals(s0.index(), 0);
+    }
+
+    /**
+     * A burner's reports may come before its answer to the dispatch is recorded (a plan's whole result
+     * in half a second), or instead of it (an answer lost): a report of the run the task waits for
+     * begins it, as the answer would, and the answer that comes after changes nothing. A report of
+     * another run changes nothing.
+     */
+    @Test
+    void aReportBeforeTheDispatchsAnswerBeginsTheRun() {
+        change(d -> SegmentTransitions.startPlanning(d, now));
+        BurnTasks.RunRef plan = SegmentTransitions.next(job);
+        BurnTasks.RunRef other = new BurnTasks.RunRef(job.jobId, SegmentedBurn.Kind.PLAN, -1, 2);
+        change(d -> d.dispatchClaim = "claim of the dispatch in flight");
+        change(d -> assertNull(SegmentTransitions.planned(d, other, plan(12, 3.98, 7.98), now)));
+        assertEquals("queued", job.segments.plan.status(), "a run nobody sent");
+        change(d -> assertEquals(SegmentedBurn.Mode.SPLIT, SegmentTransitions.planned(d, plan, plan(12, 3.98, 7.98), now)));
+        assertEquals(1, job.segments.plan.attempts());
+        assertEquals(job.jobId + "-plan", job.segments.plan.runId());
+        assertNull(job.dispatchClaim, "the run began: the claim is the dispatch's no more");
+        int attempts = job.attempts;
+        change(d -> assertFalse(SegmentTransitions.accepted(d, plan, "http://10.0.0.1:8080", now)));
+        assertEquals(attempts, job.attempts, "the answer counted nothing twice");
+        assertEquals(0, SegmentTransitions.next(job).index(), "the segments wait for burners");
     }
 
     @Test
