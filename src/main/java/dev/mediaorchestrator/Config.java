@@ -127,6 +127,11 @@ public final class Config {
     public final long dashboardHeartbeatSeconds;
     /** This process's own base URL, as a client on this machine reaches it. */
     public final URI ownBaseUrl;
+    /**
+     * {@code BURN_SEGMENT_SECONDS}: a burn job whose input is longer is split into segments of about
+     * this length, burned by any free burners and joined (docs/segmented-burn.md); 0 turns it off.
+     */
+    public final long burnSegmentSeconds;
     private final Map<String, Long> jobTimeoutSeconds = new HashMap<>();
 
     private Config(Map<String, String> env) {
@@ -235,6 +240,7 @@ public final class Config {
         artifactConcurrency = (int) Math.min(1000, Env.positiveLong(env, Settings.ARTIFACT_CONCURRENCY));
         tracing = TracingConfig.fromEnv(env);
         maxSubtitlesBytes = Env.positiveLong(env, Settings.MAX_SUBTITLES_BYTES);
+        burnSegmentSeconds = burnSegmentSeconds(Env.str(env, Settings.BURN_SEGMENT_SECONDS));
         logFormat = Env.str(env, Settings.LOG_FORMAT).trim().toLowerCase(Locale.ROOT);
         if (!logFormat.equals("text") && !logFormat.equals("json")) {
             throw new ConfigException("LOG_FORMAT: must be text or json, got '" + env.get(Settings.LOG_FORMAT.name()) + "'");
@@ -290,6 +296,19 @@ public final class Config {
     private static URI s3Endpoint(String name, String value) {
         String v = value.contains("://") ? value : "https://" + value;
         return Env.parseUrl(name, v);
+    }
+
+    /** {@code BURN_SEGMENT_SECONDS}: 0 (off) or a whole number of seconds of at least 2, at most a day. */
+    private static long burnSegmentSeconds(String v) {
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n == 0 || n >= 2 && n <= 86_400) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ConfigException("BURN_SEGMENT_SECONDS: expected 0 (off) or a whole number of seconds from 2 to 86400, got '" + v + "'");
     }
 
     /** A comma-separated list of address ranges; {@code none} for an empty one. */

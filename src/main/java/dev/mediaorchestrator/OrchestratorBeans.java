@@ -7,6 +7,7 @@ import dev.mediaorchestrator.dashboard.DashboardAccess;
 import dev.mediaorchestrator.dashboard.DashboardApi;
 import dev.mediaorchestrator.dashboard.JobEvents;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.observability.SegmentMetrics;
 import dev.mediaorchestrator.orchestrator.Artifacts;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.JobListing;
@@ -17,6 +18,8 @@ import dev.mediaorchestrator.orchestrator.Lifecycle;
 import dev.mediaorchestrator.orchestrator.LocalApp;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
+import dev.mediaorchestrator.orchestrator.SegmentedBurns;
+import dev.mediaorchestrator.orchestrator.TaskCallbacks;
 import dev.mediaorchestrator.orchestrator.Shares;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
@@ -75,6 +78,7 @@ final class OrchestratorBeans extends Beans {
         mirror();
         dispatcher();
         lifecycle();
+        taskCallbacks();
         terminalCallbacks();
         artifacts();
         Observability.bindOrchestrator(main, common.metrics(), config, storage(), jobStore());
@@ -210,8 +214,12 @@ final class OrchestratorBeans extends Beans {
     }
 
     Dispatcher dispatcher() {
-        return bound("dispatcher", () -> closedAtStop(new Dispatcher(config, jobStore(), transferUrls(), common.signedHttp(), common.clock(),
-                common.pools())));
+        return bound("dispatcher", () -> {
+            Dispatcher dispatcher = closedAtStop(new Dispatcher(config, jobStore(), transferUrls(), common.signedHttp(), common.clock(),
+                    common.pools()));
+            dispatcher.setSegments(segmentedBurns()); // a split burn's tasks are offered in its place
+            return dispatcher;
+        });
     }
 
     Lifecycle lifecycle() {
@@ -219,8 +227,24 @@ final class OrchestratorBeans extends Beans {
             Lifecycle lifecycle = closedAtStop(new Lifecycle(config, jobStore(), storage(), replay(), replayStore(), dispatcher(),
                     common.clock(), common.pools()));
             lifecycle.setMetrics(common.metrics());
+            lifecycle.setSegments(segmentedBurns()); // their quiet tasks probed, their segments cleaned up, on its timer
             return lifecycle;
         });
+    }
+
+    /** Segmented burns (docs/segmented-burn.md): whether to split a burn, its tasks' dispatch, end and clean-up. */
+    SegmentedBurns segmentedBurns() {
+        return part("segmentedBurns", () -> {
+            SegmentedBurns burns = closedAtStop(new SegmentedBurns(config, jobStore(), storage(), transferUrls(), common.signedHttp(),
+                    common.clock(), common.pools()));
+            burns.setEvents(new SegmentMetrics(common.metrics().registry()));
+            return burns;
+        });
+    }
+
+    /** {@code POST /callbacks/tasks}: the reports of a segmented burn's tasks. */
+    TaskCallbacks taskCallbacks() {
+        return bound("taskCallbacks", () -> new TaskCallbacks(segmentedBurns(), jobStore(), replay(), replayStore(), common.clock()));
     }
 
     TerminalCallbacks terminalCallbacks() {

@@ -82,6 +82,8 @@ public final class Settings {
     public static final Setting MAX_ACTIVE_JOBS = Setting.of("MAX_ACTIVE_JOBS", "4");
     /** A feature film's bilingual WebVTT is a few hundred KiB. */
     public static final Setting MAX_SUBTITLES_BYTES = Setting.of("MAX_SUBTITLES_BYTES", "5242880", "5242880 (5 MiB)");
+    /** A burn longer than this is split across burners (docs/segmented-burn.md); 0: never. Below ~3 min of 720p it does not pay. */
+    public static final Setting BURN_SEGMENT_SECONDS = Setting.of("BURN_SEGMENT_SECONDS", "300");
 
     // ---- the runners
     public static final Setting RUNNER_MAX_CONCURRENCY = Setting.derived("RUNNER_MAX_CONCURRENCY", "1 per 2 cores, at least 1");

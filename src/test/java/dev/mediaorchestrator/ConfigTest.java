@@ -89,6 +89,18 @@ class ConfigTest {
         assertTrue(e.getMessage().startsWith(name + ":"), e.getMessage());
     }
 
+    /** Issue 32: BURN_SEGMENT_SECONDS is 300 by default, 0 turns splitting off, anything else malformed names the variable. */
+    @Test
+    void burnSegmentSecondsIsOffWithZeroAndCheckedOtherwise() {
+        assertEquals(300, Config.fromEnv(Map.of()).burnSegmentSeconds);
+        assertEquals(0, Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", "0")).burnSegmentSeconds);
+        assertEquals(4, Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", "4")).burnSegmentSeconds);
+        for (String bad : new String[]{"-1", "1", "five", "86401", "2.5"}) {
+            Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", bad)));
+            assertTrue(e.getMessage().startsWith("BURN_SEGMENT_SECONDS: "), e.getMessage());
+        }
+    }
+
     @Test
     void r2CredentialsAreRequiredWithAnEndpoint() {
         Config.ConfigException e = assertThrows(Config.ConfigException.class,

@@ -234,6 +234,7 @@ class HostileInputTest {
                 new Endpoint("/jobs", () -> body("mediaId", "h1", "engine", "burner-ffmpeg", "options", Map.of())),
                 new Endpoint("/jobs/" + unknownJob + "/cancel", () -> body()),
                 new Endpoint("/callbacks/container", () -> body("jobId", unknownJob, "status", "running", "phase", "running", "progress", 0.5)),
+                new Endpoint("/callbacks/tasks", () -> body("jobId", unknownJob + "-s000", "status", "running", "phase", "running", "progress", 0.5)),
                 new Endpoint("/api/render/cf-callback", () -> body("jobId", unknownJob, "mediaId", "h1", "engine", "burner-ffmpeg", "status", "completed")),
                 new Endpoint(BURNER + "/render", () -> burnerRender("job_b" + shortId())),
                 new Endpoint(DOWNLOADER + "/render", () -> downloaderRender("job_d" + shortId())),
@@ -248,6 +249,8 @@ class HostileInputTest {
         allowed.put("/jobs/" + runningJob, Set.of("GET"));
         allowed.put("/jobs/" + runningJob + "/cancel", Set.of("POST"));
         allowed.put("/callbacks/container", Set.of("POST"));
+        allowed.put("/callbacks/tasks", Set.of("POST"));
+        allowed.put(signedSegment(runningJob, "0"), Set.of("GET", "HEAD"));
         allowed.put("/artifacts/" + doneJob, Set.of("GET", "HEAD"));
         allowed.put(inputUrl("h1", "video", "GET"), Set.of("GET", "HEAD"));
         allowed.put(uploadUrl(runningJob, "video"), Set.of("PUT", "POST"));
@@ -290,6 +293,10 @@ class HostileInputTest {
             add("path-id", "GET /inputs/h1/" + name, jdk("GET", signedInput("h1", x), Map.of(), null), error(false));
             add("path-id", "PUT /upload/" + name, jdk("PUT", signedUpload(x, "video"), Map.of(), "x".getBytes()), error(false));
             add("path-id", "PUT /upload/running?kind=" + name, jdk("PUT", signedUpload(runningJob, x), Map.of(), "x".getBytes()), error(false));
+            add("path-id", "GET /segments/" + name + "/0", jdk("GET", signedSegment(x, "0"), Map.of(), null), error(false));
+            add("path-id", "GET /segments/running/" + name, jdk("GET", signedSegment(runningJob, x), Map.of(), null), error(false));
+            add("path-id", "POST /callbacks/tasks jobId=" + name, signedPost("/callbacks/tasks", Json.writeBytes(body("jobId", decode(x),
+                    "status", "running")), Map.of()), error(false));
             add("path-id", "GET /api/media/" + name + "/source", jdk("GET", "/api/media/" + x + "/source", Map.of(), null), error(false));
             add("path-id", "GET /api/media/h1/" + name, jdk("GET", "/api/media/h1/" + x, Map.of(), null), error(false));
             for (String r : List.of(BURNER, DOWNLOADER)) {
@@ -745,6 +752,13 @@ class HostileInputTest {
         String m = decode(mediaId);
         String k = decode(kind);
         return "/inputs/" + mediaId + "/" + kind + "?exp=" + exp + "&sig=" + hmac.signUrl("GET", "/inputs/" + m + "/" + k, k, exp);
+    }
+
+    /** A segment URL (fallback mode, docs/segmented-burn.md) signed for its decoded path, as the server checks it. */
+    private String signedSegment(String jobId, String index) {
+        long exp = System.currentTimeMillis() / 1000 + 300;
+        String path = "/segments/" + decode(jobId) + "/" + decode(index);
+        return "/segments/" + jobId + "/" + index + "?exp=" + exp + "&sig=" + hmac.signUrl("GET", path, "segment", exp);
     }
 
     private String signedUpload(String jobId, String kind) {

@@ -45,6 +45,8 @@ public final class Dispatcher implements AutoCloseable {
     private final RunnerStop stop;
     /** Backoffs and the dispatch deadline on the monotonic clock (see {@link JobClock}). */
     private volatile JobClock times;
+    /** Segmented burns (docs/segmented-burn.md): a split job's tasks are offered in its place; null: none. */
+    private volatile SegmentedBurns segments;
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
         this(config, jobs, urls, http, clock, Pools.PLAIN);
@@ -120,6 +122,15 @@ public final class Dispatcher implements AutoCloseable {
         inline.put(jobId, times.tickerMillis());
     }
 
+    /**
+     * Segmented burns: a burn job worth splitting is planned at its first dispatch, and a split job's
+     * tasks are offered in the job's place in the queue, each taking a slot (SegmentedBurns).
+     */
+    public void setSegments(SegmentedBurns segments) {
+        this.segments = segments;
+        segments.onSlotFreed(this::wake);
+    }
+
     /** The request that reserved the job ends (dispatched, failed, or a copy recorded it first): so does the reservation. */
     public void notInline(String jobId) {
         if (jobId != null) {
@@ -176,6 +187,10 @@ public final class Dispatcher implements AutoCloseable {
         if (job.dispatched || job.isTerminal()) {
             return job.dispatched;
         }
+        SegmentedBurns split = segments;
+        if (split != null) {
+            job = split.beforeDispatch(job); // a burn worth splitting: its first dispatch is the plan task
+        }
         // One replica sends a job at a time: the attempt is claimed in the record first (the claim
         // runs out after the dispatch timeout, should this process die while sending).
         String claim = java.util.UUID.randomUUID().toString();
@@ -193,17 +208,30 @@ public final class Dispatcher implements AutoCloseable {
             return claimed.map(j -> j.dispatched).orElse(false); // sent, or being sent, by another
         }
         job = claimed.get();
+        // a job in tasks (docs/segmented-burn.md) sends its next task, as the fresh read says
+        BurnTasks.RunRef task = split == null ? null : SegmentTransitions.next(job);
+        if (task == null && SegmentedBurns.inTasks(job)) {
+            notTaken(jobId, claim, "no task of the job waits", false);
+            return false; // never the contract's payload for a job in tasks
+        }
         URI runner = config.runnerBaseUrl(job.engine.id);
         String error;
         if (runner == null) {
             error = "no runner configured for " + job.engine.id;
         } else {
             try {
-                SignedHttp.Response r = http.post(URI.create(runner + "/render"), payload(job),
+                SignedHttp.Response r = http.post(URI.create(runner + "/render"), task != null ? split.payload(job, task) : payload(job),
                         Duration.ofMillis(config.dispatchTimeoutMs));
+                if (r.ok() && task != null) {
+                    split.accepted(job, task, claim, runnerAddress.fromAnswer(job, runner, r.body()));
+                    return true;
+                }
                 if (r.ok()) {
                     accepted(job, runner, runnerAddress.fromAnswer(job, runner, r.body()));
                     return true;
+                }
+                if (task != null && r.status() == 400 && split.refused(job, task, claim, r.status(), r.body())) {
+                    return false;
                 }
                 if (r.status() == 429) {
                     learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), times.tickerMillis()});
@@ -246,6 +274,10 @@ public final class Dispatcher implements AutoCloseable {
     private int dispatchedCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.active()) {
+            if (SegmentedBurns.inTasks(j)) {
+                n += j.engine == engine && !j.isTerminal() ? j.segments.running() : 0; // each task a slot
+                continue;
+            }
             if (j.engine == engine && !j.isTerminal() && j.dispatched) {
                 n++;
             }
@@ -349,6 +381,11 @@ public final class Dispatcher implements AutoCloseable {
     int activeCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.active()) {
+            if (SegmentedBurns.inTasks(j)) {
+                // each running task takes a slot, and so does the one being offered
+                n += j.engine == engine && !j.isTerminal() ? j.segments.running() + (inFlight.containsKey(j.jobId) ? 1 : 0) : 0;
+                continue;
+            }
             if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.containsKey(j.jobId))) {
                 n++;
             }
@@ -461,6 +498,10 @@ public final class Dispatcher implements AutoCloseable {
      * not answer.
      */
     public void cancelOnRunner(Job job) {
+        SegmentedBurns split = segments;
+        if (split != null && split.stopTasks(job)) {
+            return; // a job in tasks: each of its running tasks is told to stop
+        }
         if (job.dispatched) {
             stop.stop(job.jobId, job.engine, job.runnerUrl);
         }

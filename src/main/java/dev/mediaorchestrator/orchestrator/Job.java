@@ -85,6 +85,8 @@ public final class Job {
     public final String traceparent;
     /** When each phase (or status) began: {@code [{phase, at}]}, oldest first, at most {@value #MAX_TIMELINE} (JobStore keeps it). */
     public final java.util.List<Map<String, Object>> timeline;
+    /** A burn split into segments, or being planned (docs/segmented-burn.md); null for a job never planned. */
+    public final SegmentedBurn segments;
     /** The version (ETag) of the stored record this value is; null before it is stored. */
     public final String version;
     /** The timeline keeps the first entry and the latest ones up to this many. */
@@ -132,6 +134,7 @@ public final class Job {
         this.runs = d.runs;
         this.traceparent = d.traceparent;
         this.timeline = d.timeline == null ? java.util.List.of() : java.util.List.copyOf(d.timeline);
+        this.segments = d.segments;
         this.version = d.version;
     }
 
@@ -144,9 +147,9 @@ public final class Job {
         return TERMINAL.contains(status);
     }
 
-    /** Terminal with its callback delivered (or given up): nothing left to do for it. */
+    /** Terminal with its callback delivered (or given up), and its segments cleaned up: nothing left to do for it. */
     public boolean isDone() {
-        return isTerminal() && (callback.delivered || callback.abandoned);
+        return isTerminal() && (callback.delivered || callback.abandoned) && (segments == null || !segments.needsCleanUp());
     }
 
     public String outputKey(Engine.OutputKind kind) {
@@ -241,6 +244,7 @@ public final class Job {
         d.put("attempts", attempts);
         d.put("runs", runs);
         d.put("timeline", timeline);
+        d.put("segments", segments == null ? null : segments.document());
         if (queuePosition > 0 && !dispatched && !isTerminal()) {
             d.put("queuePosition", queuePosition);
         }
@@ -306,6 +310,9 @@ public final class Job {
         m.put("runs", runs);
         m.put("traceparent", traceparent);
         m.put("timeline", timeline);
+        if (segments != null) {
+            m.put("segments", segments.toState());
+        }
         return m;
     }
 
@@ -358,6 +365,7 @@ public final class Job {
                 }
             }
         }
+        d.segments = SegmentedBurn.fromState(m.get("segments"));
         if (m.get("tools") instanceof Map<?, ?> t) {
             d.tools = new LinkedHashMap<>();
             t.forEach((k, v) -> d.tools.put(String.valueOf(k), String.valueOf(v)));
@@ -408,6 +416,7 @@ public final class Job {
         public int runs;
         public String traceparent;
         public java.util.List<Map<String, Object>> timeline;
+        public SegmentedBurn segments;
         String version;
 
         private Draft(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
@@ -452,6 +461,7 @@ public final class Job {
             runs = j.runs;
             traceparent = j.traceparent;
             timeline = j.timeline;
+            segments = j.segments;
             version = j.version;
         }
 

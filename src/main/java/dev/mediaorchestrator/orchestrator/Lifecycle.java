@@ -48,6 +48,8 @@ public final class Lifecycle implements AutoCloseable {
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     /** The job timeout and the output checks' interval, on the monotonic clock (see {@link JobClock}). */
     private volatile JobClock times;
+    /** Segmented burns (docs/segmented-burn.md): their tasks are probed, and their segments cleaned up, by the timer; null: none. */
+    private volatile SegmentedBurns segments;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
         this(config, jobs, storage, replay, shared, dispatcher, clock, Pools.PLAIN);
@@ -88,6 +90,12 @@ public final class Lifecycle implements AutoCloseable {
     public void setMetrics(OrchestratorEvents metrics) {
         this.metrics = metrics;
         probes.setMetrics(metrics);
+    }
+
+    /** Segmented burns: the timer probes their quiet tasks and cleans up after them; their join's output completes them here. */
+    public void setSegments(SegmentedBurns segments) {
+        this.segments = segments;
+        segments.onOutputsDue(this::checkOutputs);
     }
 
     /** The callback's replay keys, claimed by {@link #admitCallback}: released should it not be applied. */
@@ -400,6 +408,11 @@ public final class Lifecycle implements AutoCloseable {
         times.retain(activeIds);
         pendingProgress.keySet().retainAll(activeIds);
         for (Job job : active) {
+            SegmentedBurns split = segments;
+            if (split != null && TaskUpkeep.needsCleanUp(job)) {
+                pending.add(heads.submit(JobContext.wrap(job.jobId, () -> split.upkeep().cleanUp(job))));
+                continue;
+            }
             if (job.isTerminal()) {
                 continue;
             }
@@ -473,6 +486,11 @@ public final class Lifecycle implements AutoCloseable {
 
     /** A dispatched job whose runner has been quiet for {@code RUNNER_PROBE_SECONDS} is asked about it ({@link RunnerProbes}). */
     void probeIfQuiet(Job job, long now) {
+        SegmentedBurns split = segments;
+        if (split != null && SegmentedBurns.inTasks(job)) {
+            split.upkeep().probeQuiet(job, now); // its tasks, each at its burner; the job itself runs nowhere
+            return;
+        }
         probes.probeIfQuiet(job, now);
     }
 

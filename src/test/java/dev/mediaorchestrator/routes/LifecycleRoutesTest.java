@@ -83,6 +83,11 @@ class LifecycleRoutesTest extends RouteTestSupport {
             calls.add("wake");
         }
 
+        public String callback(Map<String, Object> body, Exchange exchange) {
+            calls.add("taskCallback " + body.get("jobId"));
+            return "{\"ok\":true,\"status\":\"running\"}";
+        }
+
         public void pollOutputs() {
             calls.add("pollOutputs");
             if (failPoll) {
@@ -117,7 +122,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
         for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
-                "jobEvents", "jobListing", "jobTraces")) {
+                "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
@@ -133,7 +138,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("runner-callbacks", "job-terminal", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
+        fromDirect("runner-callbacks", "task-callbacks", "job-terminal", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer",
+                "state-sync-timer",
                 "state-retention-timer");
         context.start();
     }
@@ -164,6 +170,19 @@ class LifecycleRoutesTest extends RouteTestSupport {
         Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
         assertEquals(List.of("verify", "admitCallback job_x", "applyReport job_x", "checkOutputs", "reportAnswer completed"), calls);
         assertEquals("{\"ok\":true,\"status\":\"completed\"}", e.getMessage().getBody(String.class));
+    }
+
+    /** A segmented burn's task reports to its own path (docs/segmented-burn.md): verified, then applied by taskCallbacks. */
+    @Test
+    void aTaskCallbackIsVerifiedThenApplied() throws Exception {
+        isolate();
+        Exchange e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "taskCallback job_x"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        calls.clear();
+        e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("bad"));
+        assertEquals(List.of("verify"), calls, "nothing applied without a valid signature");
+        assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
     }
 
     @Test
