@@ -191,6 +191,7 @@ async function showJob(jobId) {
   const tl = $('#timeline');
   tl.replaceChildren();
   for (const t of job.timeline || []) tl.append(el('li', {}, new Date(t.at).toLocaleTimeString() + ' — ' + t.phase));
+  showSegments(job.segments);
   const outputs = $('#outputs');
   // a playing video is not replaced by a refresh
   if (!(outputs.dataset.jobId === job.jobId && outputs.dataset.status === job.status)) {
@@ -219,6 +220,26 @@ async function showJob(jobId) {
     tbody.replaceChildren();
     note.textContent = 'The callback is sent when the job ends.';
   }
+}
+
+// a burn split into segments (docs/segmented-burn.md): the plan, each segment and the join, each a burner's task
+function showSegments(seg) {
+  const box = $('#segments-box');
+  box.hidden = !seg;
+  if (!seg) return;
+  const note = seg.mode === 'planning' ? 'Planning where to cut the input…'
+    : seg.mode === 'single' ? 'Burned in one run: ' + (seg.reason || 'one segment')
+    : seg.completed + ' of ' + seg.count + ' segments up' + (seg.duration ? ' (' + duration(seg.duration * 1000) + ' of input)' : '');
+  $('#segments-note').textContent = note;
+  const row = (name, span, t) => el('tr', { class: 'segment' }, el('th', { scope: 'row' }, name), el('td', {}, span),
+    el('td', { class: 'status status-' + t.status }, t.status),
+    el('td', {}, el('progress', { max: '1', value: String(t.status === 'completed' ? 1 : t.progress || 0) })),
+    el('td', { class: 'num' }, String(t.attempts)), el('td', { class: 'error' }, t.error || ''));
+  const span = (s) => s.start.toFixed(2) + ' – ' + (s.end === null || s.end === undefined ? 'end' : s.end.toFixed(2)) + ' s';
+  const rows = [row('Plan', 'whole input', seg.plan)];
+  for (const s of seg.items || []) rows.push(row('Segment ' + s.index, span(s), s));
+  if (seg.mode === 'split') rows.push(row('Join', 'whole input', seg.join));
+  $('#segments tbody').replaceChildren(...rows);
 }
 
 function refreshLater() {

@@ -3,46 +3,16 @@ package dev.mediaorchestrator;
 import dev.mediaorchestrator.cli.Cli;
 import dev.mediaorchestrator.cli.DeploymentCheck;
 import dev.mediaorchestrator.cli.MainArguments;
-import dev.mediaorchestrator.common.Hmac;
-import dev.mediaorchestrator.common.RateLimiter;
-import dev.mediaorchestrator.common.ReplayCache;
-import dev.mediaorchestrator.common.SignedHttp;
-import dev.mediaorchestrator.common.Tracing;
-import dev.mediaorchestrator.common.SignedRequests;
-import dev.mediaorchestrator.common.Pools;
-import dev.mediaorchestrator.orchestrator.Artifacts;
-import dev.mediaorchestrator.orchestrator.Dispatcher;
-import dev.mediaorchestrator.orchestrator.Lifecycle;
-import dev.mediaorchestrator.orchestrator.LocalApp;
-import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.JobStore;
-import dev.mediaorchestrator.orchestrator.JobsApi;
-import dev.mediaorchestrator.orchestrator.Mirror;
-import dev.mediaorchestrator.orchestrator.ReplayStore;
-import dev.mediaorchestrator.orchestrator.StateObjects;
-import dev.mediaorchestrator.orchestrator.UploadJanitor;
-import dev.mediaorchestrator.orchestrator.TransferUrls;
-import dev.mediaorchestrator.observability.Metrics;
-import dev.mediaorchestrator.observability.Observability;
-import dev.mediaorchestrator.observability.OtelTracing;
 import dev.mediaorchestrator.runner.RunnerConfig;
-import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
-import dev.mediaorchestrator.dashboard.DashboardAccess;
-import dev.mediaorchestrator.dashboard.DashboardApi;
-import dev.mediaorchestrator.dashboard.JobEvents;
-import dev.mediaorchestrator.orchestrator.JobListing;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerConfiguration;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,14 +20,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The service: Camel Main with the YAML routes of the configured roles, the beans they call, an
- * HTTP server (platform-http on Vert.x), and storage (the embedded S3 server unless
- * {@code R2_S3_ENDPOINT} is set).
+ * The service: starts and stops Camel Main with the YAML routes of the configured roles, and the
+ * beans they call ({@link CommonBeans}, {@link OrchestratorBeans}, {@link RunnerBeans}: what each
+ * role is made of), on an HTTP server (platform-http on Vert.x) and a bucket (the embedded S3
+ * server unless {@code R2_S3_ENDPOINT} is set).
  */
 public final class App implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(App.class);
-    /** Signed JSON bodies larger than this are refused with 413. */
-    public static final int MAX_SIGNED_BODY = 256 * 1024;
+    /**
+     * How long Camel waits for what is in flight when the process stops (its default is 45 s).
+     * Runner jobs are stopped before (their tools killed, left to the orchestrator to dispatch
+     * again), so this bounds a request that is still being answered (a mirror streaming a source).
+     */
+    static final int SHUTDOWN_TIMEOUT_SECONDS = 10;
 
     private final Config config;
     private final Main main;
@@ -167,15 +142,55 @@ public final class App implements AutoCloseable {
     }
 
     private static App start(Config config, RunnerConfig runnerConfig, long t0) throws Exception {
-        String secret = SecretStore.resolve(config);
-        Clock clock = Clock.systemUTC();
-        Hmac hmac = new Hmac(secret).withPrevious(config.secretPrevious);
-        SignedHttp signedHttp = new SignedHttp(hmac);
+        Main main = camelMain(config);
+        CommonBeans common = new CommonBeans(config, main).beforeInit();
+        // Camel Main configures the context here (it autowires what is bound above: route metrics, the
+        // unit of work, health); from here on the beans' pools are Camel's (named, shut down with it)
+        main.init();
+        common.afterInit();
+        OrchestratorBeans orchestrator = config.roles.contains("orchestrator") ? new OrchestratorBeans(common, main).bindAll() : null;
+        RunnerBeans runners = config.roles.contains("burner") || config.roles.contains("downloader")
+                ? new RunnerBeans(common, runnerConfig, main).bindAll() : null;
+        common.httpServer();
+        try {
+            main.start();
+            if (orchestrator != null) {
+                // the embedded store awaited, the SSE stream on the router that exists now, who leads
+                // settled, the open jobs read in the background
+                orchestrator.started();
+            }
+        } catch (Exception e) {
+            stopQuietly(main);
+            common.metrics().close();
+            if (orchestrator != null) {
+                orchestrator.abandon();
+            }
+            throw e;
+        }
+        LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
+                config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
+        List<AutoCloseable> closeables = new ArrayList<>();
+        if (orchestrator != null) {
+            closeables.addAll(orchestrator.closeables());
+        }
+        closeables.add(common.metrics());
+        closeables.add(common.tracing());
+        App app = orchestrator == null ? new App(config, main, null, null, null, closeables)
+                : new App(config, main, orchestrator.embedded(), orchestrator.storage(), orchestrator.jobStore(), closeables);
+        if (runners != null) {
+            app.beforeStop.add(runners.beforeStop());
+        }
+        return app;
+    }
 
+    /** Camel Main with the route files of the roles; hot reload of them in development ({@code ROUTES_RELOAD}). */
+    private static Main camelMain(Config config) {
         Main main = new Main();
         main.setAppName("media-orchestrator");
         main.configure().setRoutesIncludePattern(routesPattern(config));
         main.configure().setJmxEnabled(false);
+        // SIGTERM: nothing in flight holds the stop longer than this (README, "Stopping")
+        main.configure().setShutdownTimeout(SHUTDOWN_TIMEOUT_SECONDS);
         if (config.routesReload) {
             main.configure().setRoutesReloadEnabled(true);
             main.configure().setRoutesReloadDirectory(config.routesReloadDir.toAbsolutePath().toString());
@@ -184,161 +199,7 @@ public final class App implements AutoCloseable {
             main.configure().setRoutesReloadRemoveAllRoutes(false);
             LOG.info("hot reload of routes from {}", config.routesReloadDir.toAbsolutePath());
         }
-        main.bind("config", config);
-        main.bind("hmac", hmac);
-        main.bind("signedHttp", signedHttp);
-        main.bind("openApi", new OpenApiDocument());
-
-        List<AutoCloseable> closeables = new ArrayList<>();
-        List<Runnable> beforeStop = new ArrayList<>();
-        Metrics metrics = Metrics.prometheus(Duration.ofSeconds(config.jobTtlSeconds));
-        Observability.bind(main, metrics);
-        // Camel Main configures the context here (it autowires what is bound above: route metrics, the
-        // unit of work, health); from here on the beans' pools are Camel's (named, shut down with it)
-        main.init();
-        // tracing (OTEL_EXPORTER_OTLP_ENDPOINT): Camel's OpenTelemetry tracer on the context, our spans
-        // around signed requests and transfers; without the variable Tracing.OFF and no class of
-        // OpenTelemetry is even loaded (OtelTracing is not touched)
-        Tracing tracing = config.tracing.on() ? OtelTracing.start(config.tracing, serviceName(config), main) : Tracing.OFF;
-        signedHttp.setTracing(tracing);
-        main.bind("tracing", tracing);
-        Pools pools = Pools.of(main.getCamelContext());
-        EmbeddedS3.Starting embeddedStart = null;
-        Storage storage = null;
-        JobStore jobs = null;
-        JobEvents events = null;
-        if (config.roles.contains("orchestrator")) {
-            if (config.s3Endpoint == null) {
-                // started in the background while Camel starts; awaited before the service is declared up
-                // credentials derived from the secret: presigned URLs stay valid across a restart
-                embeddedStart = EmbeddedS3.starting(config.embeddedS3Dir, config.embeddedS3Port,
-                        "local-" + hmac.sign("embedded-s3-access-key").substring(0, 16), hmac.sign("embedded-s3-secret-key"));
-                storage = new Storage(embeddedStart.endpoint(), embeddedStart.accessKey(), embeddedStart.secretKey(), config.region, config.bucket);
-            } else {
-                storage = new Storage(config.s3Endpoint, config.s3PublicEndpoint, config.s3AccessKeyId, config.s3SecretAccessKey,
-                        config.region, config.bucket);
-            }
-            jobs = new JobStore(Duration.ofSeconds(config.jobTtlSeconds), StateObjects.of(storage), hmac, clock, pools);
-            jobs.setMetrics(metrics);
-            ReplayCache replay = new ReplayCache(Duration.ofMinutes(ReplayStore.SHORT_MINUTES));
-            ReplayStore sharedReplay = new ReplayStore(StateObjects.of(storage), clock, Duration.ofSeconds(config.jobTtlSeconds));
-            main.bind("replayStore", sharedReplay);
-            main.bind("uploadJanitor", new UploadJanitor(storage, clock));
-            ReplayCache idempotency = new ReplayCache(Duration.ofSeconds(config.jobTtlSeconds));
-            TransferUrls urls = new TransferUrls(config, storage, hmac, clock);
-            main.bind("storage", storage);
-            main.bind("signedRequests", new SignedRequests(hmac, clock, MAX_SIGNED_BODY, true));
-            main.bind("jobStore", jobs);
-            main.bind("jobs", jobs.cache());
-            main.bind("replay", replay.cache());
-            JobsApi jobsApi = new JobsApi(jobs, replay, idempotency, sharedReplay, clock);
-            jobsApi.setTracing(tracing);
-            if (tracing.on()) {
-                // every job this process reads or changes: its later work (dispatch, callbacks) joins its trace
-                jobs.onChange(j -> tracing.remember(j.jobId, j.traceparent, j.mediaId, j.engine.id));
-            }
-            main.bind("jobsApi", jobsApi);
-            main.bind("jobsRateLimiter", new RateLimiter(config.jobsRatePerMinute, clock));
-            Mirror mirror = new Mirror(config, storage);
-            mirror.setMetrics(metrics);
-            mirror.setTracing(tracing);
-            main.bind("mirror", mirror);
-            main.bind("transferUrls", urls);
-            Dispatcher dispatcher = new Dispatcher(config, jobs, urls, signedHttp, clock, pools);
-            jobsApi.setDispatcher(dispatcher);
-            Lifecycle lifecycle = new Lifecycle(config, jobs, storage, replay, sharedReplay, dispatcher, clock, pools);
-            lifecycle.setMetrics(metrics);
-            TerminalCallbacks terminalCallbacks = new TerminalCallbacks(config, jobs, urls, signedHttp, clock,
-                    InstanceId.resolve(config.dataDir), pools);
-            terminalCallbacks.setMetrics(metrics);
-            jobs.onTerminal(job -> {
-                terminalCallbacks.deliverNow(job);
-                dispatcher.wake(); // its runner has a free slot now
-            });
-            main.bind("dispatcher", dispatcher);
-            main.bind("lifecycle", lifecycle);
-            main.bind("terminalCallbacks", terminalCallbacks);
-            // the embedded store's directory is ours: its objects' files are sent as they are
-            EmbeddedFiles embeddedFiles = embeddedStart != null ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null;
-            Artifacts artifacts = new Artifacts(config, jobs, storage, embeddedFiles, hmac, lifecycle, clock);
-            artifacts.setMetrics(metrics);
-            main.bind("artifacts", artifacts);
-            Observability.bindOrchestrator(main, metrics, config, storage, jobs);
-            JobListing listing = new JobListing(jobs, clock, pools);
-            main.bind("jobListing", listing);
-            DashboardAccess access = new DashboardAccess(config);
-            main.bind("dashboardAccess", access);
-            main.bind("dashboardApi", new DashboardApi(config, access, signedHttp));
-            events = new JobEvents(access);
-            main.bind("jobEvents", events);
-            jobs.onChange(events::publish);
-            closeables.add(listing);
-            closeables.add(events);
-            main.addInitialProperty("completion.pollMs", String.valueOf(config.completionPollIntervalMs));
-            main.addInitialProperty("state.syncMs", String.valueOf(Math.max(1000, Math.min(5000, config.completionPollIntervalMs * 2))));
-            main.addInitialProperty("state.retentionMs", String.valueOf(Math.max(60_000, Math.min(600_000, config.jobTtlSeconds * 100))));
-            if (config.localApp) {
-                main.bind("localApp", new LocalApp(config, replay));
-                LOG.info("local mode: media from {}, callbacks to {}", config.mediaDir.toAbsolutePath(),
-                        config.dataDir.resolve("callbacks.jsonl").toAbsolutePath());
-            }
-            closeables.add(dispatcher);
-            closeables.add(jobs);
-            closeables.add(lifecycle);
-            closeables.add(terminalCallbacks);
-        }
-        if (config.roles.contains("burner") || config.roles.contains("downloader")) {
-            Runners.bind(main, pools, config, runnerConfig, hmac, signedHttp, clock, metrics, beforeStop);
-        }
-        closeables.add(metrics);
-        closeables.add(tracing);
-
-        VertxPlatformHttpServerConfiguration http = new VertxPlatformHttpServerConfiguration();
-        http.setBindHost(config.host);
-        http.setBindPort(config.port);
-        http.setMaxBodySize(1024L * 1024L);
-        VertxPlatformHttpServer httpServer = new JsonErrorsHttpServer(http);
-        main.getCamelContext().addService(httpServer);
-        EmbeddedS3 embedded = null;
-        try {
-            main.start();
-            if (embeddedStart != null) {
-                embedded = embeddedStart.await();
-                embedded.createBucket(config.bucket);
-                LOG.info("embedded S3 server on {} over {}", embedded.endpoint(), config.embeddedS3Dir.toAbsolutePath());
-            }
-            if (embedded == null && config.createBucket && storage != null && storage.ensureBucket()) {
-                LOG.info("created the bucket {}", config.bucket);
-            }
-            if (events != null) {
-                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(main.getCamelContext(),
-                        VertxPlatformHttpRouter.getRouterNameFromPort(config.port));
-                events.install(router, router.vertx(), config.dashboardHeartbeatSeconds * 1000);
-            }
-            if (jobs != null) {
-                jobs.recover();
-                UploadJanitor janitor = new UploadJanitor(storage, clock);
-                boolean exclusive = embedded != null;
-                Thread sweep = new Thread(() -> janitor.atStart(exclusive), "upload-janitor");
-                sweep.setDaemon(true);
-                sweep.start();
-            }
-        } catch (Exception e) {
-            stopQuietly(main);
-            metrics.close();
-            if (storage != null) {
-                storage.close();
-            }
-            if (embeddedStart != null) {
-                embeddedStart.future().thenAccept(EmbeddedS3::close);
-            }
-            throw e;
-        }
-        LOG.info("media-orchestrator ({}) listening on {}:{}, started in {} ms", String.join(",", config.roles),
-                config.host, config.port, (System.nanoTime() - t0) / 1_000_000);
-        App app = new App(config, main, embedded, storage, jobs, closeables);
-        app.beforeStop.addAll(beforeStop);
-        return app;
+        return main;
     }
 
     /**
@@ -363,18 +224,6 @@ public final class App implements AutoCloseable {
         } catch (Exception ignored) {
             // already failing
         }
-    }
-
-    /** The service name of this process's spans (OTEL_SERVICE_NAME overrides it): its role, or the roles it runs. */
-    static String serviceName(Config config) {
-        if (config.roles.size() == 1) {
-            return switch (config.roles.iterator().next()) {
-                case "burner" -> "burner-ffmpeg";
-                case "downloader" -> "media-downloader";
-                default -> "media-orchestrator";
-            };
-        }
-        return "media-orchestrator";
     }
 
     static String routesPattern(Config config) {

@@ -12,6 +12,48 @@ public final class Env {
     private Env() {
     }
 
+    /** The value given for {@code s}, else its default (null when it has none). */
+    public static String str(Map<String, String> env, Setting s) {
+        return str(env, s.name(), s.value());
+    }
+
+    /** The value given for {@code s}, else {@code def}: a setting whose default is worked out ({@link Setting#derived}). */
+    public static String str(Map<String, String> env, Setting s, String def) {
+        return str(env, s.name(), def);
+    }
+
+    /** The value given for {@code s}, trimmed; null when blank or unset (a setting without a default). */
+    public static String given(Map<String, String> env, Setting s) {
+        return blankToNull(env.get(s.name()));
+    }
+
+    public static int port(Map<String, String> env, Setting s) {
+        return port(env, s.name(), Integer.parseInt(s.value()));
+    }
+
+    public static long positiveLong(Map<String, String> env, Setting s) {
+        return positiveLong(env, s.name(), Long.parseLong(s.value()));
+    }
+
+    /** {@code s} as a positive whole number, else {@code def} (a default worked out from other settings). */
+    public static long positiveLong(Map<String, String> env, Setting s, long def) {
+        return positiveLong(env, s.name(), def);
+    }
+
+    public static boolean bool(Map<String, String> env, Setting s) {
+        return bool(env, s.name(), Boolean.parseBoolean(s.value()));
+    }
+
+    /** {@code s} as true or false, else {@code def} (a default worked out from other settings). */
+    public static boolean bool(Map<String, String> env, Setting s, boolean def) {
+        return bool(env, s.name(), def);
+    }
+
+    /** {@code s} as an http(s) URL, else {@code def} (null: unset). */
+    public static URI url(Map<String, String> env, Setting s, String def) {
+        return url(env, s.name(), def);
+    }
+
     public static String blankToNull(String v) {
         return v == null || v.isBlank() ? null : v.trim();
     }

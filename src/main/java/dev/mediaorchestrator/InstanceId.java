@@ -10,9 +10,10 @@ import java.util.UUID;
 
 /**
  * This orchestrator's identity among the replicas on one bucket ({@code DATA_DIR/instance-id}): the
- * owner of the callback delivery leases it takes. Kept across restarts, so an orchestrator killed in
+ * owner of the callback delivery leases it takes, and (with the bucket cluster service) its member id,
+ * under which the jobs it records are its share. Kept across restarts, so an orchestrator killed in
  * the middle of a delivery takes its own lease back when it starts again on the same data dir,
- * instead of waiting for it to run out. Two processes must not share a data dir.
+ * instead of waiting for it to run out, and finds its jobs again. Two processes must not share a data dir.
  */
 public final class InstanceId {
     private InstanceId() {

@@ -32,19 +32,19 @@ public final class TracingConfig {
     }
 
     static TracingConfig fromEnv(Map<String, String> env) {
-        String traces = Env.blankToNull(env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
-        String base = Env.blankToNull(env.get("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        String traces = Env.given(env, Settings.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+        String base = Env.given(env, Settings.OTEL_EXPORTER_OTLP_ENDPOINT);
         if (traces == null && base == null) {
             return OFF;
         }
-        String protocol = Env.blankToNull(env.get("OTEL_EXPORTER_OTLP_PROTOCOL"));
-        if (protocol != null && !protocol.trim().toLowerCase(Locale.ROOT).equals("http/protobuf")) {
+        String protocol = Env.given(env, Settings.OTEL_EXPORTER_OTLP_PROTOCOL);
+        if (protocol != null && !protocol.trim().toLowerCase(Locale.ROOT).equals(Settings.OTEL_EXPORTER_OTLP_PROTOCOL.value())) {
             throw new Config.ConfigException("OTEL_EXPORTER_OTLP_PROTOCOL: only http/protobuf is supported, got '" + protocol + "'");
         }
         URI endpoint = traces != null ? url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces)
                 : url("OTEL_EXPORTER_OTLP_ENDPOINT", base.replaceAll("/+$", "") + "/v1/traces");
         Map<String, String> headers = new LinkedHashMap<>();
-        String h = Env.blankToNull(env.get("OTEL_EXPORTER_OTLP_HEADERS"));
+        String h = Env.given(env, Settings.OTEL_EXPORTER_OTLP_HEADERS);
         if (h != null) {
             for (String pair : h.split(",")) {
                 int eq = pair.indexOf('=');
@@ -54,7 +54,7 @@ public final class TracingConfig {
                 headers.put(pair.substring(0, eq).trim(), java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
             }
         }
-        return new TracingConfig(endpoint, Map.copyOf(headers), Env.blankToNull(env.get("OTEL_SERVICE_NAME")));
+        return new TracingConfig(endpoint, Map.copyOf(headers), Env.given(env, Settings.OTEL_SERVICE_NAME));
     }
 
     private static URI url(String name, String value) {

@@ -89,6 +89,18 @@ class ConfigTest {
         assertTrue(e.getMessage().startsWith(name + ":"), e.getMessage());
     }
 
+    /** Issue 32: BURN_SEGMENT_SECONDS is 300 by default, 0 turns splitting off, anything else malformed names the variable. */
+    @Test
+    void burnSegmentSecondsIsOffWithZeroAndCheckedOtherwise() {
+        assertEquals(300, Config.fromEnv(Map.of()).burnSegmentSeconds);
+        assertEquals(0, Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", "0")).burnSegmentSeconds);
+        assertEquals(4, Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", "4")).burnSegmentSeconds);
+        for (String bad : new String[]{"-1", "1", "five", "86401", "2.5"}) {
+            Config.ConfigException e = assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("BURN_SEGMENT_SECONDS", bad)));
+            assertTrue(e.getMessage().startsWith("BURN_SEGMENT_SECONDS: "), e.getMessage());
+        }
+    }
+
     @Test
     void r2CredentialsAreRequiredWithAnEndpoint() {
         Config.ConfigException e = assertThrows(Config.ConfigException.class,
@@ -102,5 +114,17 @@ class ConfigTest {
                 "R2_S3_ENDPOINT", "http://127.0.0.1:9000", "R2_ACCESS_KEY_ID", "AKIDVALUE", "R2_SECRET_ACCESS_KEY", "SKVALUE"));
         String s = c.toString();
         assertTrue(!s.contains("topsecretvalue") && !s.contains("SKVALUE") && !s.contains("AKIDVALUE"), s);
+    }
+
+    @Test
+    void clusterServiceIsTheBucketOrKubernetesWithThePodsName() {
+        assertEquals(Config.ClusterService.BUCKET, Config.fromEnv(Map.of()).clusterService);
+        Config k = Config.fromEnv(Map.of("CLUSTER_SERVICE", "kubernetes", "HOSTNAME", "media-orchestrator-5d9c7-abcde"));
+        assertEquals(Config.ClusterService.KUBERNETES, k.clusterService);
+        assertEquals("media-orchestrator-5d9c7-abcde", k.podName);
+        assertTrue(assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("CLUSTER_SERVICE", "zookeeper")))
+                .getMessage().startsWith("CLUSTER_SERVICE:"));
+        assertTrue(assertThrows(Config.ConfigException.class, () -> Config.fromEnv(Map.of("CLUSTER_SERVICE", "kubernetes", "HOSTNAME", "")))
+                .getMessage().startsWith("HOSTNAME:"));
     }
 }

@@ -4,6 +4,8 @@ import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +44,7 @@ class HotReloadTest {
                 int status = 0;
                 long deadline = System.currentTimeMillis() + 20_000;
                 while (System.currentTimeMillis() < deadline) {
-                    HttpResponse<String> r = app.get("/jobs/");
+                    HttpResponse<String> r = unchecked(app, "/jobs/");
                     status = r.statusCode();
                     if (status == 418 && r.body().equals("{\"error\":\"edited\"}")) {
                         break;
@@ -50,7 +52,7 @@ class HotReloadTest {
                     Thread.sleep(200);
                 }
                 assertEquals(418, status, "the edited route answers");
-                assertEquals(418, app.get("/jobs").statusCode());
+                assertEquals(418, unchecked(app, "/jobs").statusCode());
                 var post = app.postRaw("/jobs", "{}".getBytes(), Map.of("x-signature", "00"));
                 assertEquals(401, post.statusCode(), post.body() + " " + post.headers().map() + " " +
                         "the other routes of the file keep working");
@@ -58,5 +60,14 @@ class HotReloadTest {
         } finally {
             TestServers.deleteRecursively(routes);
         }
+    }
+
+    /**
+     * A GET the OpenAPI check does not see: the edited route's 418 is the test's own invention,
+     * outside the document on purpose (the answers of the routes it did not edit are still checked).
+     */
+    private static HttpResponse<String> unchecked(RunningApp app, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(app.base.resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

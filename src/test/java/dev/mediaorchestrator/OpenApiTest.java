@@ -1,14 +1,18 @@
 package dev.mediaorchestrator;
 
 import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import org.apache.camel.Route;
 import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
 import org.junit.jupiter.api.Test;
 
+import java.io.InputStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +39,7 @@ class OpenApiTest {
         try (RunningApp orchestrator = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
             served.addAll(served(orchestrator));
             // the live stream is on the Vert.x router itself (a platform-http route would end it): served, not a route
-            java.net.http.HttpResponse<java.io.InputStream> stream = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpResponse<java.io.InputStream> stream = ValidatingHttpClient.wrap(java.net.http.HttpClient.newHttpClient()).send(
                     java.net.http.HttpRequest.newBuilder(orchestrator.base.resolve(dev.mediaorchestrator.dashboard.JobEvents.PATH)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofInputStream());
             stream.body().close();
@@ -74,6 +78,38 @@ class OpenApiTest {
                 assertTrue(op.getResponses().containsKey("401"), method + " " + path + " documents 401");
             }
         }));
+    }
+
+    /**
+     * Issue 30: what CONTRACT.md fixes is required in the document (the checks of every test's
+     * exchanges, support/OpenApiCheck, then refuse a document or callback without it), and
+     * every refusal with a JSON body is the Error object.
+     */
+    @Test
+    void whatTheContractFixesIsRequiredAndEveryRefusalIsTheErrorObject() throws Exception {
+        String yaml;
+        try (InputStream in = OpenApiTest.class.getResourceAsStream("/openapi.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        OpenAPI api = parse(yaml);
+        Map<String, Schema> schemas = api.getComponents().getSchemas();
+        // CONTRACT.md's job document example, every field of it
+        assertTrue(required(schemas.get("Job")).containsAll(List.of("jobId", "mediaId", "engine", "status", "phase", "progress",
+                "outputKey", "outputAudioKey", "outputMetadataKey", "outputs", "metadata", "error", "createdAt", "ts", "durationMs",
+                "attempts")), "the job document's fields are required: " + required(schemas.get("Job")));
+        assertTrue(required(schemas.get("TerminalCallback")).containsAll(List.of("jobId", "mediaId", "engine", "status", "ts",
+                "nonce", "durationMs", "attempts")), "the terminal callback's fields are required");
+        assertEquals(List.of("error"), required(schemas.get("Error")));
+        Schema<?> error = schemas.get("Error");
+        api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, op) -> op.getResponses().forEach((code, r) -> {
+            if (code.startsWith("4") && r.getContent() != null && r.getContent().get("application/json") != null) {
+                assertEquals(error, r.getContent().get("application/json").getSchema(), method + " " + path + " " + code + " is the Error object");
+            }
+        })));
+    }
+
+    private static List<String> required(Schema<?> schema) {
+        return schema.getRequired() == null ? List.of() : schema.getRequired();
     }
 
     private static OpenAPI parse(String text) {

@@ -150,7 +150,9 @@ public final class BurnerSteps {
 
     public void upload(RunnerJob job) {
         jobs.phase(job, "uploading", "uploading", 0.95);
-        Transfers.Uploaded u = transfers.upload("video", job.workDir.resolve(OUTPUT), job.string("outputPutUrl"), "video/mp4");
+        // a job stopped meanwhile (cancel, stall) ends its upload and tries it no more
+        Transfers.Uploaded u = transfers.upload("video", job.workDir.resolve(OUTPUT), job.string("outputPutUrl"), "video/mp4",
+                () -> job.abortStatus != null);
         jobs.uploaded(job, "video", job.string("outputVideoKey"), "video/mp4", u);
     }
 

@@ -1,15 +1,17 @@
 package dev.mediaorchestrator.common;
 
+import dev.mediaorchestrator.Names;
 import org.apache.camel.Exchange;
 
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Checks a signed JSON request in the contract's order: size, then the HMAC over the raw bytes
  * (constant time, before any parsing), then the JSON, then the {@code ts} window. On success the
  * parsed object becomes the body and the signature and nonce are set as exchange properties
- * {@code signature} and {@code nonce} for replay detection. Without {@code requireSignature} (a
+ * {@link Names#SIGNATURE} and {@link Names#NONCE} for replay detection. Without {@code requireSignature} (a
  * runner behind the original Worker, which signs nothing) the signature is not checked and a body
  * without {@code ts} is accepted; a {@code ts} that is present must still be in the window.
  */
@@ -55,9 +57,9 @@ public final class SignedRequests {
         if ((requireSignature || ts != null) && !tsFresh(ts)) {
             throw new HttpError(401, "stale or missing ts");
         }
-        exchange.setProperty("signature", signature == null ? null : signature.trim().toLowerCase(java.util.Locale.ROOT));
+        exchange.setProperty(Names.SIGNATURE, signature == null ? null : signature.trim().toLowerCase(Locale.ROOT));
         Object nonce = json.get("nonce");
-        exchange.setProperty("nonce", nonce instanceof String s && !s.isBlank() ? s : null);
+        exchange.setProperty(Names.NONCE, nonce instanceof String s && !s.isBlank() ? s : null);
         return json;
     }
 

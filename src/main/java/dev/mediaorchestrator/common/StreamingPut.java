@@ -65,12 +65,22 @@ public final class StreamingPut {
         return Set.of();
     }
 
-    /** The status and {@code ETag} of the answer. */
-    public record Answer(int status, String etag) {
+    /**
+     * The status and {@code ETag} of the answer; for an error, its {@code Retry-After} and the start
+     * of its body (an S3 store's XML error: its {@code Code} and {@code Message} say what went wrong).
+     */
+    public record Answer(int status, String etag, String retryAfter, String errorBody) {
+        public Answer(int status, String etag) {
+            this(status, etag, null, null);
+        }
+
         public boolean ok() {
             return status / 100 == 2;
         }
     }
+
+    /** Of an error answer's body this much is kept (an S3 error is a few hundred bytes). */
+    private static final int MAX_ERROR_BODY = 4 * 1024;
 
     /**
      * Sends exactly {@code length} bytes of {@code in} with {@code contentType}. A stream that ends
@@ -116,16 +126,19 @@ public final class StreamingPut {
             }
             watch.stop(); // the body is out: the answer has the read timeout
             int status = c.getResponseCode();
-            Answer answer = new Answer(status, c.getHeaderField("ETag"));
             InputStream body = status < 400 ? c.getInputStream() : c.getErrorStream();
+            String errorBody = null;
             if (body != null) {
                 try (body) {
+                    if (status >= 400) {
+                        errorBody = new String(body.readNBytes(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+                    }
                     if (body.skip(MAX_ANSWER_BODY) == MAX_ANSWER_BODY) {
                         c.disconnect();
                     }
                 }
             }
-            return answer;
+            return new Answer(status, c.getHeaderField("ETag"), c.getHeaderField("Retry-After"), errorBody);
         } catch (IOException | RuntimeException e) {
             c.disconnect(); // a body cut short must not be completed by anything else on this connection
             if (watch.reason != null) {

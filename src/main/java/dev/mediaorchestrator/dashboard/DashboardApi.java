@@ -233,6 +233,9 @@ public final class DashboardApi {
         job.put("nonce", UUID.randomUUID().toString());
         SignedHttp.Response r = http.post(URI.create(config.ownBaseUrl + "/jobs"), job, Duration.ofMinutes(2));
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, r.status());
+        if (r.retryAfter() != null) {
+            exchange.getMessage().setHeader("Retry-After", r.retryAfter()); // a 503 (the store is down) says when to try again
+        }
         return r.body();
     }
 

@@ -94,7 +94,7 @@ public final class JobEvents implements AutoCloseable {
         timer = vertx.setPeriodic(heartbeatMs, id -> broadcast(": heartbeat\n\n"));
     }
 
-    /** A job changed (JobStore's change listener): an event when what the dashboard shows of it changed. */
+    /** A job changed (a step of {@code direct:job-changed}): an event when what the dashboard shows of it changed. */
     public void publish(Job job) {
         Map<String, Object> data = JobListing.Summary.of(job).toMap();
         Map<String, Object> shown = new LinkedHashMap<>(data);

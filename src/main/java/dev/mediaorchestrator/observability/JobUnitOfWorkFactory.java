@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.common.Tracing;
 import org.slf4j.MDC;
@@ -47,10 +48,10 @@ public final class JobUnitOfWorkFactory implements UnitOfWorkFactory {
 
     /** The job an exchange is about, or null. */
     static String jobIdOf(Exchange exchange) {
-        if (exchange.getProperty("jobId") instanceof String s) {
+        if (exchange.getProperty(Names.JOB_ID) instanceof String s) {
             return s;
         }
-        if (exchange.getProperty("runnerJob") instanceof RunnerJob r) {
+        if (exchange.getProperty(Names.RUNNER_JOB) instanceof RunnerJob r) {
             return r.jobId;
         }
         Object body = exchange.getMessage().getBody();

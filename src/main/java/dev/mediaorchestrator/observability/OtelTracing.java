@@ -2,6 +2,7 @@ package dev.mediaorchestrator.observability;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.TracingConfig;
 import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.common.Tracing;
@@ -38,13 +39,15 @@ import java.util.concurrent.TimeUnit;
  * set: spans are batched to the collector over OTLP/HTTP (protobuf, the JDK's HTTP client). Camel's
  * own support ({@code camel-opentelemetry2}) traces every exchange: a request in continues the
  * caller's {@code traceparent}, and routes, {@code seda:} hand-offs and {@code exec:} tools (ffprobe,
- * ffmpeg, yt-dlp) are spans of it. Timers, {@code /metrics} and health probes are not traced (they
- * would be a trace every few seconds). This class adds what Camel does not see: the job's trace kept
- * by job id, and spans around our own outgoing requests and transfers.
+ * ffmpeg, yt-dlp) are spans of it. Timers, {@code /metrics}, health probes and the job store's
+ * hand-offs ({@code direct:job-changed}, {@code seda:job-terminal}: every change of every job) are
+ * not traced (they would be a trace every few seconds). This class adds what Camel does not see:
+ * the job's trace kept by job id, and spans around our own outgoing requests and transfers.
  */
 public final class OtelTracing extends Tracing {
     /** Endpoints Camel does not trace (EndpointHelper patterns). */
-    static final String EXCLUDED = "timer:*,platform-http:*metrics*,platform-http:*health*,platform-http:*healthz*,direct:respond-json*";
+    static final String EXCLUDED = "timer:*,platform-http:*metrics*,platform-http:*health*,platform-http:*healthz*,direct:respond-json*,"
+            + Names.JOB_CHANGED + "*," + Names.JOB_TERMINAL + "*";
     private static final AttributeKey<String> JOB_ID = AttributeKey.stringKey("jobId");
     private static final AttributeKey<String> MEDIA_ID = AttributeKey.stringKey("mediaId");
     private static final AttributeKey<String> ENGINE = AttributeKey.stringKey("engine");

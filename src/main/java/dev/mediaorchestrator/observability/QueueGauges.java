@@ -55,8 +55,15 @@ final class QueueGauges {
         return Math.max(0, now - oldest) / 1000.0;
     }
 
-    /** When the job last became queued: its creation, or a runner that lost it (the latest timeline entry). */
+    /**
+     * When the job last became queued: its creation, or a runner that lost it (the latest timeline
+     * entry); for a burn split into segments (docs/segmented-burn.md), when its tasks last moved (one
+     * taken, or reporting): it waits for a slot while its other tasks run.
+     */
     static long waitingSince(Job j) {
+        if (j.segments != null && j.segments.inTasks()) {
+            return Math.max(j.createdAt, Math.max(j.lastReportAt, j.lastDispatchAt == null ? 0 : j.lastDispatchAt));
+        }
         if (!j.timeline.isEmpty()) {
             Map<String, Object> last = j.timeline.get(j.timeline.size() - 1);
             if ("queued".equals(last.get("phase")) && last.get("at") instanceof Number at) {

@@ -134,6 +134,26 @@ public final class Artifacts {
         serve(exchange, kind.key(mediaId), kind.contentType, false);
     }
 
+    /**
+     * {@code GET|HEAD /segments/{jobId}/{index}?exp=&sig=} (fallback mode): a segmented burn's segment,
+     * for its join (docs/segmented-burn.md §6); orchestrator-signed like {@code /inputs}.
+     */
+    public void segment(Exchange exchange) throws IOException {
+        Message m = exchange.getMessage();
+        String jobId = m.getHeader("jobId", String.class);
+        String index = m.getHeader("index", String.class);
+        if (index == null || !index.matches("[0-9]{1,3}")) {
+            throw new HttpError(404, "not found");
+        }
+        checkUrlSignature("GET", "/segments/" + jobId + "/" + index, BurnTasks.SEGMENT_URL_KIND, m);
+        Job job = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
+        int i = Integer.parseInt(index);
+        if (job.segments == null || job.segments.mode != SegmentedBurn.Mode.SPLIT || i >= job.segments.segments.size()) {
+            throw new HttpError(404, "not found");
+        }
+        serve(exchange, BurnTasks.segmentKey(job, i), "video/mp4", false);
+    }
+
     /** {@code PUT|POST /upload/{jobId}?kind=&exp=&sig=} (fallback mode): streams the body into the job's key. */
     public String upload(Exchange exchange) throws IOException {
         try {
@@ -219,7 +239,9 @@ public final class Artifacts {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ok", true);
         r.put("outputKey", key);
-        r.put("outputUrl", "/artifacts/" + jobId + target.query());
+        if (target.query() != null) {
+            r.put("outputUrl", "/artifacts/" + jobId + target.query());
+        }
         return Json.write(r);
     }
 
@@ -228,6 +250,14 @@ public final class Artifacts {
     }
 
     private static Upload uploadTarget(Job job, String kindId) {
+        int segment = BurnTasks.segmentOfKind(kindId);
+        if (segment >= 0) {
+            // a segmented burn's segment (docs/segmented-burn.md): no artifact of the job, so no outputUrl
+            if (job.segments == null || job.segments.mode != SegmentedBurn.Mode.SPLIT || segment >= job.segments.segments.size()) {
+                throw HttpError.badRequest("kind is not an output of this job");
+            }
+            return new Upload(BurnTasks.segmentKey(job, segment), "video/mp4", null);
+        }
         if (kindId.startsWith("subtitles.")) {
             String lang = kindId.substring("subtitles.".length());
             if (!job.subtitleLanguages().contains(lang)) {

@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,10 @@ public final class Dispatcher implements AutoCloseable {
     private final ExecutorService senders;
     private final RunnerAddress runnerAddress;
     private final RunnerStop stop;
+    /** Backoffs and the dispatch deadline on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
+    /** Segmented burns (docs/segmented-burn.md): a split job's tasks are offered in its place; null: none. */
+    private volatile SegmentedBurns segments;
 
     public Dispatcher(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock) {
         this(config, jobs, urls, http, clock, Pools.PLAIN);
@@ -56,6 +61,36 @@ public final class Dispatcher implements AutoCloseable {
         this.urls = urls;
         this.http = http;
         this.clock = clock;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): the stored times of
+     * its dispatch are read against the wall clock now, when this process learns them (written here:
+     * at once), and measured on the monotonic clock from then on.
+     */
+    public void learn(Job job) {
+        if (!job.isDone() && !job.dispatched) {
+            offerDue(job);
+            if (job.firstAttemptAt > 0) {
+                times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt);
+            }
+        }
+    }
+
+    /** The monotonic clock backoffs and deadlines are measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
+    }
+
+    /** The longest a job ever waits for its next offer: a backoff, or another replica's claim running out. */
+    private long longestWait() {
+        return Math.max(MAX_RETRY_MS, config.dispatchTimeoutMs + 5_000);
+    }
+
+    /** Whether the job's next offer is due ({@code nextDispatchAt}, read once against the wall clock). */
+    private boolean offerDue(Job j) {
+        return times.reached(j.jobId, "next-dispatch", j.nextDispatchAt, longestWait());
     }
 
     /**
@@ -78,21 +113,35 @@ public final class Dispatcher implements AutoCloseable {
     static final long INLINE_GRACE_MS = 60_000;
 
     /**
-     * Called by {@code POST /jobs} just before it records a job: the dispatch timer leaves the job
-     * (and the jobs behind it) to the request's own dispatch, which ends the reservation. Without
-     * it the timer's tick between the record and the request's dispatch took the job, and the 202
-     * went out before the runner had it.
+     * A step of {@code POST /jobs} (orchestrator-jobs.camel.yaml) just before it records a job: the
+     * dispatch timer leaves the job (and the jobs behind it) to the request's own dispatch, which
+     * ends the reservation. Without it the timer's tick between the record and the request's
+     * dispatch took the job, and the 202 went out before the runner had it.
      */
     public void expectInline(String jobId) {
-        inline.put(jobId, clock.millis());
+        inline.put(jobId, times.tickerMillis());
     }
 
-    /** The request recording the job failed: the reservation ends with it. */
+    /**
+     * Segmented burns: a burn job worth splitting is planned at its first dispatch, and a split job's
+     * tasks are offered in the job's place in the queue, each taking a slot (SegmentedBurns).
+     */
+    public void setSegments(SegmentedBurns segments) {
+        this.segments = segments;
+        segments.onSlotFreed(this::wake);
+    }
+
+    /** The request that reserved the job ends (dispatched, failed, or a copy recorded it first): so does the reservation. */
     public void notInline(String jobId) {
-        inline.remove(jobId);
+        if (jobId != null) {
+            inline.remove(jobId);
+        }
     }
 
     private boolean dispatchNow(String jobId) {
+        if (!jobs.seesAll()) {
+            return false; // the leader dispatches: it alone sees the whole queue (Shares)
+        }
         try {
             Job job = jobs.get(jobId).orElse(null);
             if (job == null || job.isTerminal() || job.dispatched) {
@@ -138,12 +187,16 @@ public final class Dispatcher implements AutoCloseable {
         if (job.dispatched || job.isTerminal()) {
             return job.dispatched;
         }
+        SegmentedBurns split = segments;
+        if (split != null) {
+            job = split.beforeDispatch(job); // a burn worth splitting: its first dispatch is the plan task
+        }
         // One replica sends a job at a time: the attempt is claimed in the record first (the claim
         // runs out after the dispatch timeout, should this process die while sending).
         String claim = java.util.UUID.randomUUID().toString();
         long claimedAt = clock.millis();
         Optional<Job> claimed = jobs.transition(jobId, j -> {
-            if (j.isTerminal() || j.dispatched || (j.nextDispatchAt > claimedAt && !waitsForSlot(j))) {
+            if (j.isTerminal() || j.dispatched || (!offerDue(j) && !waitsForSlot(j))) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -155,20 +208,33 @@ public final class Dispatcher implements AutoCloseable {
             return claimed.map(j -> j.dispatched).orElse(false); // sent, or being sent, by another
         }
         job = claimed.get();
+        // a job in tasks (docs/segmented-burn.md) sends its next task, as the fresh read says
+        BurnTasks.RunRef task = split == null ? null : SegmentTransitions.next(job);
+        if (task == null && SegmentedBurns.inTasks(job)) {
+            notTaken(jobId, claim, "no task of the job waits", false);
+            return false; // never the contract's payload for a job in tasks
+        }
         URI runner = config.runnerBaseUrl(job.engine.id);
         String error;
         if (runner == null) {
             error = "no runner configured for " + job.engine.id;
         } else {
             try {
-                SignedHttp.Response r = http.post(URI.create(runner + "/render"), payload(job),
+                SignedHttp.Response r = http.post(URI.create(runner + "/render"), task != null ? split.payload(job, task) : payload(job),
                         Duration.ofMillis(config.dispatchTimeoutMs));
+                if (r.ok() && task != null) {
+                    split.accepted(job, task, claim, runnerAddress.fromAnswer(job, runner, r.body()));
+                    return true;
+                }
                 if (r.ok()) {
                     accepted(job, runner, runnerAddress.fromAnswer(job, runner, r.body()));
                     return true;
                 }
+                if (task != null && r.status() == 400 && split.refused(job, task, claim, r.status(), r.body())) {
+                    return false;
+                }
                 if (r.status() == 429) {
-                    learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), clock.millis()});
+                    learned.put(job.engine, new long[]{Math.max(1, dispatchedCount(job.engine)), times.tickerMillis()});
                     notTaken(jobId, claim, BUSY, true);
                     LOG.debug("runner busy for job {}: it waits for a free slot", jobId);
                     return false;
@@ -199,7 +265,7 @@ public final class Dispatcher implements AutoCloseable {
      */
     int capacity(Engine engine) {
         long[] l = learned.get(engine);
-        if (l == null || clock.millis() - l[1] > LEARNED_CAPACITY_MS) {
+        if (l == null || times.tickerMillis() - l[1] > LEARNED_CAPACITY_MS) {
             return config.maxActiveJobs;
         }
         return (int) Math.max(1, Math.min(config.maxActiveJobs, l[0]));
@@ -208,6 +274,10 @@ public final class Dispatcher implements AutoCloseable {
     private int dispatchedCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.active()) {
+            if (SegmentedBurns.inTasks(j)) {
+                n += j.engine == engine && !j.isTerminal() ? j.segments.running() : 0; // each task a slot
+                continue;
+            }
             if (j.engine == engine && !j.isTerminal() && j.dispatched) {
                 n++;
             }
@@ -311,6 +381,11 @@ public final class Dispatcher implements AutoCloseable {
     int activeCount(Engine engine) {
         int n = 0;
         for (Job j : jobs.active()) {
+            if (SegmentedBurns.inTasks(j)) {
+                // each running task takes a slot, and so does the one being offered
+                n += j.engine == engine && !j.isTerminal() ? j.segments.running() + (inFlight.containsKey(j.jobId) ? 1 : 0) : 0;
+                continue;
+            }
             if (j.engine == engine && !j.isTerminal() && (j.dispatched || inFlight.containsKey(j.jobId))) {
                 n++;
             }
@@ -352,7 +427,11 @@ public final class Dispatcher implements AutoCloseable {
      * milliseconds, so going one at a time costs little.
      */
     synchronized void offerWaiting(boolean slotFreed) {
+        if (!jobs.seesAll()) {
+            return; // the leader dispatches: it alone sees every engine's waiting and running jobs (Shares)
+        }
         long now = clock.millis();
+        times.retain(jobs.active().stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
         for (Map.Entry<Engine, List<Job>> e : waitingByEngine().entrySet()) {
             int free = capacity(e.getKey()) - activeCount(e.getKey());
             int position = 0;
@@ -363,17 +442,18 @@ public final class Dispatcher implements AutoCloseable {
                 position++;
                 int pos = position;
                 jobs.setQueuePosition(job.jobId, pos);
-                if (job.firstAttemptAt > 0 && now - job.firstAttemptAt > config.dispatchDeadlineSeconds * 1000) {
+                if (job.firstAttemptAt > 0 && times.since(job.jobId, "first-failed-dispatch", job.firstAttemptAt)
+                        > config.dispatchDeadlineSeconds * 1000) {
                     fail(job, "no runner accepted the job within " + config.dispatchDeadlineSeconds + " s ("
                             + job.attempts + " attempts; last: " + job.dispatchError + ")", now);
                     continue;
                 }
                 Long inlineSince = inline.get(job.jobId);
-                if (inlineSince != null && now - inlineSince < INLINE_GRACE_MS) {
+                if (inlineSince != null && times.tickerMillis() - inlineSince < INLINE_GRACE_MS) {
                     headWaits = true; // its request sends it in a moment; nobody overtakes it meanwhile
                     continue;
                 }
-                boolean due = job.nextDispatchAt <= now || (slotFreed && waitsForSlot(job));
+                boolean due = offerDue(job) || (slotFreed && waitsForSlot(job));
                 if (headWaits || offering || pos > free || !due || inFlight.putIfAbsent(job.jobId, job.engine) != null) {
                     headWaits |= !due || pos > free; // nobody overtakes a job that waits: the queue keeps its order
                     continue;
@@ -418,6 +498,10 @@ public final class Dispatcher implements AutoCloseable {
      * not answer.
      */
     public void cancelOnRunner(Job job) {
+        SegmentedBurns split = segments;
+        if (split != null && split.stopTasks(job)) {
+            return; // a job in tasks: each of its running tasks is told to stop
+        }
         if (job.dispatched) {
             stop.stop(job.jobId, job.engine, job.runnerUrl);
         }

@@ -26,6 +26,12 @@ public final class Job {
     public final long createdAt;
     /** The nonce of the dispatch event, kept across dispatch retries. */
     public final String dispatchNonce;
+    /**
+     * The orchestrator replica that recorded the job, whose share it is (see {@link Shares}); its
+     * active marker is {@code state/active/{owner}/{jobId}}. Null for a job recorded alone or
+     * before owners were kept (marker {@code state/active/{jobId}}).
+     */
+    public final String owner;
 
     public final String status;
     public final String phase;
@@ -79,6 +85,8 @@ public final class Job {
     public final String traceparent;
     /** When each phase (or status) began: {@code [{phase, at}]}, oldest first, at most {@value #MAX_TIMELINE} (JobStore keeps it). */
     public final java.util.List<Map<String, Object>> timeline;
+    /** A burn split into segments, or being planned (docs/segmented-burn.md); null for a job never planned. */
+    public final SegmentedBurn segments;
     /** The version (ETag) of the stored record this value is; null before it is stored. */
     public final String version;
     /** The timeline keeps the first entry and the latest ones up to this many. */
@@ -96,6 +104,7 @@ public final class Job {
         this.options = d.options == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(d.options));
         this.createdAt = d.createdAt;
         this.dispatchNonce = d.dispatchNonce;
+        this.owner = d.owner;
         this.status = d.status;
         this.phase = d.phase;
         this.progress = d.progress;
@@ -125,6 +134,7 @@ public final class Job {
         this.runs = d.runs;
         this.traceparent = d.traceparent;
         this.timeline = d.timeline == null ? java.util.List.of() : java.util.List.copyOf(d.timeline);
+        this.segments = d.segments;
         this.version = d.version;
     }
 
@@ -137,9 +147,9 @@ public final class Job {
         return TERMINAL.contains(status);
     }
 
-    /** Terminal with its callback delivered (or given up): nothing left to do for it. */
+    /** Terminal with its callback delivered (or given up), and its segments cleaned up: nothing left to do for it. */
     public boolean isDone() {
-        return isTerminal() && (callback.delivered || callback.abandoned);
+        return isTerminal() && (callback.delivered || callback.abandoned) && (segments == null || !segments.needsCleanUp());
     }
 
     public String outputKey(Engine.OutputKind kind) {
@@ -234,6 +244,7 @@ public final class Job {
         d.put("attempts", attempts);
         d.put("runs", runs);
         d.put("timeline", timeline);
+        d.put("segments", segments == null ? null : segments.document());
         if (queuePosition > 0 && !dispatched && !isTerminal()) {
             d.put("queuePosition", queuePosition);
         }
@@ -269,6 +280,7 @@ public final class Job {
         m.put("engine", engine.id);
         m.put("createdAt", createdAt);
         m.put("dispatchNonce", dispatchNonce);
+        m.put("owner", owner);
         m.put("status", status);
         m.put("phase", phase);
         m.put("progress", progress);
@@ -298,6 +310,9 @@ public final class Job {
         m.put("runs", runs);
         m.put("traceparent", traceparent);
         m.put("timeline", timeline);
+        if (segments != null) {
+            m.put("segments", segments.toState());
+        }
         return m;
     }
 
@@ -307,6 +322,7 @@ public final class Job {
         Engine engine = Engine.of((String) m.get("engine")).orElseThrow(() -> new IllegalArgumentException("unknown engine in state"));
         Draft d = new Draft((String) m.get("jobId"), (String) m.get("mediaId"), engine, options,
                 num(m.get("createdAt")), (String) m.get("dispatchNonce"));
+        d.owner = m.get("owner") instanceof String o && Shares.isMemberId(o) ? o : null;
         d.status = (String) m.get("status");
         d.phase = (String) m.get("phase");
         d.progress = m.get("progress") instanceof Number n ? n.doubleValue() : 0;
@@ -349,6 +365,7 @@ public final class Job {
                 }
             }
         }
+        d.segments = SegmentedBurn.fromState(m.get("segments"));
         if (m.get("tools") instanceof Map<?, ?> t) {
             d.tools = new LinkedHashMap<>();
             t.forEach((k, v) -> d.tools.put(String.valueOf(k), String.valueOf(v)));
@@ -369,6 +386,7 @@ public final class Job {
         public final Map<String, Object> options;
         public final long createdAt;
         public final String dispatchNonce;
+        public String owner;
         public String status = "queued";
         public String phase = "queued";
         public double progress;
@@ -398,6 +416,7 @@ public final class Job {
         public int runs;
         public String traceparent;
         public java.util.List<Map<String, Object>> timeline;
+        public SegmentedBurn segments;
         String version;
 
         private Draft(String jobId, String mediaId, Engine engine, Map<String, Object> options, long createdAt, String dispatchNonce) {
@@ -412,6 +431,7 @@ public final class Job {
 
         private Draft(Job j) {
             this(j.jobId, j.mediaId, j.engine, j.options, j.createdAt, j.dispatchNonce);
+            owner = j.owner;
             status = j.status;
             phase = j.phase;
             progress = j.progress;
@@ -441,6 +461,7 @@ public final class Job {
             runs = j.runs;
             traceparent = j.traceparent;
             timeline = j.timeline;
+            segments = j.segments;
             version = j.version;
         }
 

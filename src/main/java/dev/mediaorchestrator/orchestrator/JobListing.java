@@ -99,10 +99,10 @@ public final class JobListing implements AutoCloseable {
         this.refresher = pools.fixed("job-listing-refresh", 1);
         this.jobs = jobs;
         this.clock = clock;
-        jobs.onChange(this::learn);
     }
 
-    void learn(Job j) {
+    /** A version of a job this process learned (a step of {@code direct:job-changed}): listed at once. */
+    public void learn(Job j) {
         byId.merge(j.jobId, Summary.of(j), (old, neu) -> neu.ts >= old.ts ? neu : old);
     }
 
@@ -177,9 +177,7 @@ public final class JobListing implements AutoCloseable {
             if (seen == null || modified > seen[0] || modified + 1000 >= seen[1]) {
                 reads.add(readers.submit(() -> {
                     long readTime = clock.millis();
-                    if (jobs.fresh(jobId).isEmpty()) {
-                        byId.remove(jobId); // past its TTL
-                    }
+                    jobs.fresh(jobId).ifPresentOrElse(this::learn, () -> byId.remove(jobId)); // gone: past its TTL
                     readAt.put(jobId, new long[]{modified, readTime});
                 }));
             }

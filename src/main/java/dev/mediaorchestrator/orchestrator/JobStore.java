@@ -3,12 +3,17 @@ package dev.mediaorchestrator.orchestrator;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.storage.StoreUnavailable;
+import org.apache.camel.Endpoint;
+import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -42,9 +47,10 @@ import java.util.function.UnaryOperator;
  *       for {@value #FRESH_MS} ms and a finished one for a minute; decisions always come from a
  *       transition, on the version in the bucket (a fresh read, or a version its write's
  *       {@code If-Match} proves current).</li>
- *   <li>{@link #active()} is what this process knows of the active index, kept current by
- *       {@link #syncActive()} (a listing of {@code state/active/}), so every replica's timers see
- *       every active job, whoever created it. Start-up reads only the active ones.</li>
+ *   <li>{@link #active()} is what this process knows of the active index: the jobs it works
+ *       ({@link #worked()}, its share: {@link Shares}) and, on the leader, every open job (the
+ *       dispatcher's view), kept current by {@link #syncActive()}. Start-up reads them in the
+ *       background ({@link #recoverInBackground()}): a replica serves before it has read them.</li>
  *   <li>{@link #sweep()} deletes records {@code JOB_TTL_SECONDS} after their last change once their
  *       callback is delivered; outputs are left alone.</li>
  * </ul>
@@ -68,9 +74,20 @@ public final class JobStore implements AutoCloseable {
     private final Map<String, Job> active = new ConcurrentHashMap<>();
     private final Map<String, Integer> queuePositions = new ConcurrentHashMap<>();
     private final ExecutorService loaders;
+    /** Runs the syncs asked for outside the timer (a start, a new leadership), one at a time. */
+    private final ExecutorService syncer;
+    private volatile Shares shares = Shares.alone();
+    /** When each job in {@link #active} was last read from (or written to) the bucket. */
+    private final Map<String, Long> readAt = new ConcurrentHashMap<>();
+    /** The leader's view covers every open job (a full listing went through since it leads). */
+    private volatile boolean fullView;
+    /** One sync at a time: the timer's waits for one asked for at a new leadership. */
+    private final java.util.concurrent.locks.ReentrantLock syncing = new java.util.concurrent.locks.ReentrantLock();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
-    private volatile Consumer<Job> onTerminal = job -> { };
-    private final java.util.List<Consumer<Job>> onChange = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Where this store hands jobs on (the routes' endpoints); null: nowhere (unit tests without Camel). */
+    private final ProducerTemplate routes;
+    private final Endpoint changed;
+    private final Endpoint terminal;
 
     /** A store on in-memory objects (unit tests). */
     public JobStore(Duration ttl) {
@@ -82,11 +99,20 @@ public final class JobStore implements AutoCloseable {
     }
 
     public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock) {
-        this(ttl, objects, hmac, clock, Pools.PLAIN);
+        this(ttl, objects, hmac, clock, Pools.PLAIN, null);
     }
 
-    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools) {
+    /**
+     * The service's store: its pools from Camel; {@code routes} sends each version it learns to
+     * {@link Names#JOB_CHANGED} and each job that became terminal to {@link Names#JOB_TERMINAL}
+     * (orchestrator-lifecycle.camel.yaml says what follows).
+     */
+    public JobStore(Duration ttl, StateObjects objects, Hmac hmac, Clock clock, Pools pools, ProducerTemplate routes) {
+        this.routes = routes;
+        this.changed = routes == null ? null : routes.getCamelContext().getEndpoint(CHANGED);
+        this.terminal = routes == null ? null : routes.getCamelContext().getEndpoint(TERMINAL);
         this.loaders = pools.fixed("state-load", LOAD_PARALLELISM);
+        this.syncer = pools.fixed("state-sync", 1);
         this.ttl = ttl;
         this.objects = objects;
         this.codec = new StateCodec(hmac);
@@ -143,6 +169,12 @@ public final class JobStore implements AutoCloseable {
         this.metrics = metrics;
     }
 
+    /** Which jobs this replica works and whether it leads (alone until set: it works every job). */
+    public void setShares(Shares shares) {
+        this.shares = shares;
+        shares.onLeading(this::syncSoon);
+    }
+
     /** The read cache, bound in the Camel registry as {@code jobs} (the {@code GET /jobs/{id}} route reads it). */
     public LoadingCache<String, Job> cache() {
         return cache;
@@ -178,9 +210,20 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A state read or write that failed: a 503 the caller sees. When the store failed
+     * ({@link StoreUnavailable}, after its retries) the answer names the bucket and what it did.
+     */
     static HttpError unavailable(String what, RuntimeException cause) {
         LOG.warn("job state: {} failed: {}", what, cause == null ? "conflicts" : cause.toString());
-        return new HttpError(503, "job state could not be " + what + ", retry").withRetryAfter(5);
+        String error = "job state could not be " + what + ", retry";
+        if (cause instanceof StoreUnavailable store) {
+            return store.as(error);
+        }
+        if (cause instanceof HttpError h && h.getStatus() == 503) {
+            return h; // said already (a read inside the cache's loader)
+        }
+        return new HttpError(503, error).withRetryAfter(5);
     }
 
     /**
@@ -196,9 +239,14 @@ public final class JobStore implements AutoCloseable {
      */
     public Job create(Job given) {
         Job job = given;
-        if (job.timeline.isEmpty()) {
+        if (job.timeline.isEmpty() || (job.owner == null && shares.localId() != null)) {
             Job.Draft d = job.draft();
-            d.began(job.phase, job.createdAt);
+            if (d.owner == null) {
+                d.owner = shares.localId(); // its share: this replica's (Shares)
+            }
+            if (job.timeline.isEmpty()) {
+                d.began(job.phase, job.createdAt);
+            }
             job = d.build();
         }
         Job stored = writeNew(job);
@@ -212,7 +260,7 @@ public final class JobStore implements AutoCloseable {
     private Job writeNew(Job job) {
         Optional<String> created;
         try {
-            objects.put(ACTIVE_PREFIX + job.jobId, new byte[0], null, false);
+            objects.put(markerKey(job), new byte[0], null, false);
             created = objects.put(recordKey(job.jobId), codec.encode(job), null, true);
         } catch (RuntimeException e) {
             return recordedAfterAll(job, e);
@@ -260,6 +308,7 @@ public final class JobStore implements AutoCloseable {
         if (job == null) {
             cache.invalidate(jobId);
             active.remove(jobId);
+            readAt.remove(jobId);
         } else {
             remember(job);
         }
@@ -267,21 +316,15 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
-     * Called after each change that leaves a job terminal, outside any lock (the terminal callback
-     * starts at once instead of at the next tick of its timer). It must not block.
+     * Applied to the draft of every write that makes a job terminal, before it is written: the
+     * terminal callback's delivery lease goes into that same write (one record write fewer per job;
+     * see {@link TerminalCallbacks#leaseAtTheEnd}).
      */
-    public void onTerminal(Consumer<Job> listener) {
-        this.onTerminal = listener;
+    public void beforeTerminalWrite(Consumer<Job.Draft> change) {
+        this.beforeTerminalWrite = change;
     }
 
-    /**
-     * Listeners told of every version of a job this store learns: created, changed here, or read
-     * from the bucket (another replica's change). The same version may be told more than once. A
-     * listener must not block, and its failure is only logged.
-     */
-    public void onChange(Consumer<Job> listener) {
-        onChange.add(listener);
-    }
+    private volatile Consumer<Job.Draft> beforeTerminalWrite = d -> { };
 
     /**
      * Applies {@code change} to the job as it is in the bucket and writes the result with
@@ -344,6 +387,9 @@ public final class JobStore implements AutoCloseable {
         if (!java.util.Objects.equals(next.phase, current.phase)) {
             d.began(next.phase == null ? next.status : next.phase, d.ts);
         }
+        if (!current.isTerminal() && d.isTerminal()) {
+            beforeTerminalWrite.accept(d);
+        }
         next = d.build();
         Optional<String> etag;
         try {
@@ -358,18 +404,43 @@ public final class JobStore implements AutoCloseable {
         Job stored = next.withVersion(etag.get());
         remember(stored);
         if (stored.isDone()) {
-            deleteQuietly(ACTIVE_PREFIX + current.jobId);
+            deleteQuietly(markerKey(stored));
         }
         metrics.jobChanged(stored);
         if (!current.isTerminal() && stored.isTerminal()) {
-            onTerminal.accept(stored);
+            handOff(terminal, stored);
         }
         return Optional.of(stored);
     }
 
-    /** The active jobs this process knows of (every replica's, after {@link #syncActive()}). */
+    /** The active jobs this process knows of: its share, and on the leader every open job (after {@link #syncActive()}). */
     public Collection<Job> active() {
         return new ArrayList<>(active.values());
+    }
+
+    /** The active jobs whose periodic work is this replica's ({@link Shares}): what the timers go through. */
+    public Collection<Job> worked() {
+        java.util.function.Predicate<Job> share = shares.share();
+        return active.values().stream().filter(share).toList();
+    }
+
+    /**
+     * Whether this process sees every open job, as dispatching needs (the queue's order, the
+     * runners' slots): alone, or the leader once a full listing has gone through since it leads.
+     */
+    public boolean seesAll() {
+        return shares.isAlone() || (shares.leader() && fullView);
+    }
+
+    /** The key of a job's active marker: {@code state/active/{owner}/{jobId}}, or {@code state/active/{jobId}} without an owner. */
+    static String markerKey(Job job) {
+        return job.owner == null ? ACTIVE_PREFIX + job.jobId : ACTIVE_PREFIX + job.owner + "/" + job.jobId;
+    }
+
+    /** The job id of an active marker's key (either layout), or null. */
+    static String jobIdOfMarker(String key) {
+        String id = key.substring(key.lastIndexOf('/') + 1);
+        return isJobId(id) ? id : null;
     }
 
     /** Where a waiting job stands in its engine's queue (0: not waiting); a view of this process, set by the dispatcher. */
@@ -400,32 +471,99 @@ public final class JobStore implements AutoCloseable {
     }
 
     /**
-     * Brings {@link #active()} in line with the active index in the bucket: loads the jobs other
-     * replicas created (in parallel), drops the ones that are done, removes markers whose record is
-     * gone or done. Returns how many jobs are active.
+     * The state sync (its timer, and at once when this replica becomes the leader). The leader
+     * lists the whole active index (every owner's markers: it dispatches, so it must see every open
+     * job), loads the jobs it does not know (in parallel), drops those whose marker is gone and
+     * removes markers whose record is gone or done; it also reads its dispatched jobs again, so a
+     * slot freed or a job re-queued through another replica counts within one sync. Any other
+     * replica lists nothing: it forgets the jobs that are not its share. Both read again the jobs
+     * they work that they have not read for {@value #REFRESH_MS} ms (ended or changed through another
+     * replica). Returns how many jobs are active here.
      */
     public int syncActive() {
+        syncing.lock();
+        try {
+            List<Future<?>> loads = new ArrayList<>();
+            if (shares.leader()) {
+                if (!listEverything(loads)) {
+                    return active.size();
+                }
+            } else {
+                fullView = false;
+                java.util.function.Predicate<Job> share = shares.share();
+                active.values().removeIf(j -> !share.test(j));
+                readAt.keySet().retainAll(active.keySet());
+            }
+            refreshStale(loads);
+            await(loads);
+            if (shares.leader()) {
+                fullView = true;
+            }
+            return active.size();
+        } finally {
+            syncing.unlock();
+        }
+    }
+
+    /** A sync in the background, now (a new leadership). */
+    public void syncSoon() {
+        try {
+            syncer.submit(() -> {
+                try {
+                    syncActive();
+                } catch (RuntimeException e) {
+                    LOG.warn("state sync failed: {}", e.toString());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** A job this replica works is read again after this long without a read or write of it here. */
+    static final long REFRESH_MS = 30_000;
+
+    /** The leader's listing of the whole active index; false when the listing failed. */
+    private boolean listEverything(List<Future<?>> loads) {
         List<Storage.Listed> listed;
         try {
             listed = objects.list(ACTIVE_PREFIX);
         } catch (RuntimeException e) {
             LOG.warn("cannot list the active jobs in the bucket (next try at the next tick): {}", e.getClass().getSimpleName());
-            return active.size();
+            return false;
         }
         Set<String> ids = new HashSet<>();
-        List<Future<?>> loads = new ArrayList<>();
         for (Storage.Listed l : listed) {
-            String jobId = l.key().substring(ACTIVE_PREFIX.length());
-            ids.add(jobId);
+            String jobId = jobIdOfMarker(l.key());
+            if (jobId == null || !ids.add(jobId)) {
+                continue;
+            }
             if (!active.containsKey(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId, l.lastModified())));
+                loads.add(loaders.submit(() -> settle(jobId, l.lastModified(), l.key())));
             }
         }
-        for (String jobId : active.keySet()) {
-            if (!ids.contains(jobId)) {
-                loads.add(loaders.submit(() -> settle(jobId, null))); // finished elsewhere (or its marker is late)
+        for (Job job : active.values()) {
+            if (!ids.contains(job.jobId)) {
+                loads.add(loaders.submit(() -> settle(job.jobId, null, markerKey(job)))); // finished elsewhere (or its marker is late)
+            } else if (job.dispatched && !job.isTerminal()) {
+                loads.add(loaders.submit(() -> fresh(job.jobId))); // its runner's slot: freed, or re-queued, elsewhere?
             }
         }
+        return true;
+    }
+
+    /** Reads again the jobs this replica works that it has not read for {@value #REFRESH_MS} ms. */
+    private void refreshStale(List<Future<?>> loads) {
+        long now = clock.millis();
+        for (Job job : worked()) {
+            if (now - readAt.getOrDefault(job.jobId, 0L) >= REFRESH_MS) {
+                readAt.put(job.jobId, now);
+                loads.add(loaders.submit(() -> fresh(job.jobId)));
+            }
+        }
+    }
+
+    private static void await(List<Future<?>> loads) {
         for (Future<?> f : loads) {
             try {
                 f.get();
@@ -433,7 +571,6 @@ public final class JobStore implements AutoCloseable {
                 LOG.warn("loading an active job failed: {}", e.toString());
             }
         }
-        return active.size();
     }
 
     /**
@@ -446,18 +583,19 @@ public final class JobStore implements AutoCloseable {
     static final long UNRECORDED_MARKER_GRACE_MS = 120_000;
 
     /** Reads one job of the active index and keeps, drops or unlists it; {@code markedAt}: the marker's time, when listed. */
-    private void settle(String jobId, java.time.Instant markedAt) {
+    private void settle(String jobId, java.time.Instant markedAt, String marker) {
         Job job = isJobId(jobId) ? read(jobId) : null;
         if (job == null && isJobId(jobId) && markedAt != null && clock.millis() - markedAt.toEpochMilli() < UNRECORDED_MARKER_GRACE_MS) {
             return; // being created: its record comes next
         }
         if (job == null || job.isDone()) {
             active.remove(jobId);
+            readAt.remove(jobId);
             if (job != null) {
                 cache.put(jobId, job);
                 told(job);
             }
-            deleteQuietly(ACTIVE_PREFIX + jobId);
+            deleteQuietly(marker);
         } else {
             remember(job);
         }
@@ -481,7 +619,7 @@ public final class JobStore implements AutoCloseable {
             try {
                 Job job = read(jobId);
                 if (job != null && !job.isDone()) {
-                    objects.put(ACTIVE_PREFIX + jobId, new byte[0], null, false);
+                    objects.put(markerKey(job), new byte[0], null, false);
                     marked++;
                 }
             } catch (RuntimeException e) {
@@ -494,10 +632,28 @@ public final class JobStore implements AutoCloseable {
         }
     }
 
-    /** After a start: loads the active jobs (only those) into {@link #active()}. */
+    /**
+     * After a start: loads this replica's open jobs (only those: the ones recorded under its id, or
+     * alone every open job) into {@link #active()}. The leader's view of the others' comes with its
+     * syncs.
+     */
     public int recover() {
         indexOldRecords();
-        int n = syncActive();
+        int n;
+        if (shares.isAlone()) {
+            n = syncActive();
+        } else {
+            String own = ACTIVE_PREFIX + shares.localId() + "/";
+            List<Future<?>> loads = new ArrayList<>();
+            for (Storage.Listed l : objects.list(own)) {
+                String jobId = jobIdOfMarker(l.key());
+                if (jobId != null && !active.containsKey(jobId)) {
+                    loads.add(loaders.submit(() -> settle(jobId, l.lastModified(), l.key())));
+                }
+            }
+            await(loads);
+            n = active.size();
+        }
         for (Job job : active.values()) {
             metrics.jobLoaded(job);
         }
@@ -505,6 +661,28 @@ public final class JobStore implements AutoCloseable {
             LOG.info("recovered {} unfinished jobs from the bucket", n);
         }
         return n;
+    }
+
+    /**
+     * {@link #recover()} in the background: a start does not wait for the open jobs (thousands at
+     * scale), it serves at once; {@code GET /jobs/{id}} of a job not read yet reads it from the
+     * bucket ({@link #get}), and the timers work what has been read so far. Returns when it is done.
+     */
+    public java.util.concurrent.CompletableFuture<Integer> recoverInBackground() {
+        java.util.concurrent.CompletableFuture<Integer> done = new java.util.concurrent.CompletableFuture<>();
+        try {
+            syncer.submit(() -> {
+                try {
+                    done.complete(recover());
+                } catch (RuntimeException e) {
+                    LOG.warn("reading the open jobs after the start failed (the syncs go on): {}", e.toString());
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
     }
 
     /**
@@ -532,7 +710,7 @@ public final class JobStore implements AutoCloseable {
                 Job job = v.isEmpty() ? null : codec.decode(v.get().data(), v.get().etag());
                 if (job == null || job.isDone()) {
                     objects.delete(l.key());
-                    deleteQuietly(ACTIVE_PREFIX + jobId);
+                    deleteQuietly(job == null ? ACTIVE_PREFIX + jobId : markerKey(job));
                     cache.invalidate(jobId);
                     active.remove(jobId);
                     deleted++;
@@ -554,18 +732,64 @@ public final class JobStore implements AutoCloseable {
         cache.put(job.jobId, job);
         if (job.isDone()) {
             active.remove(job.jobId);
+            readAt.remove(job.jobId);
             queuePositions.remove(job.jobId);
         } else {
             active.merge(job.jobId, job, (old, neu) -> neu.ts >= old.ts ? neu : old);
+            readAt.put(job.jobId, clock.millis());
         }
     }
 
+    /**
+     * A store made without Camel (unit tests) hands its changes here instead of to
+     * {@code direct:job-changed}: the test plays that route's steps.
+     */
+    private volatile Consumer<Job> changedWithoutRoutes = job -> { };
+
+    /** Tests without Camel: what the {@code job-changed} route would do with each version. */
+    void handChangesTo(Consumer<Job> steps) {
+        this.changedWithoutRoutes = steps;
+    }
+
+    /** Every version of a job this store learns (created, changed here, read from the bucket; the same one may come twice). */
     private void told(Job job) {
-        for (Consumer<Job> l : onChange) {
-            try {
-                l.accept(job);
-            } catch (RuntimeException e) {
-                LOG.warn("a job change listener failed: {}", e.toString());
+        handOff(changed, job);
+    }
+
+    /**
+     * {@link Names#JOB_CHANGED}, synchronously: its steps only update memory (the dashboard's events
+     * and listing, tracing), so a change is never lost or reordered and the writer waits for no I/O.
+     * While Camel stops (no consumer) it is not handed on, at once: a {@code direct:} producer would
+     * wait 30 s for one.
+     */
+    static final String CHANGED = Names.JOB_CHANGED + "?block=false&failIfNoConsumers=false";
+    /**
+     * {@link Names#JOB_TERMINAL}: a queue of at most 1000 (seda's), dropped when full. It only starts
+     * the terminal callback and the next dispatch sooner; their timers do both anyway.
+     */
+    static final String TERMINAL = Names.JOB_TERMINAL + "?discardWhenFull=true";
+
+    /**
+     * The job sent to a route. A route's unit of work leaves no job id in the logging context of the
+     * thread when it is done: the writer's own (its job id, its trace id) is put back.
+     */
+    private void handOff(Endpoint endpoint, Job job) {
+        if (routes == null) {
+            if (endpoint == changed) {
+                changedWithoutRoutes.accept(job);
+            }
+            return;
+        }
+        Map<String, String> context = MDC.getCopyOfContextMap();
+        try {
+            routes.sendBody(endpoint, job);
+        } catch (RuntimeException e) {
+            LOG.debug("handing job {} to {} failed: {}", job.jobId, endpoint, e.toString());
+        } finally {
+            if (context == null) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(context);
             }
         }
     }
@@ -606,6 +830,7 @@ public final class JobStore implements AutoCloseable {
 
     @Override
     public void close() {
+        syncer.shutdownNow();
         loaders.shutdownNow();
     }
 }

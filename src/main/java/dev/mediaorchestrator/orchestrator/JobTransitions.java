@@ -188,6 +188,9 @@ public final class JobTransitions {
         job.progress = 1.0;
         job.error = null;
         job.durationMs = now - job.createdAt;
+        if (job.segments != null) {
+            job.segments = job.segments.outputUp(); // a split burn's output is its join's: the join is done
+        }
         job.callback = job.callback.withEvent(UUID.randomUUID().toString(), event(job), now);
         return true;
     }

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.Json;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -42,8 +44,6 @@ public final class JobsApi {
     private final ReplayCache idempotency;
     private final ReplayStore shared;
     private final Clock clock;
-    /** Told of each job about to be recorded, which this request then dispatches itself; null in tests without one. */
-    private Dispatcher dispatcher;
     private volatile Tracing tracing = Tracing.OFF;
     static final String SHARED_KEYS = "jobsSharedKeys";
     /** How long a copy waits for the original request, on another replica, to be answered. */
@@ -52,10 +52,6 @@ public final class JobsApi {
     /** The job keeps the trace context of the request that creates it (tracing on). */
     public void setTracing(Tracing tracing) {
         this.tracing = tracing;
-    }
-
-    public void setDispatcher(Dispatcher dispatcher) {
-        this.dispatcher = dispatcher;
     }
 
     public JobsApi(JobStore jobs, ReplayCache replay, ReplayCache idempotency, ReplayStore shared, Clock clock) {
@@ -67,12 +63,12 @@ public final class JobsApi {
     }
 
     /**
-     * Claims the request. Sets exchange property {@code replayResponse} to the original response
-     * when this is a replay.
+     * Claims the request. Sets exchange property {@link Names#REPLAY_RESPONSE} to the original
+     * response when this is a replay.
      */
     public void admit(Exchange exchange) {
-        String signature = exchange.getProperty("signature", String.class);
-        String nonce = exchange.getProperty("nonce", String.class);
+        String signature = exchange.getProperty(Names.SIGNATURE, String.class);
+        String nonce = exchange.getProperty(Names.NONCE, String.class);
         String idemKey = exchange.getMessage().getHeader("Idempotency-Key", String.class);
         List<String> replayKeys = ReplayCache.replayKeys("jobs", signature, nonce);
         List<String> idemKeys = Arrays.asList(idemKey == null || idemKey.isBlank() ? null : "jobs-idem:" + idemKey.trim());
@@ -85,7 +81,7 @@ public final class JobsApi {
             }
         }
         if (existing != null) {
-            exchange.setProperty("replayResponse", await(existing));
+            exchange.setProperty(Names.REPLAY_RESPONSE, await(existing));
             return;
         }
         List<String> all = new ArrayList<>(replayKeys);
@@ -159,24 +155,24 @@ public final class JobsApi {
     }
 
     /**
-     * Records a new queued job; sets exchange property {@code jobId}. First the request's keys are
-     * claimed in the memory every replica shares (only now, once the request is valid and its inputs
-     * are in the bucket, so a refused request writes nothing), naming the job about to be recorded;
-     * once it is recorded the claims hold the answer, kept whatever happens to the request after
-     * that. When another replica, or this one before a restart, already answered the request, that
-     * answer becomes this one's (exchange property {@code replayResponse}) and nothing is created.
-     * When it took the request but has not answered, it may be slow or it may have died (kill -9)
-     * between its claim and its answer: this copy records the job that request named, unless it is
-     * there already; a job id is recorded once, so the two make one job and give one answer, and a
-     * client retrying an {@code Idempotency-Key} after a crash gets the job instead of a 503 until
-     * the key expires. A 503 when the store cannot be written.
+     * Names the job this request records (exchange property {@link Names#RECORDING_JOB_ID}), before
+     * it is recorded: first the request's keys are claimed in the memory every replica shares (only
+     * now, once the request is valid and its inputs are in the bucket, so a refused request writes
+     * nothing), naming a new job; once it is recorded the claims hold the answer, kept whatever
+     * happens to the request after that. When another replica, or this one before a restart,
+     * already answered the request, that answer becomes this one's ({@link Names#REPLAY_RESPONSE})
+     * and nothing is to be recorded. When it took the request but has not answered, it may be slow
+     * or it may have died (kill -9) between its claim and its answer: this copy records the job that
+     * request named, unless it is there already ({@link #record}); a job id is recorded once, so
+     * the two make one job and give one answer, and a client retrying an {@code Idempotency-Key}
+     * after a crash gets the job instead of a 503 until the key expires.
      */
     @SuppressWarnings("unchecked")
-    public Job record(JobRequest request, Exchange exchange) {
+    public void claimShared(Exchange exchange) {
         List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
         String jobId = JobStore.newJobId();
         if (keys != null) {
-            java.util.Optional<ReplayStore.Earlier> earlier = shared.claim(keys, jobId);
+            Optional<ReplayStore.Earlier> earlier = shared.claim(keys, jobId);
             if (earlier.isPresent()) {
                 ReplayStore.Earlier e = earlier.get();
                 if (e.pending() && !JobStore.isJobId(e.jobId())) { // a claim of a version that did not name its job
@@ -186,17 +182,34 @@ public final class JobsApi {
                     }
                 }
                 if (!e.pending()) {
-                    exchange.setProperty("replayResponse", e.response());
-                    return null;
+                    exchange.setProperty(Names.REPLAY_RESPONSE, e.response());
+                    return;
                 }
                 jobId = e.jobId(); // finish what the request that took the keys started
                 List<String> all = new ArrayList<>(keys);
                 all.add(e.key());
-                keys = all;
+                exchange.setProperty(CLAIM_KEYS, all);
             } else {
                 exchange.setProperty(SHARED_KEYS, keys); // released should the job not be recorded
             }
         }
+        exchange.setProperty(Names.RECORDING_JOB_ID, jobId);
+    }
+
+    /**
+     * Records the job {@link #claimShared} named, {@code queued}; sets exchange property
+     * {@link Names#JOB_ID}. When a copy of this request (another replica, or one that took the
+     * same keys before) recorded it first, its answer becomes this one's
+     * ({@link Names#REPLAY_RESPONSE}), and that copy dispatches it. A 503 when the store cannot be
+     * written: nothing is recorded.
+     */
+    @SuppressWarnings("unchecked")
+    public Job record(JobRequest request, Exchange exchange) {
+        String jobId = exchange.getProperty(Names.RECORDING_JOB_ID, String.class);
+        if (jobId == null) {
+            throw new IllegalStateException("claimShared names the job before it is recorded");
+        }
+        List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
         Job job = new Job(jobId, request.mediaId(), request.engine(), request.options(), clock.millis(), UUID.randomUUID().toString());
         String traceparent = tracing.currentTraceparent();
         if (traceparent != null) {
@@ -206,14 +219,10 @@ public final class JobsApi {
             tracing.annotate(jobId, job.mediaId, job.engine.id);
         }
         Job stored;
-        inline(job.jobId, true);
         try {
             stored = jobs.create(job); // a 503 when it cannot be recorded: nothing is created
         } catch (JobStore.AlreadyRecorded recorded) {
             stored = null; // the copy of this request came first: its job is this request's answer
-        } catch (RuntimeException e) {
-            inline(job.jobId, false);
-            throw e;
         }
         String answer = acceptedBody(jobId);
         if (keys != null) {
@@ -221,11 +230,10 @@ public final class JobsApi {
         }
         exchange.removeProperty(SHARED_KEYS); // answered: a later failure of this request keeps the answer
         if (stored == null) {
-            inline(jobId, false);
-            exchange.setProperty("replayResponse", answer);
+            exchange.setProperty(Names.REPLAY_RESPONSE, answer);
             return null;
         }
-        exchange.setProperty("jobId", stored.jobId);
+        exchange.setProperty(Names.JOB_ID, stored.jobId);
         return stored;
     }
 
@@ -238,26 +246,14 @@ public final class JobsApi {
      */
     @SuppressWarnings("unchecked")
     public String accepted(Exchange exchange) {
-        String jobId = exchange.getProperty("jobId", String.class);
-        String replayed = exchange.getProperty("replayResponse", String.class);
+        String jobId = exchange.getProperty(Names.JOB_ID, String.class);
+        String replayed = exchange.getProperty(Names.REPLAY_RESPONSE, String.class);
         String response = replayed != null ? replayed : acceptedBody(jobId);
         CompletableFuture<String> pending = exchange.getProperty(PENDING, CompletableFuture.class);
         if (pending != null) {
             pending.complete(response);
         }
         return response;
-    }
-
-    /** Reserves the job for this request's own dispatch, or gives the reservation up (no dispatcher in some tests). */
-    private void inline(String jobId, boolean reserve) {
-        if (dispatcher == null) {
-            return;
-        }
-        if (reserve) {
-            dispatcher.expectInline(jobId);
-        } else {
-            dispatcher.notInline(jobId);
-        }
     }
 
     private static String acceptedBody(String jobId) {

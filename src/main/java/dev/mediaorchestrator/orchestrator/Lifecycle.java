@@ -1,11 +1,13 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.Names;
+import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import dev.mediaorchestrator.storage.Storage;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -44,6 +46,10 @@ public final class Lifecycle implements AutoCloseable {
     private final RunnerProbes probes;
     private final RunnerAddress runnerAddress;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
+    /** The job timeout and the output checks' interval, on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
+    /** Segmented burns (docs/segmented-burn.md): their tasks are probed, and their segments cleaned up, by the timer; null: none. */
+    private volatile SegmentedBurns segments;
 
     public Lifecycle(Config config, JobStore jobs, Storage storage, ReplayCache replay, ReplayStore shared, Dispatcher dispatcher, Clock clock) {
         this(config, jobs, storage, replay, shared, dispatcher, clock, Pools.PLAIN);
@@ -61,6 +67,23 @@ public final class Lifecycle implements AutoCloseable {
         this.storage = storage;
         this.replay = replay;
         this.clock = clock;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): its age is read
+     * against the wall clock when this process first learns of it (created here: at once), and
+     * measured on the monotonic clock from then on.
+     */
+    public void learn(Job job) {
+        if (!job.isDone()) {
+            times.since(job.jobId, "created", job.createdAt);
+        }
+    }
+
+    /** The monotonic clock deadlines are measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
     }
 
     /** Where the probes report to (observability; nothing until set). */
@@ -69,8 +92,25 @@ public final class Lifecycle implements AutoCloseable {
         probes.setMetrics(metrics);
     }
 
-    /** {@code POST /callbacks/container}, after the signature and ts checks. */
-    public String runnerCallback(Map<String, Object> body, Exchange exchange) {
+    /** Segmented burns: the timer probes their quiet tasks and cleans up after them; their join's output completes them here. */
+    public void setSegments(SegmentedBurns segments) {
+        this.segments = segments;
+        segments.onOutputsDue(this::checkOutputs);
+    }
+
+    /** The callback's replay keys, claimed by {@link #admitCallback}: released should it not be applied. */
+    private static final String CALLBACK_KEYS = "callbackReplayKeys";
+    /** The job as {@link #admitCallback} found it. */
+    private static final String CALLBACK_JOB = "callbackJob";
+
+    /**
+     * {@code POST /callbacks/container}, after the signature and ts checks: 400 without a
+     * {@code jobId} or a known {@code status}, 404 for a job nobody recorded. A copy of a callback
+     * taken before (its nonce or signature, here, on another replica or before a restart) sets
+     * {@link Names#DUPLICATE}: it changes nothing. Otherwise its replay keys are claimed, and
+     * {@code direct:runner-report} applies it ({@link #applyReport}).
+     */
+    public void admitCallback(Map<String, Object> body, Exchange exchange) {
         if (!(body.get("jobId") instanceof String jobId) || jobId.isBlank()) {
             throw HttpError.badRequest("jobId is required");
         }
@@ -81,26 +121,46 @@ public final class Lifecycle implements AutoCloseable {
             throw HttpError.badRequest("status is unknown"); // not echoed: the error text stays short and stable
         }
         Job known = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
-        String signature = exchange.getProperty("signature", String.class);
-        String nonce = exchange.getProperty("nonce", String.class);
+        String signature = exchange.getProperty(Names.SIGNATURE, String.class);
+        String nonce = exchange.getProperty(Names.NONCE, String.class);
         List<String> keys = ReplayCache.replayKeys("cb", signature, nonce);
         if (replay.claim(keys, Boolean.TRUE) != null) {
-            return Json.write(Map.of("ok", true, "duplicate", true));
+            exchange.setProperty(Names.DUPLICATE, true);
+            return;
         }
         try {
             if (shared.claim(keys, null).isPresent()) { // seen by another replica, or before a restart
-                return Json.write(Map.of("ok", true, "duplicate", true));
+                exchange.setProperty(Names.DUPLICATE, true);
+                return;
             }
         } catch (RuntimeException e) {
             replay.release(keys, Boolean.TRUE);
             throw e;
         }
+        exchange.setProperty(CALLBACK_KEYS, keys);
+        exchange.setProperty(CALLBACK_JOB, known);
+    }
+
+    /**
+     * An admitted runner callback applied to its job ({@link JobTransitions#apply} on a fresh read;
+     * a terminal job is final); returns the job afterwards. A report of progress alone on a record
+     * written less than {@value #PROGRESS_WRITE_MS} ms ago is kept here and written later
+     * ({@link #progressOnly}). When the runner says its outputs are up (its {@code completed}, or
+     * the last output's digest) it sets {@link Names#OUTPUTS_DUE}: the route has the bucket checked
+     * ({@link #checkOutputs}). A transition that fails releases the callback's keys, so that the
+     * runner's retry is applied rather than taken for a copy.
+     */
+    @SuppressWarnings("unchecked")
+    public Job applyReport(Map<String, Object> body, Exchange exchange) {
+        List<String> keys = exchange.getProperty(CALLBACK_KEYS, List.class);
+        Job known = exchange.getProperty(CALLBACK_JOB, Job.class);
+        String jobId = known.jobId;
         String runnerUrl = runnerAddress.usable(known.engine, body.get("runnerUrl"));
         if (progressOnly(known, body, runnerUrl, clock.millis())) {
             // kept here and written with the job's next change, or by the completion timer once
             // PROGRESS_WRITE_MS have passed; this process's polls see it at once
             pendingProgress.merge(jobId, ((Number) body.get("progress")).doubleValue(), Math::max);
-            return Json.write(Map.of("ok", true, "status", known.status));
+            return known;
         }
         AtomicReference<JobTransitions.Outcome> outcome = new AtomicReference<>(JobTransitions.Outcome.IGNORED);
         Job job;
@@ -128,8 +188,13 @@ public final class Lifecycle implements AutoCloseable {
         if (outcome.get() == JobTransitions.Outcome.FAILED) {
             LOG.info("job {} {}: {}", jobId, job.status, job.error);
         } else if (outcome.get() == JobTransitions.Outcome.AWAITING_OUTPUTS || allDigestsReported(job, body)) {
-            job = checkOutputs(job);
+            exchange.setProperty(Names.OUTPUTS_DUE, true);
         }
+        return job;
+    }
+
+    /** The answer to a runner's callback that was applied: the job's status afterwards. */
+    public String reportAnswer(Job job) {
         return Json.write(Map.of("ok", true, "status", job.status));
     }
 
@@ -317,7 +382,7 @@ public final class Lifecycle implements AutoCloseable {
         if (job.isTerminal()) {
             return job;
         }
-        long now = clock.millis();
+        long now = times.tickerMillis();
         Long last = lastOutputCheck.get(job.jobId);
         if (last != null && now - last < config.completionPollIntervalMs || !checking.add(job.jobId)) {
             return withPendingProgress(job);
@@ -333,22 +398,28 @@ public final class Lifecycle implements AutoCloseable {
         }
     }
 
-    /** The completion timer: heads the outputs of every non-terminal, active job (any replica's). */
+    /** The completion timer: heads the outputs of every non-terminal job this replica works (its share, {@link Shares}). */
     public void pollOutputs() {
         List<Future<?>> pending = new ArrayList<>();
-        java.util.Collection<Job> active = jobs.active();
+        java.util.Collection<Job> active = jobs.worked();
         Set<String> activeIds = active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet());
         probes.retainOnly(activeIds);
         lastOutputCheck.keySet().retainAll(activeIds);
+        times.retain(activeIds);
         pendingProgress.keySet().retainAll(activeIds);
         for (Job job : active) {
+            SegmentedBurns split = segments;
+            if (split != null && TaskUpkeep.needsCleanUp(job)) {
+                pending.add(heads.submit(JobContext.wrap(job.jobId, () -> split.upkeep().cleanUp(job))));
+                continue;
+            }
             if (job.isTerminal()) {
                 continue;
             }
             // a poll may be checking this job's outputs right now: then only its deadlines and probes here
             boolean check = checking.add(job.jobId);
             if (check) {
-                lastOutputCheck.put(job.jobId, clock.millis());
+                lastOutputCheck.put(job.jobId, times.tickerMillis());
             }
             pending.add(heads.submit(JobContext.wrap(job.jobId, () -> {
                 try {
@@ -383,7 +454,7 @@ public final class Lifecycle implements AutoCloseable {
     void enforceLimits(Job job) {
         long now = clock.millis();
         long timeout = config.jobTimeoutSeconds(job.engine.id);
-        if (now - job.createdAt > timeout * 1000) {
+        if (times.since(job.jobId, "created", job.createdAt) > timeout * 1000) {
             fail(job.jobId, "job timed out after " + timeout + " s", now, j -> true);
         } else {
             probeIfQuiet(job, now);
@@ -415,6 +486,11 @@ public final class Lifecycle implements AutoCloseable {
 
     /** A dispatched job whose runner has been quiet for {@code RUNNER_PROBE_SECONDS} is asked about it ({@link RunnerProbes}). */
     void probeIfQuiet(Job job, long now) {
+        SegmentedBurns split = segments;
+        if (split != null && SegmentedBurns.inTasks(job)) {
+            split.upkeep().probeQuiet(job, now); // its tasks, each at its burner; the job itself runs nowhere
+            return;
+        }
         probes.probeIfQuiet(job, now);
     }
 

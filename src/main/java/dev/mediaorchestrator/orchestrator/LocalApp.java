@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -77,8 +78,8 @@ public final class LocalApp {
         if (!(body.get("status") instanceof String status) || !TERMINAL.contains(status)) {
             throw HttpError.badRequest("status must be completed, failed or canceled");
         }
-        String signature = exchange.getProperty("signature", String.class);
-        String nonce = exchange.getProperty("nonce", String.class);
+        String signature = exchange.getProperty(Names.SIGNATURE, String.class);
+        String nonce = exchange.getProperty(Names.NONCE, String.class);
         if (replay.claim(Arrays.asList("local-cb-sig:" + signature, nonce == null ? null : "local-cb-nonce:" + nonce), Boolean.TRUE) != null) {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }

@@ -19,6 +19,9 @@ import java.util.OptionalLong;
 /**
  * Mirrors a job's inputs from the Next app into the bucket, streaming (never a whole file in
  * memory), skipping inputs already there, and leaving no object behind when the source fails.
+ * Whose fault a failure is decides the answer: the app's source (unreachable, an error status,
+ * ending early, failing while streaming) is a 502 naming the source; the store (refused, timed
+ * out, full) is a 503 naming the bucket ({@link dev.mediaorchestrator.storage.StoreUnavailable}).
  */
 public final class Mirror {
     private static final Logger LOG = LoggerFactory.getLogger(Mirror.class);
@@ -124,7 +127,7 @@ public final class Mirror {
             running.get(connectTimeout.plus(readTimeout).multipliedBy(4).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof HttpError h) {
-                throw new HttpError(h.getStatus(), h.getError()); // the same answer as the request that fetched
+                throw h; // the same answer as the request that fetched (a 502 naming the source, a 503 naming the bucket)
             }
             throw new HttpError(503, "fetching the source failed, retry").withRetryAfter(5);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -163,6 +166,7 @@ public final class Mirror {
             }
             LOG.info("mirrored {} ({} bytes)", key, info.size());
         } catch (IOException e) {
+            // Storage rethrows only the source's own failures as IOException; the store's are StoreUnavailable (503)
             throw new HttpError(502, kind.fetchError(), Map.of("detail", "source failed while streaming"));
         }
     }

@@ -1,9 +1,8 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.RetryAfter;
+
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * When to try a terminal callback again (CONTRACT.md, Terminal callback): after the n-th failed
  * attempt wait the n-th delay of the schedule, ±20 % jitter, or longer if the app's
- * {@code Retry-After} asks for it; after the last delay's attempt, give up. The default is about
+ * {@code Retry-After} asks for it (a day at most, or the schedule's longest delay when that is
+ * longer); after the last delay's attempt, give up. The default is about
  * three days: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h ({@code CALLBACK_RETRY_SCHEDULE}
  * overrides it, e.g. {@code 1s,2s,3s} in tests).
  */
@@ -56,6 +56,15 @@ public final class RetrySchedule {
         return delays;
     }
 
+    /** An app's {@code Retry-After} is honoured up to this, or the schedule's longest delay when that is longer. */
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
+    /** The longest wait this schedule ever sets: its longest delay with the jitter, or a day of Retry-After. */
+    public Duration longestWait() {
+        long max = delays.stream().mapToLong(Duration::toMillis).max().orElse(0);
+        return Duration.ofMillis(Math.max(Math.round(max * (1 + JITTER)), MAX_RETRY_AFTER.toMillis()));
+    }
+
     /**
      * The wait after {@code failedAttempts} failed attempts (1 after the first), or empty when the
      * schedule is used up. {@code retryAfter} is the app's header (seconds or an HTTP date), may be null.
@@ -66,23 +75,9 @@ public final class RetrySchedule {
         }
         Duration base = delays.get(failedAttempts - 1);
         long jittered = Math.round(base.toMillis() * (1 - JITTER + 2 * JITTER * random.getAsDouble()));
-        long asked = retryAfterMillis(retryAfter, nowMillis);
+        // an app's Retry-After is honoured up to the longest wait: a date years away (or a wall clock
+        // that jumped) cannot hold a delivery for longer
+        long asked = Math.min(RetryAfter.millis(retryAfter, nowMillis), longestWait().toMillis());
         return Optional.of(Duration.ofMillis(Math.max(jittered, asked)));
-    }
-
-    /** {@code Retry-After} in ms from now (delta seconds or an HTTP date); 0 when absent or unreadable. */
-    static long retryAfterMillis(String header, long nowMillis) {
-        if (header == null || header.isBlank()) {
-            return 0;
-        }
-        String h = header.strip();
-        if (h.matches("[0-9]{1,9}")) {
-            return Long.parseLong(h) * 1000;
-        }
-        try {
-            return Math.max(0, ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - nowMillis);
-        } catch (DateTimeParseException e) {
-            return 0;
-        }
     }
 }

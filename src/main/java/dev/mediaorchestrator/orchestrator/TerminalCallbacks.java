@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ public final class TerminalCallbacks implements AutoCloseable {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
     private final ExecutorService senders;
+    /** The retry schedule and the lease on the monotonic clock (see {@link JobClock}). */
+    private volatile JobClock times;
 
     public TerminalCallbacks(Config config, JobStore jobs, TransferUrls urls, SignedHttp http, Clock clock, String instanceId) {
         this(config, jobs, urls, http, clock, instanceId, Pools.PLAIN);
@@ -59,6 +62,25 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.http = http;
         this.clock = clock;
         this.instanceId = instanceId;
+        this.times = new JobClock(clock, Ticker.SYSTEM);
+        // a callback's next attempt and lease are read against the wall clock when this process
+        // learns them (written here: at once), and measured on the monotonic clock from then on
+    }
+
+    /**
+     * A version of a job this process learned (the {@code job-changed} route): a callback still to
+     * deliver has its next attempt's time read against the wall clock now, then measured on the
+     * monotonic clock.
+     */
+    public void learn(Job job) {
+        if (job.isTerminal() && !job.callback.delivered() && !job.callback.abandoned()) {
+            due(job);
+        }
+    }
+
+    /** The monotonic clock the schedule is measured on (tests move it by hand). */
+    void setTicker(Ticker ticker) {
+        this.times = new JobClock(clock, ticker);
     }
 
     /** Where this sender reports to (observability; nothing until set). */
@@ -66,30 +88,33 @@ public final class TerminalCallbacks implements AutoCloseable {
         this.metrics = metrics;
     }
 
-    /** The timer: starts a delivery attempt for every terminal job whose callback is due. */
+    /** The timer: starts a delivery attempt for every terminal job this replica works ({@link Shares}) whose callback is due. */
     public void deliverDue() {
-        long now = clock.millis();
-        for (Job job : jobs.active()) {
-            deliverIfDue(job, now);
+        java.util.Collection<Job> active = jobs.worked();
+        times.retain(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        for (Job job : active) {
+            deliverIfDue(job);
         }
     }
 
     /**
-     * When a job has just become terminal ({@link JobStore#onTerminal}): its first attempt starts
-     * now, not at the next tick of the timer. Later attempts keep to their backoff.
+     * When a job has just become terminal (a step of {@code seda:job-terminal}, where the job store
+     * hands it): its first attempt starts now, not at the next tick of the timer. Later attempts
+     * keep to their backoff.
      */
     public void deliverNow(Job job) {
-        deliverIfDue(job, clock.millis());
+        deliverIfDue(job);
     }
 
-    private boolean due(Job job, long now) {
+    private boolean due(Job job) {
         Job.Callback cb = job.callback;
-        return job.isTerminal() && !cb.delivered() && !cb.abandoned() && cb.nextAttemptAt() <= now
-                && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || cb.leaseUntil() <= now);
+        return job.isTerminal() && !cb.delivered() && !cb.abandoned()
+                && times.reached(job.jobId, "callback", cb.nextAttemptAt(), config.callbackRetrySchedule.longestWait().toMillis())
+                && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || leaseOver(job));
     }
 
-    private void deliverIfDue(Job job, long now) {
-        if (!due(job, now) || !inFlight.add(job.jobId)) {
+    private void deliverIfDue(Job job) {
+        if (!due(job) || !inFlight.add(job.jobId)) {
             return;
         }
         try {
@@ -112,6 +137,24 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     /**
+     * For the write that ends a job ({@link JobStore#beforeTerminalWrite}): this process takes the
+     * delivery lease in that same write, so the first attempt, which follows at once
+     * ({@link #deliverNow}), sends without writing a lease of its own. Should this process die
+     * before it sends, another replica takes over when the lease runs out, as after any lease.
+     */
+    public void leaseAtTheEnd(Job.Draft d) {
+        if (d.callback.nonce() != null && d.callback.event() != null && d.callback.leaseOwner() == null) {
+            d.callback = d.callback.leased(instanceId, clock.millis() + leaseMs());
+        }
+    }
+
+    /** A lease this process holds from the job's terminal write, with time left for an attempt: no need to write another. */
+    private boolean heldFromTheEnd(Job j, long now) {
+        return instanceId.equals(j.callback.leaseOwner()) && j.callback.attempts() == 0
+                && j.callback.leaseUntil() - now >= config.callbackTimeoutSeconds * 1000 + 10_000;
+    }
+
+    /**
      * One attempt under the delivery lease; {@code redeliver}: now, whatever the schedule and
      * whether or not it was delivered before (the same event and {@code webhook-id}). Returns the
      * log entry of the attempt, or empty when another orchestrator holds the lease (or, without
@@ -119,10 +162,10 @@ public final class TerminalCallbacks implements AutoCloseable {
      */
     Optional<Map<String, Object>> attempt(String jobId, boolean redeliver) {
         long now = clock.millis();
-        long leaseUntil = now + leaseMs();
+        long newLease = now + leaseMs();
         Optional<Job> leased = jobs.transition(jobId, j -> {
-            boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || j.callback.leaseUntil() <= now;
-            if (redeliver ? !(j.isTerminal() && free) : !due(j, now)) {
+            boolean free = j.callback.leaseOwner() == null || instanceId.equals(j.callback.leaseOwner()) || leaseOver(j);
+            if (redeliver ? !(j.isTerminal() && free) : !due(j) || heldFromTheEnd(j, now)) {
                 return j;
             }
             Job.Draft d = j.draft();
@@ -130,12 +173,15 @@ public final class TerminalCallbacks implements AutoCloseable {
                 // a record from before events were stored: fix the event now, once
                 d.callback = d.callback.withEvent(UUID.randomUUID().toString(), JobTransitions.event(d), now);
             }
-            d.callback = d.callback.leased(instanceId, leaseUntil);
+            d.callback = d.callback.leased(instanceId, newLease);
             return d.build();
         });
-        if (leased.isEmpty() || !instanceId.equals(leased.get().callback.leaseOwner()) || leased.get().callback.leaseUntil() != leaseUntil) {
+        boolean mine = leased.isPresent() && instanceId.equals(leased.get().callback.leaseOwner())
+                && (leased.get().callback.leaseUntil() == newLease || (!redeliver && due(leased.get()) && heldFromTheEnd(leased.get(), now)));
+        if (!mine) {
             return Optional.empty(); // not due, or another orchestrator holds the lease
         }
+        long leaseUntil = leased.get().callback.leaseUntil();
         Job job = leased.get();
         long started = clock.millis();
         Outcome outcome = send(job);
@@ -208,6 +254,11 @@ public final class TerminalCallbacks implements AutoCloseable {
                 ? null : job.callback.nextAttemptAt());
         r.put("deliveries", job.callback.log());
         return dev.mediaorchestrator.common.Json.write(r);
+    }
+
+    /** Whether another orchestrator's lease on the job's callback has run out. */
+    private boolean leaseOver(Job j) {
+        return times.reached(j.jobId, "lease", j.callback.leaseUntil(), leaseMs());
     }
 
     private long leaseMs() {

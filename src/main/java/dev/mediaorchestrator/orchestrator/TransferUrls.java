@@ -97,4 +97,30 @@ public final class TransferUrls {
         long exp = clock.instant().getEpochSecond() + ttl;
         return config.orchestratorBaseUrlContainer + path + "?kind=" + kind + "&exp=" + exp + "&sig=" + hmac.signUrl("PUT", path, kind, exp);
     }
+
+    /**
+     * Where a segmented burn's segment {@code index} is uploaded (docs/segmented-burn.md §6): a
+     * presigned PUT of {@link BurnTasks#segmentKey}, or in fallback mode
+     * {@code /upload/{jobId}?kind=segment.{NNN}}; it lives as long as the job's output URL.
+     */
+    public String segmentPut(Job job, int index) {
+        long ttl = outputTtlSeconds(job);
+        if (config.transferMode == Config.TransferMode.DIRECT) {
+            return storage.presignPut(BurnTasks.segmentKey(job, index), "video/mp4", Duration.ofSeconds(ttl)).toString();
+        }
+        String path = "/upload/" + job.jobId;
+        String kind = BurnTasks.segmentKind(index);
+        long exp = clock.instant().getEpochSecond() + ttl;
+        return config.orchestratorBaseUrlContainer + path + "?kind=" + kind + "&exp=" + exp + "&sig=" + hmac.signUrl("PUT", path, kind, exp);
+    }
+
+    /** Where the join reads segment {@code index}: a presigned GET, or in fallback mode {@code /segments/{jobId}/{index}}. */
+    public String segmentGet(Job job, int index) {
+        if (config.transferMode == Config.TransferMode.DIRECT) {
+            return storage.presignGet(BurnTasks.segmentKey(job, index), ttl()).toString();
+        }
+        String path = "/segments/" + job.jobId + "/" + index;
+        long exp = exp();
+        return config.orchestratorBaseUrlContainer + path + "?exp=" + exp + "&sig=" + hmac.signUrl("GET", path, BurnTasks.SEGMENT_URL_KIND, exp);
+    }
 }

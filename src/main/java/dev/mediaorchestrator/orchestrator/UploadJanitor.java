@@ -1,11 +1,14 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -23,19 +26,38 @@ public final class UploadJanitor {
 
     private final Storage storage;
     private final Clock clock;
+    /** The embedded store's files (its unfinished single PUTs are swept at start), or null for another store. */
+    private final EmbeddedFiles files;
 
     public UploadJanitor(Storage storage, Clock clock) {
+        this(storage, clock, null);
+    }
+
+    public UploadJanitor(Storage storage, Clock clock, EmbeddedFiles files) {
         this.storage = storage;
         this.clock = clock;
+        this.files = files;
     }
 
     /**
      * At start: {@code exclusive} (the embedded store, ours alone) aborts all of them but the ones
      * this process has started since (requests are served while this runs; S3Proxy reports the
-     * listing's time as {@code Initiated}, so there age cannot choose), else the old ones.
+     * listing's time as {@code Initiated}, so there age cannot choose), else the old ones. On the
+     * embedded store, single PUTs a killed process left half-written (written before
+     * {@code startedAt}) go too ({@link EmbeddedFiles#removeUnfinishedPuts}).
      */
-    public int atStart(boolean exclusive) {
-        return abort(exclusive ? java.time.Instant.MAX : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
+    public int atStart(boolean exclusive, Instant startedAt) {
+        if (exclusive && files != null) {
+            try {
+                int n = files.removeUnfinishedPuts(startedAt);
+                if (n > 0) {
+                    LOG.info("removed {} objects left half-written by a process that was stopped in the middle of a PUT", n);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot sweep unfinished PUTs of the embedded store: {}", e.toString());
+            }
+        }
+        return abort(exclusive ? Instant.MAX : clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
     }
 
     /** The hourly sweep. */
@@ -43,7 +65,7 @@ public final class UploadJanitor {
         return abort(clock.instant().minus(Duration.ofHours(MAX_AGE_HOURS)));
     }
 
-    private int abort(java.time.Instant startedBefore) {
+    private int abort(Instant startedBefore) {
         try {
             int n = storage.abortMultipartUploads(PREFIXES, startedBefore);
             if (n > 0) {

@@ -1,6 +1,8 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.Env;
+import dev.mediaorchestrator.Settings;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,35 +54,35 @@ public final class RunnerConfig {
     public final URI advertisedUrl;
 
     private RunnerConfig(Map<String, String> env) {
-        requireSignature = Env.bool(env, "RUNNER_REQUIRE_SIGNATURE", true);
+        requireSignature = Env.bool(env, Settings.RUNNER_REQUIRE_SIGNATURE);
         int byCores = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        maxConcurrency = (int) Env.positiveLong(env, "RUNNER_MAX_CONCURRENCY", byCores);
-        workDir = Path.of(Env.str(env, "RUNNER_WORK_DIR", Path.of(System.getProperty("java.io.tmpdir"), "media-orchestrator-jobs").toString()));
-        ffmpegBin = Env.str(env, "FFMPEG_BIN", "ffmpeg");
-        ffprobeBin = Env.str(env, "FFPROBE_BIN", "ffprobe");
-        ytDlpBin = Env.str(env, "YTDLP_BIN", "yt-dlp");
-        mihomoBin = Env.str(env, "MIHOMO_BIN", "mihomo");
-        mihomoPort = Env.port(env, "MIHOMO_PORT", 7890);
-        mihomoSocksPort = Env.port(env, "MIHOMO_SOCKS_PORT", 7891);
-        clashMode = Env.str(env, "CLASH_MODE", "Rule");
-        clashSubscriptionUrl = Env.str(env, "CLASH_SUBSCRIPTION_URL", null);
-        clashRawConfig = Env.str(env, "CLASH_RAW_CONFIG", null);
-        burnerTimeoutSeconds = Env.positiveLong(env, "RUNNER_BURNER_TIMEOUT_SECONDS", 7200);
-        downloaderTimeoutSeconds = Env.positiveLong(env, "RUNNER_DOWNLOADER_TIMEOUT_SECONDS", 3600);
-        retryAfterSeconds = (int) Env.positiveLong(env, "RUNNER_RETRY_AFTER_SECONDS", 10);
-        stallSeconds = Env.positiveLong(env, "RUNNER_STALL_SECONDS", 300);
-        burnerPreset = Env.str(env, "BURNER_X264_PRESET", "medium");
-        String roles = Env.str(env, "ROLES", "orchestrator,burner,downloader");
+        maxConcurrency = (int) Env.positiveLong(env, Settings.RUNNER_MAX_CONCURRENCY, byCores);
+        workDir = Path.of(Env.str(env, Settings.RUNNER_WORK_DIR, Path.of(System.getProperty("java.io.tmpdir"), "media-orchestrator-jobs").toString()));
+        ffmpegBin = Env.str(env, Settings.FFMPEG_BIN);
+        ffprobeBin = Env.str(env, Settings.FFPROBE_BIN);
+        ytDlpBin = Env.str(env, Settings.YTDLP_BIN);
+        mihomoBin = Env.str(env, Settings.MIHOMO_BIN);
+        mihomoPort = Env.port(env, Settings.MIHOMO_PORT);
+        mihomoSocksPort = Env.port(env, Settings.MIHOMO_SOCKS_PORT);
+        clashMode = Env.str(env, Settings.CLASH_MODE);
+        clashSubscriptionUrl = Env.str(env, Settings.CLASH_SUBSCRIPTION_URL);
+        clashRawConfig = Env.str(env, Settings.CLASH_RAW_CONFIG);
+        burnerTimeoutSeconds = Env.positiveLong(env, Settings.RUNNER_BURNER_TIMEOUT_SECONDS);
+        downloaderTimeoutSeconds = Env.positiveLong(env, Settings.RUNNER_DOWNLOADER_TIMEOUT_SECONDS);
+        retryAfterSeconds = (int) Env.positiveLong(env, Settings.RUNNER_RETRY_AFTER_SECONDS);
+        stallSeconds = Env.positiveLong(env, Settings.RUNNER_STALL_SECONDS);
+        burnerPreset = Env.str(env, Settings.BURNER_X264_PRESET);
+        String roles = Env.str(env, Settings.ROLES);
         boolean localAllInOne = roles.contains("orchestrator") && roles.contains("downloader")
-                && Env.str(env, "NEXT_BASE_URL", null) == null;
-        allowPrivateNetworks = Env.bool(env, "DOWNLOADER_ALLOW_PRIVATE_NETWORKS", localAllInOne);
-        egressAllow = Env.str(env, "DOWNLOADER_EGRESS_ALLOW", "");
-        maxSubtitlesBytes = Env.positiveLong(env, "MAX_SUBTITLES_BYTES", dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES);
-        String cookies = Env.str(env, "YTDLP_COOKIES_FILE", null);
+                && Env.given(env, Settings.NEXT_BASE_URL) == null;
+        allowPrivateNetworks = Env.bool(env, Settings.DOWNLOADER_ALLOW_PRIVATE_NETWORKS, localAllInOne);
+        egressAllow = Env.str(env, Settings.DOWNLOADER_EGRESS_ALLOW);
+        maxSubtitlesBytes = Env.positiveLong(env, Settings.MAX_SUBTITLES_BYTES);
+        String cookies = Env.given(env, Settings.YTDLP_COOKIES_FILE);
         cookiesFile = cookies == null ? null : Path.of(cookies);
-        advertisedUrl = Env.url(env, "RUNNER_ADVERTISED_URL", null);
+        advertisedUrl = Env.url(env, Settings.RUNNER_ADVERTISED_URL, null);
         if (!burnerPreset.matches("ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow")) {
-            throw new dev.mediaorchestrator.Config.ConfigException("BURNER_X264_PRESET: not an x264 preset: '" + burnerPreset + "'");
+            throw new Config.ConfigException("BURNER_X264_PRESET: not an x264 preset: '" + burnerPreset + "'");
         }
     }
 

@@ -274,6 +274,11 @@ public final class RunnerJobs {
     }
 
     public void failed(RunnerJob job, Exception e) {
+        if (STOPPED.equals(job.abortStatus)) {
+            // not the job's failure: the orchestrator finds it unknown and dispatches it again
+            LOG.info("job {} stopped with the runner; left to the orchestrator to dispatch again", job.jobId);
+            return;
+        }
         String error = JobPaths.relative(job.abortReason != null ? job.abortReason
                 : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
@@ -387,6 +392,27 @@ public final class RunnerJobs {
 
     /** How long a job's last step waits for its callbacks (a terminal one is retried for about a minute). */
     static final Duration CALLBACKS_WAIT = Duration.ofMinutes(3);
+    /** While the runner stops, a job's last step waits for its callbacks this long at most. */
+    static final Duration CALLBACKS_WAIT_STOPPING = Duration.ofSeconds(2);
+    /** The abort status of the jobs of a runner that stops: no terminal callback is sent for them. */
+    static final String STOPPED = "stopped";
+    private volatile boolean stopping;
+
+    /**
+     * The process is stopping (SIGTERM): every job in flight has its tools stopped at once and ends
+     * without a terminal callback, so the orchestrator, finding it unknown to the runner, dispatches
+     * it again ({@code JOB_MAX_ATTEMPTS}); nothing of it is reported failed, and nothing holds the
+     * stop (a burn would otherwise run to its end, then fail its upload to an orchestrator that
+     * stopped, and retry its callbacks for 15 s).
+     */
+    public void stopAll() {
+        stopping = true;
+        for (RunnerJob job : active.values()) {
+            if (!job.isTerminal()) {
+                abort(job, STOPPED, "the runner is stopping");
+            }
+        }
+    }
 
     /**
      * Last step of every job: waits until its callbacks are sent (the orchestrator has heard
@@ -394,8 +420,9 @@ public final class RunnerJobs {
      * removes its temp files, frees its slot.
      */
     public void finish(RunnerJob job) {
-        if (!callbacks.awaitSent(job, CALLBACKS_WAIT)) {
-            LOG.warn("job {}: callbacks still unsent after {} s; they go on in the background", job.jobId, CALLBACKS_WAIT.toSeconds());
+        Duration wait = stopping ? CALLBACKS_WAIT_STOPPING : CALLBACKS_WAIT;
+        if (!callbacks.awaitSent(job, wait)) {
+            LOG.warn("job {}: callbacks still unsent after {} s; they go on in the background", job.jobId, wait.toSeconds());
         }
         metrics.runnerFinished(job);
         job.liveProgress = null;

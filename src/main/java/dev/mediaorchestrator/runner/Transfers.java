@@ -2,7 +2,11 @@ package dev.mediaorchestrator.runner;
 
 import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.StreamingGet;
+import dev.mediaorchestrator.common.RetryAfter;
 import dev.mediaorchestrator.common.StreamingPut;
+import dev.mediaorchestrator.common.Ticker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -11,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
@@ -19,15 +24,41 @@ import java.util.function.BooleanSupplier;
  * same code for both) to disk with {@link StreamingGet}, outputs streamed from disk with {@code PUT}
  * ({@link StreamingPut}) and their Content-Type.
  * Nothing is held in memory whole. URLs are never put in error messages (they carry signatures).
+ *
+ * <p>An upload that fails for a reason that may pass (no connection, a reset, a time-out, 5xx, 429,
+ * 408) is sent again from the file on disk, with backoff (1 s doubling to 30 s, jittered, never
+ * sooner than the store's {@code Retry-After}), until its URL expires ({@link UrlExpiry}: the
+ * orchestrator signs output URLs until the job's deadline) or {@value #MAX_RETRY_MINUTES} minutes
+ * have passed, whichever is first; a refusal (403, 400…) is final at once, and so is a job that was
+ * stopped or a runner that is shutting down. Time is measured on a {@link Ticker}.
  */
 public final class Transfers {
+    private static final Logger LOG = LoggerFactory.getLogger(Transfers.class);
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** A transfer that moves nothing (or waits for an answer) this long has failed. */
     private static final Duration STALL_TIMEOUT = Duration.ofMinutes(2);
+    /** An upload is tried again for at most this long, however long its URL lives. */
+    static final long MAX_RETRY_MINUTES = 10;
+    static final long MAX_BACKOFF_MS = 30_000;
 
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
     /** How to end each upload in flight (see {@link #abortAll()}). */
     private final java.util.Set<Runnable> uploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+    private final long firstBackoffMs;
+    private final Clock clock;
+    private final Ticker ticker;
+
+    public Transfers() {
+        this(1000, Clock.systemUTC(), Ticker.SYSTEM);
+    }
+
+    /** With the first retry's wait (tests: a few ms) and the clocks the URL's expiry and the waits are measured on. */
+    Transfers(long firstBackoffMs, Clock clock, Ticker ticker) {
+        this.firstBackoffMs = firstBackoffMs;
+        this.clock = clock;
+        this.ticker = ticker;
+    }
 
     private volatile Tracing tracing = Tracing.OFF;
 
@@ -74,13 +105,54 @@ public final class Transfers {
 
     /**
      * {@link #upload(String, Path, String, String)} that stops as soon as {@code stop} answers true
-     * (checked at each read of the file): the request is cut off, so the store keeps nothing.
+     * (checked at each read of the file): the request is cut off, so the store keeps nothing. A
+     * transient failure is tried again from the file (see the class comment).
      */
     public Uploaded upload(String what, Path file, String url, String contentType, BooleanSupplier stop) {
         return tracing.inSpan("upload " + what, true, span -> uploadNow(what, file, url, contentType, stop));
     }
 
     private Uploaded uploadNow(String what, Path file, String url, String contentType, BooleanSupplier stop) {
+        URI target = uri(what, url);
+        long started = ticker.nanos();
+        long retryForMs = retryForMs(url);
+        for (int attempt = 1; ; attempt++) {
+            Attempt a = attempt(what, file, target, contentType, stop);
+            if (a.uploaded != null) {
+                return a.uploaded;
+            }
+            long elapsed = (ticker.nanos() - started) / 1_000_000;
+            long wait = Math.max(a.retryAfterMs, backoff(attempt));
+            if (!a.transientFailure || stop.getAsBoolean() || stopping || elapsed + wait >= retryForMs) {
+                throw a.failure;
+            }
+            LOG.warn("{} (attempt {}); trying again in {} ms", a.failure.getMessage(), attempt, wait);
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw a.failure;
+            }
+        }
+    }
+
+    /** How long an upload to {@code url} may be tried again: until shortly before the URL expires, at most {@value #MAX_RETRY_MINUTES} min. */
+    private long retryForMs(String url) {
+        long max = Duration.ofMinutes(MAX_RETRY_MINUTES).toMillis();
+        return UrlExpiry.of(url).map(e -> Math.min(max, e.toEpochMilli() - clock.millis() - 5_000)).orElse(max);
+    }
+
+    /** The n-th wait: 1 s doubling to 30 s, each between half and the whole of it. */
+    private long backoff(int attempt) {
+        long base = Math.min(MAX_BACKOFF_MS, firstBackoffMs << Math.min(16, attempt - 1));
+        return Math.round(base * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+    }
+
+    /** One attempt's outcome: what was uploaded, or the failure and whether another attempt may succeed. */
+    private record Attempt(Uploaded uploaded, RunnerFailure failure, boolean transientFailure, long retryAfterMs) {
+    }
+
+    private Attempt attempt(String what, Path file, URI target, String contentType, BooleanSupplier stop) {
         java.security.MessageDigest sha256;
         try {
             sha256 = java.security.MessageDigest.getInstance("SHA-256");
@@ -89,20 +161,23 @@ public final class Transfers {
         }
         try (InputStream in = new java.security.DigestInputStream(new Stoppable(Files.newInputStream(file), stop), sha256)) {
             long size = Files.size(file);
-            StreamingPut.Answer a = StreamingPut.put(uri(what, url).toURL(), metrics.runnerUpload(what, in), size,
+            StreamingPut.Answer a = StreamingPut.put(target.toURL(), metrics.runnerUpload(what, in), size,
                     contentType, CONNECT_TIMEOUT, STALL_TIMEOUT, uploads);
             if (!a.ok()) {
-                throw new RunnerFailure("upload of " + what + " failed: HTTP " + a.status());
+                int s = a.status();
+                return new Attempt(null, new RunnerFailure("upload of " + what + " failed: HTTP " + s), s >= 500 || s == 429 || s == 408,
+                        RetryAfter.millis(a.retryAfter(), clock.millis()));
             }
-            return new Uploaded(size, java.util.HexFormat.of().formatHex(sha256.digest()));
+            return new Attempt(new Uploaded(size, java.util.HexFormat.of().formatHex(sha256.digest())), null, false, 0);
         } catch (IOException e) {
-            throw new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName()
-                    + detail(e), e);
+            RunnerFailure failure = new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName() + detail(e), e);
+            return new Attempt(null, failure, !(e instanceof java.nio.file.NoSuchFileException), 0);
         }
     }
 
     /** The runner is stopping: every upload in flight fails now (a peer that stopped reading cannot hold the shutdown). */
     public void abortAll() {
+        stopping = true;
         for (Runnable r : java.util.List.copyOf(uploads)) {
             r.run();
         }

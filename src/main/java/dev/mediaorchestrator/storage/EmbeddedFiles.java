@@ -28,6 +28,58 @@ public final class EmbeddedFiles {
         this.bucketDir = storeDir.toAbsolutePath().normalize().resolve(bucket);
     }
 
+    /** S3Proxy's temporary file of a PUT: the object's file name, a dash and a random UUID. */
+    private static final java.util.regex.Pattern UNFINISHED_PUT =
+            java.util.regex.Pattern.compile(".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** The attribute S3Proxy gives a file once its PUT is complete (the ETag is made from it). */
+    private static final String COMPLETE_ATTRIBUTE = "content-md5";
+
+    /**
+     * Removes what PUTs that never finished left: S3Proxy writes a PUT to {@code {key}-{uuid}} beside
+     * the object and moves it into place when done, so a process killed mid-PUT leaves that file,
+     * listed as an object for ever (no ETag; S3 has no such object). Only files named so, older than
+     * {@code startedBefore} (no PUT of this process), and without the attribute a finished PUT has
+     * (where the file system keeps user attributes). Keys this service writes never end in a UUID.
+     * Returns how many were removed.
+     */
+    public int removeUnfinishedPuts(java.time.Instant startedBefore) throws IOException {
+        if (!Files.isDirectory(bucketDir)) {
+            return 0;
+        }
+        java.util.List<Path> left = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(bucketDir)) {
+            files.filter(f -> unfinishedPut(f.getFileName().toString())).forEach(left::add);
+        }
+        int removed = 0;
+        for (Path f : left) {
+            BasicFileAttributes attrs = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (attrs.isRegularFile() && attrs.lastModifiedTime().toInstant().isBefore(startedBefore) && !finished(f)
+                    && Files.deleteIfExists(f)) {
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * S3Proxy's temporary file of a PUT; not S3Proxy's own files, whose names start with a dot (a
+     * multipart upload's {@code .mpus-{uploadId}-…} and {@code .s3proxy-mpu-stub-{uploadId}}, which
+     * end in a UUID too: those are aborted through S3, by {@code UploadJanitor}). The file names of
+     * this service's keys never start with a dot.
+     */
+    static boolean unfinishedPut(String fileName) {
+        return !fileName.startsWith(".") && UNFINISHED_PUT.matcher(fileName).matches();
+    }
+
+    private static boolean finished(Path f) {
+        try {
+            var view = Files.getFileAttributeView(f, java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            return view != null && view.list().contains(COMPLETE_ATTRIBUTE);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // no user attributes here: the name and the age decide
+        }
+    }
+
     /** The plain file that holds the object {@code info} describes, whole; empty when there is none. */
     public Optional<Path> fileOf(Storage.ObjectInfo info) {
         String key = info.key();

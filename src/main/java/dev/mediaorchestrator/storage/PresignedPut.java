@@ -10,14 +10,13 @@ import java.time.Duration;
 
 /**
  * Plain HTTP {@code PUT}s to presigned URLs of the store: a part of a multipart upload from a buffer
- * ({@link #part}: a failed attempt — no answer, 5xx, 429 — is made again up to {@value #ATTEMPTS}
- * times, as the SDK would, since the buffer is still there), or a whole object of known length
- * straight from a stream ({@link #stream}: one attempt, since a stream cannot be read twice; a body
- * that ends short is never stored, as S3 stores a PUT whole or not at all). Any other answer fails
- * with its status; the URL (it carries a signature) never appears in a message.
+ * ({@link #part}), or a whole object of known length straight from a stream ({@link #stream}; a body
+ * that ends short is never stored, as S3 stores a PUT whole or not at all). One attempt each: the
+ * caller's {@link StoreRetry} decides whether to send it again (a part, from its buffer) or not (a
+ * stream cannot be read twice). An error answer is a {@link StoreAnswer} with its status, S3 code and
+ * {@code Retry-After}; the URL (it carries a signature) never appears in a message.
  */
 final class PresignedPut {
-    static final int ATTEMPTS = 3;
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(2);
 
@@ -26,31 +25,15 @@ final class PresignedPut {
 
     /** Uploads {@code buffer[0, len)}; returns the part's ETag. */
     static String part(URL url, byte[] buffer, int len) throws IOException {
-        IOException last = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            if (attempt > 1) {
-                pause(attempt);
-            }
-            StreamingPut.Answer a;
-            try {
-                a = StreamingPut.put(url, new ByteArrayInputStream(buffer, 0, len), len, "application/octet-stream",
-                        CONNECT_TIMEOUT, READ_TIMEOUT);
-            } catch (IOException e) {
-                last = new IOException("part upload failed: " + e.getClass().getSimpleName(), e);
-                continue;
-            }
-            if (a.ok()) {
-                if (a.etag() == null || a.etag().isBlank()) {
-                    throw new IOException("part upload answered " + a.status() + " without an ETag");
-                }
-                return a.etag();
-            }
-            last = new IOException("part upload answered HTTP " + a.status());
-            if (a.status() / 100 != 5 && a.status() != 429) {
-                throw last;
-            }
+        StreamingPut.Answer a = StreamingPut.put(url, new ByteArrayInputStream(buffer, 0, len), len, "application/octet-stream",
+                CONNECT_TIMEOUT, READ_TIMEOUT);
+        if (!a.ok()) {
+            throw StoreAnswer.of(a.status(), a.retryAfter(), a.errorBody());
         }
-        throw last;
+        if (a.etag() == null || a.etag().isBlank()) {
+            throw new StoreAnswer(a.status(), null, "a part upload answered without an ETag", null);
+        }
+        return a.etag();
     }
 
     /**
@@ -60,16 +43,7 @@ final class PresignedPut {
     static void stream(URL url, InputStream in, long length, String contentType) throws IOException {
         StreamingPut.Answer a = StreamingPut.put(url, in, length, contentType, CONNECT_TIMEOUT, READ_TIMEOUT);
         if (!a.ok()) {
-            throw new IOException("upload answered HTTP " + a.status());
-        }
-    }
-
-    private static void pause(int attempt) throws IOException {
-        try {
-            Thread.sleep(250L << (attempt - 2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted between part upload attempts", e);
+            throw StoreAnswer.of(a.status(), a.retryAfter(), a.errorBody());
         }
     }
 }

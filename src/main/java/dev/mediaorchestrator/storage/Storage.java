@@ -2,6 +2,7 @@ package dev.mediaorchestrator.storage;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -10,9 +11,6 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -20,16 +18,15 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -37,12 +34,14 @@ import java.util.concurrent.CompletableFuture;
  * server alike (path-style addressing, checksums only when required, region from config).
  * Uploads of unknown length are streamed in fixed-size parts, so memory stays bounded by one part
  * whatever the object's size; a failed upload leaves no object behind.
+ *
+ * <p>Every call goes through {@link StoreRetry}: transient failures are tried again within
+ * {@code STORE_RETRY_SECONDS}, and whatever the store does wrong reaches the caller as
+ * {@link StoreUnavailable} (a 503 naming the bucket), never as one of the SDK's exceptions.
  */
 public final class Storage implements AutoCloseable {
     /** Part size for streamed uploads; R2 wants equal parts, S3 at least 5 MiB except the last. */
     public static final int PART_SIZE = 8 * 1024 * 1024;
-    /** Lifetime of a part's presigned URL: it is used at once, and again only by its retries. */
-    private static final Duration PART_URL_TTL = Duration.ofMinutes(15);
     /** The largest object S3 (and R2) take in one PUT. */
     public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
 
@@ -53,6 +52,10 @@ public final class Storage implements AutoCloseable {
     private final CompletableFuture<S3Presigner> publicPresignerFuture;
     private final String bucket;
     private final URI endpoint;
+    private volatile StoreRetry retry;
+    private final ObjectUploads uploads = new ObjectUploads(this);
+    /** How long a call may retry when none is set: R2's per-key limit (1 write/s) and a short outage fit. */
+    public static final Duration DEFAULT_RETRY_BUDGET = Duration.ofSeconds(8);
 
     public Storage(URI endpoint, String accessKey, String secretKey, String region, String bucket) {
         this(endpoint, null, accessKey, secretKey, region, bucket);
@@ -65,6 +68,7 @@ public final class Storage implements AutoCloseable {
     public Storage(URI endpoint, URI publicEndpoint, String accessKey, String secretKey, String region, String bucket) {
         this.endpoint = endpoint;
         this.bucket = bucket;
+        this.retry = new StoreRetry(bucket, DEFAULT_RETRY_BUDGET);
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey));
         Region r = Region.of(region);
         this.clientFuture = CompletableFuture.supplyAsync(() -> S3Client.builder()
@@ -74,12 +78,26 @@ public final class Storage implements AutoCloseable {
                 .forcePathStyle(true)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // the only retries are StoreRetry's: one policy, with a budget and the store's Retry-After
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(64)
                         .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
                 .build());
         this.presignerFuture = CompletableFuture.supplyAsync(() -> presigner(endpoint, r, credentials));
         this.publicPresignerFuture = publicEndpoint == null || publicEndpoint.equals(endpoint) ? presignerFuture
                 : CompletableFuture.supplyAsync(() -> presigner(publicEndpoint, r, credentials));
+    }
+
+    /** How long each call may retry transient failures of the store (STORE_RETRY_SECONDS). */
+    public Storage retryFor(Duration budget) {
+        this.retry = retry.withBudget(budget);
+        return this;
+    }
+
+    /** Retries with a given policy (tests: an injected ticker and sleeper). */
+    Storage retryWith(StoreRetry policy) {
+        this.retry = policy;
+        return this;
     }
 
     private static S3Presigner presigner(URI endpoint, Region region, StaticCredentialsProvider credentials) {
@@ -111,7 +129,12 @@ public final class Storage implements AutoCloseable {
         return clientFuture.join();
     }
 
-    private S3Presigner presigner() {
+    /** The retry policy every call goes through. */
+    StoreRetry retry() {
+        return retry;
+    }
+
+    S3Presigner presigner() {
         return presignerFuture.join();
     }
 
@@ -150,17 +173,17 @@ public final class Storage implements AutoCloseable {
     }
 
     public Optional<ObjectInfo> head(String key) {
-        try {
-            HeadObjectResponse r = client().headObject(b -> b.bucket(bucket).key(key));
-            return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
+        return retry.run(() -> {
+            try {
+                HeadObjectResponse r = client().headObject(b -> b.bucket(bucket).key(key));
+                return Optional.of(new ObjectInfo(key, r.contentLength(), r.eTag(), r.contentType(), r.lastModified()));
+            } catch (S3Exception e) {
+                if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     public boolean exists(String key) {
@@ -168,67 +191,23 @@ public final class Storage implements AutoCloseable {
     }
 
     /**
-     * Streams {@code in} into {@code key}. When the caller knows the length ({@code length} is not
-     * negative) and it fits one PUT ({@value #MAX_SINGLE_PUT} bytes), the object goes up in one
-     * presigned {@code PUT} straight from the stream, with no buffer: S3 stores a PUT whole or not at
-     * all, so a source that fails or ends short leaves nothing behind. Otherwise see
-     * {@link #put(String, InputStream, String)}. The stream is read, not closed.
+     * Streams {@code in} into {@code key}, in one PUT when the caller knows the length and it is at
+     * least a part, else in parts ({@link ObjectUploads}). A failure of the caller's stream is
+     * rethrown as it came; the store's is {@link StoreUnavailable}. The stream is read, not closed.
      */
     public ObjectInfo put(String key, InputStream in, String contentType, long length) throws IOException {
-        if (length < 0 || length > MAX_SINGLE_PUT || length < PART_SIZE) {
-            return put(key, in, contentType);
-        }
-        PresignedPut.stream(presignPut(key, contentType, PART_URL_TTL).toURL(), in, length, contentType);
-        return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
+        return uploads.put(key, in, contentType, length);
     }
 
-    /**
-     * Streams {@code in} of unknown length into {@code key}. Objects up to one part go up in one
-     * PUT; larger ones as a multipart upload that is aborted if reading or uploading fails, so a
-     * failed source never leaves a partial object. The stream is read, not closed.
-     *
-     * <p>The SDK creates, completes and aborts the upload; each part goes up as a plain HTTP
-     * {@code PUT} of the buffer to a presigned UploadPart URL, like every runner upload. Measured
-     * with bench/mirror-throughput and an in-process harness on this machine, the SDK's own sync
-     * {@code uploadPart} cost 2.5 to 3.5 s of CPU per GiB more than this (its request pipeline,
-     * aws-chunked signing of the body over http, and the Apache client's small writes), against
-     * about 0.5 s for the presigned PUT. (The embedded store then copies every part once more into
-     * the final file when the upload completes: about 2.7 s per GiB here; R2 and MinIO do not.)
-     */
+    /** {@link #put(String, InputStream, String, long)} of unknown length: one PUT up to a part, else a multipart upload. */
     public ObjectInfo put(String key, InputStream in, String contentType) throws IOException {
-        byte[] buffer = new byte[PART_SIZE];
-        int n = readFully(in, buffer);
-        if (n < PART_SIZE) {
-            client().putObject(b -> b.bucket(bucket).key(key).contentType(contentType).contentLength((long) n),
-                    RequestBody.fromInputStream(new ByteArrayInputStream(buffer, 0, n), n));
-            return head(key).orElseThrow(() -> new IOException("object missing after put: " + key));
-        }
-        String uploadId = client().createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)).uploadId();
-        ownUploads.add(uploadId);
-        try {
-            List<CompletedPart> parts = new ArrayList<>();
-            int partNumber = 1;
-            int len = n;
-            while (len > 0) {
-                String etag = PresignedPut.part(presignPart(key, uploadId, partNumber), buffer, len);
-                parts.add(CompletedPart.builder().partNumber(partNumber).eTag(etag).build());
-                partNumber++;
-                len = len == PART_SIZE ? readFully(in, buffer) : 0;
-            }
-            client().completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
-        } catch (IOException | RuntimeException e) {
-            abortQuietly(key, uploadId, e);
-            throw e;
-        } finally {
-            ownUploads.remove(uploadId);
-        }
-        return head(key).orElseThrow(() -> new IOException("object missing after upload: " + key));
+        return uploads.put(key, in, contentType);
     }
 
-    private URL presignPart(String key, String uploadId, int partNumber) {
-        return presigner().presignUploadPart(p -> p.signatureDuration(PART_URL_TTL)
-                .uploadPartRequest(u -> u.bucket(bucket).key(key).uploadId(uploadId).partNumber(partNumber))).url();
+    /** The object just uploaded, as the store describes it; its absence is the store's failure. */
+    ObjectInfo stored(String key) {
+        return head(key).orElseThrow(() -> new StoreUnavailable(bucket, "the object was missing right after its upload: " + key,
+                StoreUnavailable.DEFAULT_RETRY_AFTER_SECONDS, null));
     }
 
     /** Opens the object, or the inclusive byte range {@code [start, end]} of it when start is not null. */
@@ -237,22 +216,23 @@ public final class Storage implements AutoCloseable {
         if (start != null) {
             b.range("bytes=" + start + "-" + (end == null ? "" : end));
         }
-        return client().getObject(b.build());
+        GetObjectRequest request = b.build();
+        return retry.run(() -> client().getObject(request));
     }
 
     /** A small object (job state) with its ETag, or empty when it does not exist. */
     public Optional<Versioned> getSmall(String key) {
-        try {
-            var r = client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
-            return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
+        return retry.run(() -> {
+            try {
+                var r = client().getObjectAsBytes(b -> b.bucket(bucket).key(key));
+                return Optional.of(new Versioned(r.asByteArray(), r.response().eTag()));
+            } catch (S3Exception e) {
+                if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                    return Optional.empty();
+                }
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     /**
@@ -281,30 +261,29 @@ public final class Storage implements AutoCloseable {
     }
 
     private Optional<String> putSmallNow(String key, byte[] data, String contentType, String ifMatch, boolean createOnly) {
-        try {
-            return Optional.of(client().putObject(b -> {
-                b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
-                if (ifMatch != null) {
-                    b.ifMatch(ifMatch);
+        return retry.run(() -> {
+            try {
+                return Optional.of(client().putObject(b -> {
+                    b.bucket(bucket).key(key).contentType(contentType).contentLength((long) data.length);
+                    if (ifMatch != null) {
+                        b.ifMatch(ifMatch);
+                    }
+                    if (createOnly) {
+                        b.ifNoneMatch("*");
+                    }
+                }, RequestBody.fromBytes(data)).eTag());
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412 || e.statusCode() == 409) {
+                    return Optional.empty();
                 }
-                if (createOnly) {
-                    b.ifNoneMatch("*");
-                }
-            }, RequestBody.fromBytes(data)).eTag());
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return Optional.empty();
+                throw e;
             }
-            throw e;
-        }
+        });
     }
 
     /** Keys under a prefix (all pages). */
     public List<String> list(String prefix) {
-        List<String> keys = new ArrayList<>();
-        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-                .contents().forEach(o -> keys.add(o.key()));
-        return keys;
+        return listWithTimes(prefix).stream().map(Listed::key).toList();
     }
 
     /**
@@ -313,45 +292,34 @@ public final class Storage implements AutoCloseable {
      * behind; nobody else ever completes them). Returns how many were aborted.
      */
     public int abortMultipartUploads(List<String> prefixes, Instant startedBefore) {
-        return abortMultipartUploads(prefixes, startedBefore, java.util.Set.of());
+        return uploads.abortMultipartUploads(prefixes, startedBefore, Set.of());
+    }
+
+    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
+    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, Set<String> keep) {
+        return uploads.abortMultipartUploads(prefixes, startedBefore, keep);
     }
 
     /** The multipart uploads this client has started and not yet completed or aborted. */
-    public java.util.Set<String> ownUploads() {
-        return java.util.Set.copyOf(ownUploads);
+    public Set<String> ownUploads() {
+        return uploads.ownUploads();
     }
 
-    private final java.util.Set<String> ownUploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    /** {@link #abortMultipartUploads(List, Instant)}, leaving the uploads in {@code keep} alone. */
-    public int abortMultipartUploads(List<String> prefixes, Instant startedBefore, java.util.Set<String> keep) {
-        int aborted = 0;
-        for (String prefix : prefixes) {
-            for (var page : client().listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix))) {
-                for (var u : page.uploads()) {
-                    if ((u.initiated() == null || u.initiated().isBefore(startedBefore)) && !keep.contains(u.uploadId()) && !ownUploads.contains(u.uploadId())) {
-                        client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(u.key()).uploadId(u.uploadId()).build());
-                        aborted++;
-                    }
-                }
-            }
-        }
-        return aborted;
-    }
-
-    /** Keys under a prefix with their last-modified times (all pages). */
+    /** Keys under a prefix with their last-modified times (all pages; a page that fails is retried with the whole listing). */
     public List<Listed> listWithTimes(String prefix) {
-        List<Listed> keys = new ArrayList<>();
-        client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
-                .contents().forEach(o -> keys.add(new Listed(o.key(), o.lastModified())));
-        return keys;
+        return retry.run(() -> {
+            List<Listed> keys = new ArrayList<>();
+            client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))
+                    .contents().forEach(o -> keys.add(new Listed(o.key(), o.lastModified())));
+            return keys;
+        });
     }
 
     public record Listed(String key, Instant lastModified) {
     }
 
     public void delete(String key) {
-        client().deleteObject(b -> b.bucket(bucket).key(key));
+        retry.run(() -> client().deleteObject(b -> b.bucket(bucket).key(key)));
     }
 
     /** A presigned GET of one object. */
@@ -368,26 +336,6 @@ public final class Storage implements AutoCloseable {
 
     private static URI toUri(String s) {
         return URI.create(s);
-    }
-
-    private void abortQuietly(String key, String uploadId, Exception cause) {
-        try {
-            client().abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId).build());
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-        }
-    }
-
-    private static int readFully(InputStream in, byte[] buffer) throws IOException {
-        int off = 0;
-        while (off < buffer.length) {
-            int r = in.read(buffer, off, buffer.length - off);
-            if (r < 0) {
-                break;
-            }
-            off += r;
-        }
-        return off;
     }
 
     @Override

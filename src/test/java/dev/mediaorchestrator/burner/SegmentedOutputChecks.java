@@ -19,19 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What the segmented-burn tests check on a joined output against the single run of the same burn
  * (issue 32): the media they share, and the assertions, used by {@link SegmentedBurnTest} (the
- * commands run directly) and {@link BurnerSegmentsRouteTest} (through the runner over HTTP).
+ * commands run directly), {@link BurnerSegmentsRouteTest} (through the runner over HTTP) and
+ * {@code scale.SegmentedBurnJobTest} (through the orchestrator and two burners).
  *
  * <p>The input: 12 s of 320×180 {@code testsrc2} at 25 fps with a keyframe every 2 s (x264
  * {@code veryfast}: B-frames, as real inputs have) and a 440 Hz tone. Cut in segments of about
  * 4 s, it is cut just before the keyframes at 4 s and 8 s. The cue (3–5 s) crosses the first cut;
  * the black, muted span with its hint text (7–9 s) crosses the second.
  */
-final class SegmentedOutputChecks {
+public final class SegmentedOutputChecks {
     static final double SECONDS = 12;
     static final double FRAME = 1 / 25.0;
     static final double[] CUTS = {3.98, 7.98};
-    static final String VTT = "WEBVTT\n\n00:03.000 --> 00:05.000\nAcross the cut\n跨越切点\n";
-    static final Map<String, Object> SUBTITLE_CONFIG = Map.of(
+    public static final String VTT = "WEBVTT\n\n00:03.000 --> 00:05.000\nAcross the cut\n跨越切点\n";
+    public static final Map<String, Object> SUBTITLE_CONFIG = Map.of(
             "timeSegmentEffects", List.of(Map.of("startTime", 7, "endTime", 9, "blackScreen", true, "muteAudio", true)),
             "hintTextConfig", Map.of("enabled", true, "text", "已屏蔽", "fontSize", 200, "textColor", "#ffff00", "position", "center"));
     static final int W = 320;
@@ -42,7 +43,7 @@ final class SegmentedOutputChecks {
     }
 
     /** The input described above. */
-    static Path generateInput(Path file) {
+    public static Path generateInput(Path file) {
         TestMedia.runChecked(List.of("ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y",
                 "-f", "lavfi", "-i", "testsrc2=s=" + W + "x" + H + ":r=25:d=12",
                 "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=12",
@@ -52,7 +53,7 @@ final class SegmentedOutputChecks {
     }
 
     /** Everything the issue asks of a joined output, against the single run ({@code work}: a temp dir for the comparison's files). */
-    static void assertSameAsSingleRun(Path joined, Path single, Path input, Path work) {
+    public static void assertSameAsSingleRun(Path joined, Path single, Path input, Path work) {
         assertContractStreamsAndFaststart(joined);
         assertSameFrames(joined, single, work);
         assertSameAudio(joined, single);

@@ -1,6 +1,9 @@
 package dev.mediaorchestrator.compat;
 
 import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.Wait;
@@ -11,13 +14,16 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,9 +67,15 @@ class OriginalContainersBehindOrchestratorTest {
         next = new AppStandIn(new Hmac(RunningApp.SECRET));
         runner = new OriginalRunnerStandIn();
         runner.behave("dl-fallback", this::originalDownloader).behave("dl-direct", this::originalDownloader)
-                .behave("quiet", this::quietBurner).behave("fails", this::silentlyFailingBurner);
+                .behave("quiet", this::quietBurner).behave("fails", this::silentlyFailingBurner)
+                .behave("long", this::burnerThatUploads);
         for (String m : new String[]{"quiet", "fails"}) {
             next.media(m, "source", "video".getBytes()).media(m, "subtitles", "WEBVTT\n".getBytes());
+        }
+        try (TestMedia.TempDir dir = TestMedia.tempDir("original-long-")) {
+            // an MP4 longer than BURN_SEGMENT_SECONDS below: a burn this project's burners would take in segments
+            next.media("long", "source", Files.readAllBytes(TestMedia.generateClip(dir.resolve("long.mp4"), 12.0, true)))
+                    .media("long", "subtitles", "WEBVTT\n".getBytes());
         }
         Map<String, String> env = new HashMap<>();
         env.put("NEXT_BASE_URL", next.base().toString());
@@ -72,6 +84,7 @@ class OriginalContainersBehindOrchestratorTest {
         env.put("RUNNER_PROBE_SECONDS", "1");
         // the old heartbeat limit: silence alone must not fail a job whose runner says it is running
         env.put("HEARTBEAT_TIMEOUT_SECONDS", "1");
+        env.put("BURN_SEGMENT_SECONDS", "4");
         fallback = RunningApp.start(env);
         env.put("TRANSFER_MODE", "direct");
         direct = RunningApp.start(env);
@@ -117,6 +130,12 @@ class OriginalContainersBehindOrchestratorTest {
         r.setStatus(jobId, "uploading", 0.95);
         OriginalRunnerStandIn.put(p, "outputPutUrl", "video/mp4", video);
         r.setStatus(jobId, "completed", 1.0);
+    }
+
+    /** Uploads the output and marks its own status completed, saying nothing (the completion timer completes the job). */
+    private void burnerThatUploads(OriginalRunnerStandIn r, Map<String, Object> p) throws Exception {
+        OriginalRunnerStandIn.put(p, "outputPutUrl", "video/mp4", video);
+        r.setStatus((String) p.get("jobId"), "completed", 1.0);
     }
 
     /** ffmpeg fails after 300 ms: the original burner only marks its own status. */
@@ -195,6 +214,35 @@ class OriginalContainersBehindOrchestratorTest {
         assertEquals(1, next.acceptedFor(jobId).size());
         String metrics = direct.get("/metrics").body();
         assertTrue(metrics.contains("mediaorch_runner_probes_total{engine=\"burner-ffmpeg\",result=\"alive\"}"), "probes are counted");
+    }
+
+    /**
+     * Issue 32: however long its input, a burn job keeps the contract's single run on the original
+     * burner, which lists no {@code segments} feature on its {@code /healthz}: it never gets a plan,
+     * a segment or a join (it would not understand one).
+     */
+    @Test
+    void theOriginalBurnerNeverGetsAPlanASegmentOrAJoin() throws Exception {
+        runner.server.on("/healthz", ex -> {
+            runner.server.record(ex);
+            StubHttpServer.respond(ex, 200, "application/json", "{\"ok\":true}".getBytes()); // up, and nothing more
+        });
+        for (RunningApp app : List.of(fallback, direct)) {
+            HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", "long", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
+            assertEquals(202, r.statusCode(), r.body());
+            String jobId = (String) json(r).get("jobId");
+            Wait.until("the app's callback", Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
+            assertEquals("completed", next.acceptedFor(jobId).get(0).get("status"));
+            List<Map<String, Object>> renders = runner.server.requests("/render").stream().map(q -> Json.parseObject(q.body()))
+                    .filter(p -> String.valueOf(p.get("jobId")).startsWith(jobId)).toList();
+            assertEquals(1, renders.size(), "one dispatch: " + renders.stream().map(p -> p.get("jobId")).toList());
+            Map<String, Object> payload = renders.get(0);
+            assertEquals(jobId, payload.get("jobId"), "the job itself, not a task of it");
+            assertTrue(payload.containsKey("outputPutUrl") && !payload.containsKey("plan") && !payload.containsKey("segment")
+                    && !payload.containsKey("join"), "the contract's payload: " + payload.keySet());
+            assertNull(json(app.get("/jobs/" + jobId)).get("segments"), "never planned");
+        }
+        assertTrue(runner.server.requests("/healthz").size() >= 1, "the orchestrator asked the burner what it takes");
     }
 
     @Test

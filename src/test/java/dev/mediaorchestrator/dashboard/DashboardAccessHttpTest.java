@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.dashboard;
 
 import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @org.junit.jupiter.api.Tag("integration")
 class DashboardAccessHttpTest {
     private static final String TOKEN = "dashboard-token-" + Long.toHexString(System.nanoTime());
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build());
 
     /** A request of the dashboard: method, path, body (null: none). */
     private record Call(String method, String path, String body) {

@@ -48,12 +48,15 @@ class DashboardBrowserTest {
         try {
             Path clip = dir.resolve("clip.mp4");
             ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x180:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
-                    "-t", "8", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip.toString());
+                    "-t", "8", "-c:v", "libx264", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip.toString());
             Path vtt = dir.resolve("subs.vtt");
             Files.writeString(vtt, "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nHello from the dashboard\n你好\n\n"
                     + "00:00:04.000 --> 00:00:08.000\nSecond cue\n第二句\n");
             Path library = Files.createDirectories(dir.resolve("library"));
-            try (RunningApp app = RunningApp.start(Map.of("ROLES", "orchestrator,burner,downloader", "MEDIA_DIR", library.toString()))) {
+            // issue 32: BURN_SEGMENT_SECONDS=4 splits the 8 s clip (a keyframe every 2 s) in two segments, burned one after the other
+            // by the all-in-one burner and joined; the job view shows them
+            try (RunningApp app = RunningApp.start(Map.of("ROLES", "orchestrator,burner,downloader", "MEDIA_DIR", library.toString(),
+                    "BURN_SEGMENT_SECONDS", "4"))) {
                 driver = chrome();
                 WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
                 JavascriptExecutor js = (JavascriptExecutor) driver;
@@ -103,6 +106,12 @@ class DashboardBrowserTest {
                 wait.until(d -> d.findElements(By.cssSelector("#deliveries tr.delivery")).stream().anyMatch(tr -> tr.getText().contains("200")));
                 assertTrue(driver.findElement(By.id("deliveries-note")).getText().contains("Delivered"));
                 assertTrue(driver.findElements(By.cssSelector("#timeline li")).size() >= 3, "the phase timeline");
+                assertTrue(driver.findElement(By.id("segments-box")).isDisplayed(), "the segments of the split burn");
+                assertEquals("2 of 2 segments up (8.0 s of input)", driver.findElement(By.id("segments-note")).getText());
+                List<WebElement> tasks = driver.findElements(By.cssSelector("#segments tr.segment"));
+                assertEquals(List.of("Plan", "Segment 0", "Segment 1", "Join"),
+                        tasks.stream().map(tr -> tr.findElement(By.tagName("th")).getText()).toList());
+                assertTrue(tasks.stream().allMatch(tr -> tr.getText().contains("completed")), "every task completed");
                 js.executeScript("arguments[0].pause()", video);
                 screenshot(driver, "dashboard-job.png");
             }

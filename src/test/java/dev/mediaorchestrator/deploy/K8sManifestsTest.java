@@ -18,6 +18,9 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -91,7 +94,9 @@ class K8sManifestsTest {
             Map.entry("apps/v1/StatefulSet", StatefulSet.class),
             Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
             Map.entry("autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class),
-            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class));
+            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
+            Map.entry("rbac.authorization.k8s.io/v1/Role", Role.class),
+            Map.entry("rbac.authorization.k8s.io/v1/RoleBinding", RoleBinding.class));
 
     /**
      * The model classes keep unknown fields in {@code additionalProperties} (a {@code @JsonAnySetter});
@@ -271,7 +276,9 @@ class K8sManifestsTest {
             assertEquals(Boolean.TRUE, psc.getRunAsNonRoot(), what + ": runAsNonRoot");
             assertTrue(psc.getRunAsUser() != null && psc.getRunAsUser() > 0, what + ": runAsUser is a non-root uid");
             assertEquals("RuntimeDefault", psc.getSeccompProfile().getType(), what + ": seccomp");
-            assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), what + ": no API token in the pod");
+            // the orchestrator's cluster service talks to the API (its Role: orchestratorMayOnlyKeepItsLeaseAndListItsPods)
+            assertEquals(!what.equals("Deployment " + ORCHESTRATOR), pod.getAutomountServiceAccountToken() == Boolean.FALSE,
+                    what + ": an API token in the orchestrator's pods only");
             Map<String, Volume> volumes = new LinkedHashMap<>();
             pod.getVolumes().forEach(v -> volumes.put(v.getName(), v));
             List<Container> containers = new ArrayList<>(pod.getContainers());
@@ -404,6 +411,44 @@ class K8sManifestsTest {
         assertEquals("<secret>", orchestrator.get("R2_SECRET_ACCESS_KEY"));
         assertTrue(r.configMap("media-orchestrator-bucket").keySet().stream().noneMatch(k -> k.contains("SECRET") || k.contains("KEY_ID")),
                 "no key in a ConfigMap");
+    }
+
+    /**
+     * Issue 29: the orchestrators divide the open jobs through Camel's Kubernetes cluster service.
+     * Their ServiceAccount may do exactly what it does: get, create and update Leases (the leader)
+     * and list pods (the members); the Deployment chooses it, and its pods carry the labels it lists.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"r2", "minio"})
+    void orchestratorMayOnlyKeepItsLeaseAndListItsPods(String overlay) throws Exception {
+        Rendered r = overlay(overlay);
+        var pod = r.get(Deployment.class, ORCHESTRATOR).getSpec().getTemplate();
+        String account = pod.getSpec().getServiceAccountName();
+        assertEquals("kubernetes", r.environment(pod.getSpec().getContainers().get(0)).get("CLUSTER_SERVICE"));
+        assertEquals(ORCHESTRATOR, pod.getMetadata().getLabels().get("app.kubernetes.io/name"), "the members' label");
+        List<RoleBinding> bindings = r.of(RoleBinding.class).stream()
+                .filter(b -> b.getSubjects().stream().anyMatch(x -> "ServiceAccount".equals(x.getKind()) && account.equals(x.getName())))
+                .toList();
+        assertEquals(1, bindings.size(), "one binding for " + account);
+        assertEquals("Role", bindings.get(0).getRoleRef().getKind(), "a Role in the namespace, not a ClusterRole");
+        for (RoleBinding b : r.of(RoleBinding.class)) {
+            assertTrue(b.getSubjects().stream().allMatch(x -> account.equals(x.getName())), "no other account is bound: " + b.getMetadata().getName());
+        }
+        Role role = r.get(Role.class, bindings.get(0).getRoleRef().getName());
+        Set<String> granted = new HashSet<>();
+        for (PolicyRule rule : role.getRules()) {
+            assertTrue(rule.getResourceNames().isEmpty() && rule.getNonResourceURLs().isEmpty(), rule.toString());
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    for (String verb : rule.getVerbs()) {
+                        granted.add(group + "/" + resource + ":" + verb);
+                    }
+                }
+            }
+        }
+        assertEquals(Set.of("coordination.k8s.io/leases:get", "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:update",
+                "/pods:list"), granted);
+        assertEquals(1, r.of(Role.class).size(), "the only Role");
     }
 
     /** Every upper-case string literal that names a variable in the service's code (Config, RunnerConfig, Env lookups). */

@@ -2,6 +2,7 @@ package dev.mediaorchestrator.lifecycle;
 
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ArtifactsRangeTest {
     static final int SIZE = 3 * 1024 * 1024;
     private final byte[] data = new byte[SIZE];
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newHttpClient());
     private StubHttpServer runner;
     private RunningApp app;
     private String jobId;

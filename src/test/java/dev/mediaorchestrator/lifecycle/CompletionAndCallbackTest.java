@@ -5,6 +5,7 @@ import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CompletionAndCallbackTest {
     private final byte[] rendered = new byte[300_000];
     private final ExecutorService background = Executors.newCachedThreadPool();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newHttpClient());
     private AppStandIn next;
     private StubHttpServer runner;
     private RunningApp app;

@@ -6,6 +6,7 @@ import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class FallbackTransfersTest {
     private final Map<String, Map<String, Object>> payloads = new ConcurrentHashMap<>();
     private final Map<String, byte[]> fetched = new ConcurrentHashMap<>();
     private final ExecutorService background = Executors.newCachedThreadPool();
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newHttpClient());
     private final Hmac hmac = new Hmac(RunningApp.SECRET);
     private AppStandIn next;
     private StubHttpServer runner;
@@ -119,7 +120,7 @@ class FallbackTransfersTest {
      */
     @Test
     void aRefusedUploadOnAnHttp2ConnectionEndsOnlyItsOwnStream() throws Exception {
-        HttpClient h2 = HttpClient.newHttpClient();
+        HttpClient h2 = ValidatingHttpClient.wrap(HttpClient.newHttpClient());
         assertEquals(HttpClient.Version.HTTP_2, h2.send(HttpRequest.newBuilder(URI.create(app.base + "/health/live")).build(),
                 HttpResponse.BodyHandlers.discarding()).version(), "the client upgraded to h2c");
         String jobId = (String) json(app.postSigned("/jobs", Map.of("mediaId", "fb3", "engine", "media-downloader",

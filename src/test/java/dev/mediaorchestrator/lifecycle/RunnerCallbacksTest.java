@@ -1,10 +1,12 @@
 package dev.mediaorchestrator.lifecycle;
 
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,11 +183,12 @@ class RunnerCallbacksTest {
         // store learns: the process-wide counter also counts what the timers write for the other
         // jobs of this class (a flake seen in CI: 5 writes counted in 7.7 s)
         java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        jobStore().onChange(j -> {
+        AdviceWith.adviceWith(app.app.camelContext(), "job-changed", a -> a.weaveAddLast().process(e -> {
+            Job j = e.getMessage().getBody(Job.class);
             if (j.jobId.equals(jobId)) {
                 versions.add(j.version);
             }
-        });
+        }));
         String known = storedVersion(jobId);
         versions.add(known);
         double before = versions.size();

@@ -58,6 +58,38 @@ class QueueGaugesTest {
         registry.close();
     }
 
+    /**
+     * Issue 32: a burn split into segments waits in the queue whenever one of its tasks waits for a
+     * burner, while its other tasks run. It waits since it last moved (a task taken or reporting),
+     * not since it was created: a long burn making progress is no queue that does not move.
+     */
+    @Test
+    void aSplitBurnWaitsSinceItsTasksLastMovedNotSinceItWasCreated() {
+        JobStore store = new JobStore(Duration.ofHours(1));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        QueueGauges.bind(registry, store, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
+        Job created = store.create(new Job(JobStore.newJobId(), "talk", Engine.BURNER, Map.of(), NOW - 600_000, "n1"));
+        Map<String, Object> state = new java.util.LinkedHashMap<>(with(created, d -> {
+            d.status = "running";
+            d.phase = "segments";
+            d.lastReportAt = NOW - 3_000;
+            d.lastDispatchAt = NOW - 40_000;
+        }).toState());
+        Map<String, Object> done = Map.of("status", "completed", "progress", 1, "attempts", 1);
+        Map<String, Object> running = Map.of("status", "running", "progress", 0.5, "attempts", 1, "runId", created.jobId + "-s000",
+                "lastReportAt", NOW - 3_000);
+        Map<String, Object> queued = Map.of("status", "queued", "progress", 0, "attempts", 0);
+        state.put("segments", Map.of("mode", "split", "duration", 600.0, "plan", done, "join", Map.of("status", "waiting"),
+                "segments", java.util.List.of(Map.of("index", 0, "start", 0, "end", 300.0, "task", running),
+                        Map.of("index", 1, "start", 300.0, "task", queued))));
+        Job split = Job.fromState(state, Map.of(), null);
+        store.transition(created.jobId, j -> with(split, d -> { }));
+
+        PrometheusText m = new PrometheusText(registry.scrape());
+        assertEquals(3, m.value("mediaorch_jobs_queued_oldest_age_seconds", "engine", "burner-ffmpeg"), 1e-9);
+        registry.close();
+    }
+
     private static Job with(Job j, java.util.function.Consumer<Job.Draft> change) {
         Job.Draft d = j.draft();
         change.accept(d);

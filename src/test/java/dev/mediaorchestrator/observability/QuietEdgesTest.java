@@ -50,6 +50,40 @@ class QuietEdgesTest {
         }
     }
 
+    /**
+     * Issue 28, item 7: readers of a file the embedded store's directory sends (sendfile) that stop
+     * reading and then reset their connection make no ERROR line and no stack trace, only DEBUG.
+     */
+    @Test
+    void readersThatResetTheirConnectionDuringASentFileMakeNoError() throws Exception {
+        try (CapturedLogs logs = new CapturedLogs(); RunningApp app = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
+            long size = 16L << 20;
+            app.app.storage().put("inputs/videos/reset.mp4", new java.io.ByteArrayInputStream(new byte[(int) size]), "video/mp4", size);
+            long exp = System.currentTimeMillis() / 1000 + 600;
+            String path = "/inputs/reset/video?exp=" + exp + "&sig=" + app.hmac.signUrl("GET", "/inputs/reset/video", "video", exp);
+            for (int i = 0; i < 10; i++) {
+                try (Socket s = new Socket()) {
+                    s.setReceiveBufferSize(4096);
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", app.base.getPort()));
+                    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                    s.getInputStream().readNBytes(64 * 1024); // the head and a little of the body, then nothing more
+                    Thread.sleep(300);
+                    s.setSoLinger(true, 0); // the reader goes away: a reset
+                }
+            }
+            assertEquals(200, app.get("/health/live").statusCode());
+            Thread.sleep(1000);
+            List<String> noisy = logs.events.stream()
+                    .filter(e -> e.getLevel().isGreaterOrEqual(Level.ERROR) || e.getThrowableProxy() != null && e.getLevel().isGreaterOrEqual(Level.WARN))
+                    .map(e -> e.getLevel() + " " + e.getLoggerName() + " " + e.getFormattedMessage()
+                            + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getClassName() + ": " + e.getThrowableProxy().getMessage()))
+                    .filter(line -> line.contains("reset") || line.contains("Connection") || line.contains("inputs") || line.contains("vertx"))
+                    .toList();
+            assertEquals(List.of(), noisy);
+        }
+    }
+
     /** Sends {@code request} on a new connection; reads the answer until the server closes, or not at all. */
     private static String exchange(int port, String request, boolean read) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -55,8 +56,14 @@ class ClaimTakeoverTest {
         return e;
     }
 
+    /** What the route does: the shared claim names the job, then it is recorded (unless the claim found an answer). */
+    private static Job record(JobsApi api, JobRequest request, Exchange exchange) {
+        api.claimShared(exchange);
+        return exchange.getProperty(Names.REPLAY_RESPONSE) != null ? null : api.record(request, exchange);
+    }
+
     private static Map<String, Object> answer(Exchange e) {
-        return Json.parseObject(e.getProperty("replayResponse", String.class).getBytes());
+        return Json.parseObject(e.getProperty(Names.REPLAY_RESPONSE, String.class).getBytes());
     }
 
     /** The jobs another replica finds active in the bucket (what its dispatch timer works on). */
@@ -72,17 +79,17 @@ class ClaimTakeoverTest {
         assertTrue(shared.claim(List.of("jobs-sig:original", "jobs-nonce:original", "jobs-idem:k1"), named).isEmpty(),
                 "the original took its keys, then died");
         Exchange retry = post("retry", "k1");
-        Job recorded = replica(store()).record(request("m1"), retry);
+        Job recorded = record(replica(store()), request("m1"), retry);
         assertNotNull(recorded, "the retry records the job (before: a 503 'original request still in progress' after 30 s, "
                 + "for every retry until the key expired)");
         assertEquals(named, recorded.jobId);
         assertEquals(named, retry.getProperty("jobId"), "and dispatches it itself");
         assertNull(retry.getProperty("replayResponse"));
         Exchange later = post("later", "k1");
-        assertNull(replica(store()).record(request("m1"), later), "a later copy records nothing");
+        assertNull(record(replica(store()), request("m1"), later), "a later copy records nothing");
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(later));
         Exchange sameSignature = post("retry", "other-key");
-        assertNull(replica(store()).record(request("m1"), sameSignature));
+        assertNull(record(replica(store()), request("m1"), sameSignature));
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(sameSignature), "the retry's own signature is answered too");
         assertEquals(List.of(named), activeInTheBucket(), "one job");
     }
@@ -95,7 +102,7 @@ class ClaimTakeoverTest {
         original.create(new Job(named, "m2", request("m2").engine(), request("m2").options(), System.currentTimeMillis(), "cb-secret"));
         // and then the process died before its answer (in the dispatch, say)
         Exchange retry = post("retry2", "k2");
-        assertNull(replica(store()).record(request("m2"), retry), "nothing new is recorded");
+        assertNull(record(replica(store()), request("m2"), retry), "nothing new is recorded");
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(retry));
         assertEquals(List.of(named), activeInTheBucket(), "the job keeps its place in the active index");
     }
@@ -110,21 +117,21 @@ class ClaimTakeoverTest {
             public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
                 if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && copy.get() == null) {
                     copy.set(post("copy3", "k3"));
-                    byCopy.set(replica(store()).record(request("m3"), copy.get()));
+                    byCopy.set(record(replica(store()), request("m3"), copy.get()));
                 }
                 return inner.put(key, data, ifMatch, createOnly);
             }
         };
         JobsApi original = replica(new JobStore(Duration.ofHours(1), overtaken, new Hmac("unit-test-secret"), Clock.systemUTC()));
         Exchange first = post("o3", "k3");
-        assertNull(original.record(request("m3"), first), "the original records nothing: the copy came first");
+        assertNull(record(original, request("m3"), first), "the original records nothing: the copy came first");
         assertNotNull(byCopy.get(), "the copy recorded the job");
         String named = byCopy.get().jobId;
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(first), "one answer for both");
         assertNull(first.getProperty("jobId"), "and the copy, not the original, dispatches it");
         assertEquals(List.of(named), activeInTheBucket(), "one job, its active marker kept by the loser");
         Exchange later = post("o3", "k3");
-        assertNull(replica(store()).record(request("m3"), later));
+        assertNull(record(replica(store()), request("m3"), later));
         assertEquals(Map.of("jobId", named, "status", "queued"), answer(later));
     }
 
@@ -149,11 +156,11 @@ class ClaimTakeoverTest {
     void aRecordTheStoreTookWithoutAnsweringIsTheJobAndItsRetryGetsIt() {
         JobStore timingOut = new JobStore(Duration.ofHours(1), failingRecordWrite(true), new Hmac("unit-test-secret"), Clock.systemUTC());
         Exchange first = post("t1", "k5");
-        Job recorded = replica(timingOut).record(request("m5"), first);
+        Job recorded = record(replica(timingOut), request("m5"), first);
         assertNotNull(recorded, "recorded after all (before: a 503, its claims released and its marker deleted, "
                 + "so the record stayed, never dispatched, and the retry made a second job)");
         Exchange retry = post("t1-retry", "k5");
-        assertNull(replica(store()).record(request("m5"), retry));
+        assertNull(record(replica(store()), request("m5"), retry));
         assertEquals(Map.of("jobId", recorded.jobId, "status", "queued"), answer(retry));
         assertEquals(List.of(recorded.jobId), activeInTheBucket(), "one job, active");
     }
@@ -164,7 +171,7 @@ class ClaimTakeoverTest {
         Exchange first = post("t2", "k6");
         JobsApi api = replica(failing);
         dev.mediaorchestrator.common.HttpError e = org.junit.jupiter.api.Assertions.assertThrows(dev.mediaorchestrator.common.HttpError.class,
-                () -> api.record(request("m6"), first));
+                () -> record(api, request("m6"), first));
         assertEquals(503, e.getStatus());
         // the request fails: its claims are released (JobsApi.admit's completion does it in the route)
         @SuppressWarnings("unchecked")
@@ -172,7 +179,7 @@ class ClaimTakeoverTest {
         shared.release(held);
         assertEquals(List.of(), activeInTheBucket(), "no job (a marker without its record is not a job)");
         Exchange retry = post("t2-retry", "k6");
-        Job recorded = replica(store()).record(request("m6"), retry);
+        Job recorded = record(replica(store()), request("m6"), retry);
         assertNotNull(recorded, "the retry records the job");
         assertEquals(List.of(recorded.jobId), activeInTheBucket());
     }

@@ -71,7 +71,10 @@ class InlineDispatchTest {
     private Dispatcher dispatcher(JobStore jobs) {
         Config config = Config.fromEnv(Map.of("CONTAINER_BASE_URL", "http://127.0.0.1:9", "DISPATCH_TIMEOUT_MS", "2000"));
         Hmac hmac = new Hmac("s".repeat(32));
-        return new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
+        Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
+        dispatcher.setTicker(() -> now[0] * 1_000_000); // time moves on both clocks at once here
+        jobs.handChangesTo(dispatcher::learn); // the job-changed route's step
+        return dispatcher;
     }
 
     private static String waitForError(JobStore jobs, String jobId) throws InterruptedException {

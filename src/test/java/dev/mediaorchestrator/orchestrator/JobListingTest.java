@@ -2,6 +2,7 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -28,6 +29,11 @@ class JobListingTest {
     };
     private final StateObjects bucket = StateObjects.inMemory();
     private final Hmac hmac = new Hmac("listing-test-secret");
+    /** Where a store's changes go, as direct:job-changed in the service. */
+    private final ChangeRoute changes = new ChangeRoute();
+
+    JobListingTest() throws Exception {
+    }
 
     private static String id(int i) {
         String s = Integer.toString(i, 32).replace('0', 'a').replace('1', 'b'); // base32 letters and digits 2-7 only
@@ -51,10 +57,16 @@ class JobListingTest {
         return out;
     }
 
+    @AfterEach
+    void closeRoutes() {
+        changes.close();
+    }
+
     @Test
     void newestFirstWithFiltersAndACursorThatWalksEveryJobOnce() {
-        JobStore store = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
+        JobStore store = changes.store(Duration.ofDays(1), bucket, hmac, clock);
         JobListing listing = new JobListing(store, clock);
+        changes.to(listing::learn); // direct:job-changed: a change made here is listed at once
         for (int i = 1; i <= 7; i++) {
             store.create(job(i, i % 2 == 0 ? "even" : "odd", i <= 4 ? Engine.BURNER : Engine.DOWNLOADER));
         }
@@ -99,9 +111,10 @@ class JobListingTest {
 
     @Test
     void jobsOfAnotherReplicaAndTheirChangesAreListedFromTheBucket() {
-        JobStore mine = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
+        JobStore mine = changes.store(Duration.ofDays(1), bucket, hmac, clock);
         JobStore other = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
         JobListing listing = new JobListing(mine, clock);
+        changes.to(listing::learn);
         mine.create(job(1, "m", Engine.BURNER));
         assertEquals(List.of(id(1)), ids(listing.page(null, null, null, null, null)));
 

@@ -47,33 +47,6 @@ class JobStoreTest {
         assertEquals(null, burner.document().get("outputAudioKey"));
     }
 
-    @Test
-    void theTerminalListenerHearsOfEachChangeThatLeavesAJobTerminalOnly() {
-        JobStore store = new JobStore(Duration.ofMinutes(1));
-        java.util.List<String> heard = new java.util.ArrayList<>();
-        store.onTerminal(j -> heard.add(j.jobId + ":" + j.status));
-        Job job = new Job("job_cccccccccccccccccccccccccc", "m1", Engine.BURNER, Map.of(), 1000, "n");
-        store.create(job);
-        store.transition(job.jobId, j -> {
-            Job.Draft d = j.draft();
-            d.progress = 0.5;
-            return d.build();
-        });
-        assertEquals(java.util.List.of(), heard, "not terminal yet");
-        store.transition(job.jobId, j -> {
-            Job.Draft d = j.draft();
-            JobTransitions.terminate(d, "failed", "boom", 2000);
-            return d.build();
-        });
-        assertEquals(java.util.List.of("job_cccccccccccccccccccccccccc:failed"), heard);
-        store.transition(job.jobId, j -> {
-            Job.Draft d = j.draft();
-            JobTransitions.terminate(d, "canceled", "late", 3000);
-            return d.build();
-        });
-        assertEquals(1, heard.size(), "a terminal job is final: no second end");
-    }
-
     /** In-memory objects that count the reads of job records. */
     private static final class Counting extends ForwardingObjects {
         final java.util.concurrent.atomic.AtomicInteger recordReads = new java.util.concurrent.atomic.AtomicInteger();

@@ -33,6 +33,10 @@ class EdgeRoutesTest extends RouteTestSupport {
             calls.add("input");
         }
 
+        public void segment(Exchange e) {
+            calls.add("segment " + e.getMessage().getHeader("jobId"));
+        }
+
         public String upload(Exchange e) {
             calls.add("upload");
             return "{\"ok\":true}";
@@ -98,7 +102,7 @@ class EdgeRoutesTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("artifacts", "inputs", "upload", "local-media", "local-cf-callback", "metrics", "health-live", "health-ready",
+        fromDirect("artifacts", "inputs", "segments", "upload", "local-media", "local-cf-callback", "metrics", "health-live", "health-ready",
                 "openapi-json", "openapi-yaml");
         context.start();
     }
@@ -115,8 +119,9 @@ class EdgeRoutesTest extends RouteTestSupport {
         isolate();
         send("artifacts", null, Map.of("jobId", "job_a"));
         send("inputs", null, Map.of());
+        send("segments", null, Map.of("jobId", "job_s"));
         Exchange up = send("upload", null, Map.of());
-        assertEquals(List.of("artifact job_a", "input", "upload"), calls);
+        assertEquals(List.of("artifact job_a", "input", "segment job_s", "upload"), calls);
         assertEquals(200, up.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
         assertEquals("{\"ok\":true}", up.getMessage().getBody(String.class));
         Exchange missing = send("artifacts", null, Map.of("jobId", "missing"));

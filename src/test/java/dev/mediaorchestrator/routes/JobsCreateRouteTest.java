@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.routes;
 
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,8 @@ class JobsCreateRouteTest extends RouteTestSupport {
     private volatile boolean badSignature;
     private volatile String replayed;
     private volatile String recordFindsCopy;
+    private volatile String answeredElsewhere;
+    private volatile boolean recordFails;
 
     /** The doubles: each records its name; verify may refuse, admit may find a replay. */
     public final class Steps {
@@ -38,7 +41,7 @@ class JobsCreateRouteTest extends RouteTestSupport {
         public void admit(Exchange exchange) {
             calls.add("admit");
             if (replayed != null) {
-                exchange.setProperty("replayResponse", replayed);
+                exchange.setProperty(Names.REPLAY_RESPONSE, replayed);
             }
         }
 
@@ -51,14 +54,34 @@ class JobsCreateRouteTest extends RouteTestSupport {
             calls.add("mirror");
         }
 
+        public void claimShared(Exchange exchange) {
+            calls.add("claimShared");
+            if (answeredElsewhere != null) { // another replica answered this request: its answer, nothing recorded
+                exchange.setProperty(Names.REPLAY_RESPONSE, answeredElsewhere);
+                return;
+            }
+            exchange.setProperty(Names.RECORDING_JOB_ID, "job_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+        }
+
         public Object record(Object request, Exchange exchange) {
-            calls.add("record");
+            calls.add("record " + exchange.getProperty(Names.RECORDING_JOB_ID));
+            if (recordFails) {
+                throw new HttpError(503, "job state could not be recorded, retry").withRetryAfter(5);
+            }
             if (recordFindsCopy != null) { // the shared claim was another request's: its job is the answer
-                exchange.setProperty("replayResponse", recordFindsCopy);
+                exchange.setProperty(Names.REPLAY_RESPONSE, recordFindsCopy);
                 return null;
             }
-            exchange.setProperty("jobId", "job_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+            exchange.setProperty(Names.JOB_ID, "job_aaaaaaaaaaaaaaaaaaaaaaaaaa");
             return request;
+        }
+
+        public void expectInline(String jobId) {
+            calls.add("reserve " + jobId);
+        }
+
+        public void notInline(String jobId) {
+            calls.add("unreserve " + jobId);
         }
 
         public boolean dispatch(String jobId) {
@@ -107,7 +130,8 @@ class JobsCreateRouteTest extends RouteTestSupport {
 
         public String accepted(Exchange exchange) {
             calls.add("accepted");
-            return "{\"jobId\":\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"status\":\"queued\"}";
+            String replay = exchange.getProperty(Names.REPLAY_RESPONSE, String.class);
+            return replay != null ? replay : "{\"jobId\":\"job_aaaaaaaaaaaaaaaaaaaaaaaaaa\",\"status\":\"queued\"}";
         }
     }
 
@@ -152,8 +176,9 @@ class JobsCreateRouteTest extends RouteTestSupport {
     void stepsRunInTheContractsOrder() throws Exception {
         isolate();
         Exchange e = post();
-        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "record",
-                "dispatch job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "accepted"), calls);
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "claimShared",
+                "reserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "record job_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "dispatch job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "unreserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "accepted"), calls);
         assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
         assertEquals("application/json", e.getMessage().getHeader("Content-Type"));
     }
@@ -183,8 +208,34 @@ class JobsCreateRouteTest extends RouteTestSupport {
         isolate();
         recordFindsCopy = "{\"jobId\":\"job_cccccccccccccccccccccccccc\",\"status\":\"queued\"}";
         Exchange e = post();
-        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "record", "accepted"), calls,
-                "the request that recorded the job dispatches it");
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "claimShared",
+                "reserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "record job_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "unreserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "accepted"), calls,
+                "the request that recorded the job dispatches it; this one's reservation ends");
         assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+    }
+
+    @Test
+    void aRequestAnotherReplicaAnsweredRecordsNothingAndReservesNothing() throws Exception {
+        isolate();
+        answeredElsewhere = "{\"jobId\":\"job_dddddddddddddddddddddddddd\",\"status\":\"queued\"}";
+        Exchange e = post();
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "claimShared", "accepted"), calls);
+        assertEquals(202, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(answeredElsewhere, e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aRecordThatFailsEndsTheReservationAndIsAnsweredAsJson() throws Exception {
+        isolate();
+        recordFails = true;
+        Exchange e = post();
+        assertEquals(List.of("verify", "rateLimit", "admit", "validate", "mirror", "claimShared",
+                "reserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa", "record job_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                "unreserve job_aaaaaaaaaaaaaaaaaaaaaaaaaa"), calls, "no dispatch, no answer of a job");
+        assertEquals(503, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals("5", e.getMessage().getHeader("Retry-After", String.class));
+        assertEquals("{\"error\":\"job state could not be recorded, retry\"}", e.getMessage().getBody(String.class));
+        assertEquals("application/json", e.getMessage().getHeader("Content-Type"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.mediaorchestrator.routes;
 
+import dev.mediaorchestrator.Names;
+import dev.mediaorchestrator.common.Json;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
@@ -11,13 +13,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * orchestrator-lifecycle.camel.yaml alone: the runner callback route verifies then hands the body
- * to the lifecycle, and stops at a failed verification; each timer route calls its bean (the
- * timers replaced by {@code direct:}, the beans by a recording double).
+ * orchestrator-lifecycle.camel.yaml alone: the runner callback route verifies and admits the body,
+ * then hands it to {@code direct:runner-report} (the transition, the output check when due), and
+ * stops at a failed verification or a duplicate; each timer route calls its bean (the timers
+ * replaced by {@code direct:}, the beans by a recording double).
  */
 class LifecycleRoutesTest extends RouteTestSupport {
     final List<String> calls = new CopyOnWriteArrayList<>();
     volatile boolean failPoll;
+    volatile boolean duplicate;
+    volatile boolean outputsDue;
+    volatile boolean failPublish;
 
     /** Every bean of the file, recording the calls. */
     public final class Beans {
@@ -29,9 +35,57 @@ class LifecycleRoutesTest extends RouteTestSupport {
             return Map.of("jobId", "job_x", "status", "running");
         }
 
-        public String runnerCallback(Map<String, Object> body, Exchange exchange) {
-            calls.add("runnerCallback " + body.get("jobId"));
-            return "{\"ok\":true}";
+        public void admitCallback(Map<String, Object> body, Exchange exchange) {
+            calls.add("admitCallback " + body.get("jobId"));
+            if (duplicate) {
+                exchange.setProperty(Names.DUPLICATE, true);
+            }
+        }
+
+        public String applyReport(Map<String, Object> body, Exchange exchange) {
+            calls.add("applyReport " + body.get("jobId"));
+            if (outputsDue) {
+                exchange.setProperty(Names.OUTPUTS_DUE, true);
+            }
+            return "running";
+        }
+
+        public String checkOutputs(String job) {
+            calls.add("checkOutputs");
+            return "completed";
+        }
+
+        public String reportAnswer(String status) {
+            calls.add("reportAnswer " + status);
+            return "{\"ok\":true,\"status\":\"" + status + "\"}";
+        }
+
+        public void publish(Object job) {
+            calls.add("publish " + job);
+            if (failPublish) {
+                throw new IllegalStateException("event stream broken");
+            }
+        }
+
+        public void learn(Object job) {
+            calls.add("learn " + job);
+        }
+
+        public void remember(Object job) {
+            calls.add("remember " + job);
+        }
+
+        public void deliverNow(Object job) {
+            calls.add("deliverNow " + job);
+        }
+
+        public void wake() {
+            calls.add("wake");
+        }
+
+        public String callback(Map<String, Object> body, Exchange exchange) {
+            calls.add("taskCallback " + body.get("jobId"));
+            return "{\"ok\":true,\"status\":\"running\"}";
         }
 
         public void pollOutputs() {
@@ -67,7 +121,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor")) {
+        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
+                "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
@@ -83,18 +138,51 @@ class LifecycleRoutesTest extends RouteTestSupport {
     }
 
     private void isolate() throws Exception {
-        fromDirect("runner-callbacks", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer", "state-sync-timer",
+        fromDirect("runner-callbacks", "task-callbacks", "job-terminal", "completion-timer", "terminal-callback-timer", "dispatch-retry-timer",
+                "state-sync-timer",
                 "state-retention-timer");
         context.start();
     }
 
     @Test
-    void aRunnerCallbackIsVerifiedThenApplied() throws Exception {
+    void aRunnerCallbackIsVerifiedAdmittedThenAppliedToTheJob() throws Exception {
         isolate();
         Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
-        assertEquals(List.of("verify", "runnerCallback job_x"), calls);
+        assertEquals(List.of("verify", "admitCallback job_x", "applyReport job_x", "reportAnswer running"), calls);
         assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
-        assertEquals("{\"ok\":true}", e.getMessage().getBody(String.class));
+        assertEquals("{\"ok\":true,\"status\":\"running\"}", e.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void aCopyOfACallbackTakenBeforeIsAnsweredAsADuplicateAndAppliesNothing() throws Exception {
+        isolate();
+        duplicate = true;
+        Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "admitCallback job_x"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        assertEquals(Map.of("ok", true, "duplicate", true), Json.parseObject(e.getMessage().getBody(String.class).getBytes()));
+    }
+
+    @Test
+    void aReportThatSaysTheOutputsAreUpHasTheBucketChecked() throws Exception {
+        isolate();
+        outputsDue = true;
+        Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "admitCallback job_x", "applyReport job_x", "checkOutputs", "reportAnswer completed"), calls);
+        assertEquals("{\"ok\":true,\"status\":\"completed\"}", e.getMessage().getBody(String.class));
+    }
+
+    /** A segmented burn's task reports to its own path (docs/segmented-burn.md): verified, then applied by taskCallbacks. */
+    @Test
+    void aTaskCallbackIsVerifiedThenApplied() throws Exception {
+        isolate();
+        Exchange e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("{}"));
+        assertEquals(List.of("verify", "taskCallback job_x"), calls);
+        assertEquals(200, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+        calls.clear();
+        e = template.request("direct:task-callbacks", x -> x.getMessage().setBody("bad"));
+        assertEquals(List.of("verify"), calls, "nothing applied without a valid signature");
+        assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
     }
 
     @Test
@@ -103,6 +191,34 @@ class LifecycleRoutesTest extends RouteTestSupport {
         Exchange e = template.request("direct:runner-callbacks", x -> x.getMessage().setBody("bad"));
         assertEquals(List.of("verify"), calls);
         assertEquals(401, e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class));
+    }
+
+    @Test
+    void aChangedJobGoesToTheDashboardsEventsAndListingToTracingAndToTheClocksOfTheTimers() throws Exception {
+        isolate();
+        template.sendBody(Names.JOB_CHANGED, "job_x@v2");
+        // jobEvents.publish, jobListing.learn, jobTraces.remember, then dispatcher, lifecycle and
+        // terminalCallbacks learn the times stored with it (one double stands for every bean here)
+        assertEquals(List.of("publish job_x@v2", "learn job_x@v2", "remember job_x@v2", "learn job_x@v2", "learn job_x@v2",
+                "learn job_x@v2"), calls);
+    }
+
+    /** A hand-off's failure is the "background" configuration's: logged, and the job store that sent it goes on. */
+    @Test
+    void aFailedChangeHandOffIsLoggedNotThrownAtTheStore() throws Exception {
+        isolate();
+        failPublish = true;
+        Exchange e = template.send(Names.JOB_CHANGED, x -> x.getMessage().setBody("job_x@v2"));
+        org.junit.jupiter.api.Assertions.assertNull(e.getException(), "handled");
+        assertEquals("event stream broken", e.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class).getMessage());
+        org.junit.jupiter.api.Assertions.assertNull(e.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE), "no HTTP answer");
+    }
+
+    @Test
+    void aJobThatEndedHasItsCallbackStartedAndItsSlotOffered() throws Exception {
+        isolate();
+        template.sendBody("direct:job-terminal", "job_x@v3");
+        assertEquals(List.of("deliverNow job_x@v3", "wake"), calls);
     }
 
     @Test

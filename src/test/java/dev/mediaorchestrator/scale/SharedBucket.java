@@ -11,13 +11,21 @@ import org.gaul.s3proxy.blobstore.KeyNotFoundException;
 import org.gaul.s3proxy.blobstore.domain.Blob;
 import org.gaul.s3proxy.blobstore.domain.BlobMetadata;
 import org.gaul.s3proxy.blobstore.options.CreateContainerOptions;
+import org.gaul.s3proxy.blobstore.options.GetOptions;
+import org.gaul.s3proxy.blobstore.options.ListContainerOptions;
 import org.gaul.s3proxy.blobstore.options.PutOptions;
+import org.gaul.s3proxy.blobstore.domain.PageSet;
+import org.gaul.s3proxy.blobstore.domain.StorageMetadata;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 
 /**
  * One bucket for several orchestrator processes, as R2 or MinIO is in production: S3Proxy over a
@@ -41,7 +49,7 @@ final class SharedBucket implements AutoCloseable {
         Files.createDirectories(dir);
         Properties props = new Properties();
         props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().normalize().toString());
-        store = new AtomicConditionalWrites(BlobStores.create("filesystem", props));
+        store = new Observed(new AtomicConditionalWrites(BlobStores.create("filesystem", props)));
         proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:" + port))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey).ignoreUnknownHeaders(true).build();
         proxy.start();
@@ -53,6 +61,20 @@ final class SharedBucket implements AutoCloseable {
             Thread.sleep(10);
         }
         store.createContainer(BUCKET, CreateContainerOptions.NONE);
+    }
+
+    /** Requests by type ({@code HEAD}, {@code GET}, {@code LIST}, {@code PUT}, {@code DELETE}) since the start or the last {@link #resetCounts}. */
+    final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+    /** Told of each request (type, key or prefix) before it is served: a test may hold it (a slow store). */
+    volatile BiConsumer<String, String> beforeRequest = (type, key) -> { };
+
+    long count(String type) {
+        LongAdder a = counts.get(type);
+        return a == null ? 0 : a.sum();
+    }
+
+    void resetCounts() {
+        counts.clear();
     }
 
     URI endpoint() {
@@ -67,6 +89,48 @@ final class SharedBucket implements AutoCloseable {
             // best effort
         } finally {
             store.close();
+        }
+    }
+
+    /** Counts each request by type and tells {@link #beforeRequest} of it. */
+    private final class Observed extends ForwardingBlobStore {
+        Observed(BlobStore delegate) {
+            super(delegate);
+        }
+
+        private void seen(String type, String key) {
+            counts.computeIfAbsent(type, t -> new LongAdder()).increment();
+            beforeRequest.accept(type, key);
+        }
+
+        @Override
+        public BlobMetadata blobMetadata(String container, String name) {
+            seen("HEAD", name);
+            return super.blobMetadata(container, name);
+        }
+
+        @Override
+        public Blob getBlob(String container, String name, GetOptions options) {
+            seen("GET", name);
+            return super.getBlob(container, name, options);
+        }
+
+        @Override
+        public PageSet<? extends StorageMetadata> list(String container, ListContainerOptions options) {
+            seen("LIST", options == null ? null : options.prefix());
+            return super.list(container, options);
+        }
+
+        @Override
+        public String putBlob(String container, Blob blob, PutOptions options) {
+            seen("PUT", blob.getMetadata().name());
+            return super.putBlob(container, blob, options);
+        }
+
+        @Override
+        public void removeBlob(String container, String name) {
+            seen("DELETE", name);
+            super.removeBlob(container, name);
         }
     }
 

@@ -13,6 +13,7 @@ import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.testutil.TestMedia;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -85,7 +86,7 @@ class SeedSmokeTest {
             - 字幕已经烧录
             """;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
     private TestMedia.TempDir media;
     private Path clip;
     private byte[] clipBytes;

@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Only a plain file that is the object just described is sent as a file; anything else is read through S3. */
 class EmbeddedFilesTest {
@@ -45,6 +47,16 @@ class EmbeddedFilesTest {
                 files.fileOf(info("downloads/m/j/video.mp4", 10, WHEN)), "S3 dates have whole seconds");
         assertEquals(Optional.of(dir.toAbsolutePath().normalize().resolve("b/downloads/m/j/video.mp4")),
                 files.fileOf(info("downloads/m/j/video.mp4", 10, null)));
+    }
+
+    @Test
+    void whatAnUnfinishedPutLeavesIsToldFromObjectsAndMultipartFiles() {
+        String uuid = "3f2a9c1e-0b7d-4e21-9a55-1c2d3e4f5a6b";
+        assertTrue(EmbeddedFiles.unfinishedPut("big.mp4-" + uuid), "S3Proxy's file of a PUT in progress");
+        assertFalse(EmbeddedFiles.unfinishedPut(".s3proxy-mpu-stub-" + uuid), "a multipart upload's: aborted through S3");
+        assertFalse(EmbeddedFiles.unfinishedPut(".mpus-" + uuid + "-inputs"));
+        assertFalse(EmbeddedFiles.unfinishedPut("big.mp4"));
+        assertFalse(EmbeddedFiles.unfinishedPut("job_aaaaaaaaaaaaaaaaaaaaaaaaaa.json"));
     }
 
     @Test

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A multipart upload's part PUT: what it sends, and which answers it tries again. */
+/** A multipart upload's part PUT: what it sends, and which answers the store's retry policy tries again. */
 @org.junit.jupiter.api.Tag("integration")
 class PresignedPutTest {
     private HttpServer server;
@@ -75,30 +75,40 @@ class PresignedPutTest {
         assertArrayEquals(Arrays.copyOf(buffer, 700_001), received.get(0));
     }
 
+    /** The policy Storage wraps a part in, with waits that take no time and a ticker moved by them. */
+    private static StoreRetry retry(long budgetMs) {
+        long[] now = {0};
+        return new StoreRetry("b", java.time.Duration.ofMillis(budgetMs), () -> now[0], ms -> now[0] += ms * 1_000_000, () -> 0.5);
+    }
+
     @Test
     void triesA5xxOr429AgainWithTheSameBytes() throws IOException {
         statuses = new int[]{503, 429, 200};
         byte[] buffer = "part bytes".getBytes();
-        assertEquals("\"etag-2\"", PresignedPut.part(url(), buffer, buffer.length));
+        URL url = url();
+        assertEquals("\"etag-2\"", retry(8_000).run(() -> PresignedPut.part(url, buffer, buffer.length)));
         assertEquals(3, received.size());
         received.forEach(b -> assertArrayEquals(buffer, b));
     }
 
     @Test
-    void givesUpAfterThreeFailedAttempts() throws IOException {
+    void givesUpWhenTheBudgetRunsOutNamingTheBucket() throws IOException {
         statuses = new int[]{500};
-        IOException e = assertThrows(IOException.class, () -> PresignedPut.part(url(), new byte[10], 10));
-        assertEquals(PresignedPut.ATTEMPTS, calls.get());
-        assertTrue(e.getMessage().contains("HTTP 500"), e.getMessage());
+        URL url = url();
+        StoreUnavailable e = assertThrows(StoreUnavailable.class, () -> retry(1_000).run(() -> PresignedPut.part(url, new byte[10], 10)));
+        assertTrue(calls.get() > 1 && calls.get() < 10, "tried again within the budget, then gave up: " + calls.get());
+        assertEquals("b", e.bucket());
+        assertTrue(e.detail().contains("answered 500"), e.detail());
     }
 
     @Test
     void aRefusalIsNotTriedAgainAndTheUrlIsNotInTheMessage() throws IOException {
         statuses = new int[]{403};
-        IOException e = assertThrows(IOException.class, () -> PresignedPut.part(url(), new byte[10], 10));
+        URL url = url();
+        StoreUnavailable e = assertThrows(StoreUnavailable.class, () -> retry(8_000).run(() -> PresignedPut.part(url, new byte[10], 10)));
         assertEquals(1, calls.get());
-        assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
-        assertFalse(e.getMessage().contains("secretsig"), e.getMessage());
+        assertTrue(e.detail().contains("answered 403"), e.detail());
+        assertFalse(e.getJson().contains("secretsig"), e.getJson());
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +21,8 @@ import java.util.Optional;
  * HTTP/1.1 written by hand on a {@link Socket}, for requests that {@code java.net.http.HttpClient}
  * refuses to send (duplicated headers, malformed request lines, bad escapes, conflicting lengths),
  * and a small parser of the answer. The request is sent as given: the caller writes
- * {@code Connection: close} if it wants the server to end the connection after answering.
+ * {@code Connection: close} if it wants the server to end the connection after answering. An
+ * exchange with a {@link RunningApp} is checked against {@code openapi.yaml}.
  */
 public final class RawHttp {
     private RawHttp() {
@@ -73,12 +75,59 @@ public final class RawHttp {
             writer.setDaemon(true);
             writer.start();
             InputStream in = s.getInputStream();
+            Optional<Answer> answer;
             try {
-                return read(in, head);
+                answer = read(in, head);
             } catch (SocketTimeoutException e) {
                 throw new IOException("no answer within " + timeoutMs + " ms", e);
             }
+            if (answer.isPresent() && RunningApp.serves(base)) {
+                check(base, bytes, answer.get());
+            }
+            return answer;
         }
+    }
+
+    /**
+     * Checks the exchange against {@code openapi.yaml}: what is written here by hand is mostly what
+     * the document does not allow, so it must be refused as the document says ({@link OpenApiCheck}).
+     */
+    private static void check(URI base, byte[] request, Answer answer) {
+        int headEnd = indexOf(request, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String head = new String(request, 0, headEnd < 0 ? request.length : headEnd, StandardCharsets.ISO_8859_1);
+        String[] lines = head.split("\r\n");
+        int first = lines[0].indexOf(' ');
+        int last = lines[0].lastIndexOf(' ');
+        String method = first < 0 ? lines[0] : lines[0].substring(0, first);
+        String version = last < 0 ? "" : lines[0].substring(last + 1);
+        // a request line that is not METHOD SP target SP HTTP/1.x is no request of the document (empty target)
+        String target = first < 0 || last <= first || !(version.equals("HTTP/1.1") || version.equals("HTTP/1.0"))
+                ? "" : lines[0].substring(first + 1, last);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon > 0) {
+                headers.computeIfAbsent(lines[i].substring(0, colon).trim(), k -> new ArrayList<>()).add(lines[i].substring(colon + 1).trim());
+            }
+        }
+        byte[] body = headEnd < 0 ? new byte[0] : Arrays.copyOfRange(request, headEnd + 4, request.length);
+        boolean chunked = headers.keySet().stream().anyMatch(h -> h.equalsIgnoreCase("transfer-encoding"));
+        WireExchange x = new WireExchange(method, target, headers, chunked ? null : body,
+                answer.status(), answer.headers(), method.equals("HEAD") ? null : answer.body());
+        RunningApp.check(base, x, OpenApiCheck.allowedOutside() != null);
+    }
+
+    private static int indexOf(byte[] in, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= in.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (in[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static Optional<Answer> read(InputStream in, boolean head) throws IOException {

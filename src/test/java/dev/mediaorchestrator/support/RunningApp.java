@@ -12,14 +12,21 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The whole service started in-process on a free port over a temp data dir (embedded S3), with a
- * known secret, and an HTTP client that signs requests the way the contract says.
+ * known secret, and an HTTP client that signs requests the way the contract says. Every exchange
+ * of that client (and of any {@link ValidatingHttpClient}, {@link RawHttp}, {@link Put}) with a
+ * running service is checked against {@code openapi.yaml} ({@link OpenApiCheck}).
  */
 public final class RunningApp implements AutoCloseable {
     public static final String SECRET = "test-secret-" + Long.toHexString(System.nanoTime());
+    /** The services running in this JVM by port: exchanges with them are checked against the document. */
+    private static final Map<Integer, RunningApp> LIVE = new ConcurrentHashMap<>();
 
     public final App app;
     public final URI base;
@@ -27,13 +34,45 @@ public final class RunningApp implements AutoCloseable {
     /** The whole environment the service was started with (the test defaults and the test's own). */
     public final Map<String, String> env;
     public final Hmac hmac = new Hmac(SECRET);
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newHttpClient());
+    /** The exchanges with this service that broke openapi.yaml (each also failed where it happened). */
+    private final List<String> contractProblems = new CopyOnWriteArrayList<>();
 
     private RunningApp(App app, URI base, Path dataDir, Map<String, String> env) {
         this.app = app;
         this.base = base;
         this.dataDir = dataDir;
         this.env = Map.copyOf(env);
+        LIVE.put(base.getPort(), this);
+    }
+
+    /** Whether {@code uri} is on a service running in this JVM (loopback, its port). */
+    public static boolean serves(URI uri) {
+        return serving(uri) != null;
+    }
+
+    private static RunningApp serving(URI uri) {
+        String host = uri.getHost();
+        boolean loopback = host != null && (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]"));
+        return loopback ? LIVE.get(uri.getPort()) : null;
+    }
+
+    /**
+     * Checks an exchange with the service at {@code uri} against openapi.yaml ({@link OpenApiCheck}):
+     * a problem is thrown here and kept, so that one met on another thread (a stand-in runner
+     * uploading) still fails the test when the service is closed.
+     */
+    static void check(URI uri, WireExchange x, boolean requestMayBeOutside) {
+        RunningApp app = serving(uri);
+        if (app == null) {
+            return;
+        }
+        List<String> problems = OpenApiCheck.served().problems(x, requestMayBeOutside);
+        if (!problems.isEmpty()) {
+            AssertionError e = OpenApiCheck.failure(x, problems);
+            app.contractProblems.add(e.getMessage());
+            throw e;
+        }
     }
 
     /** Starts the service with the test defaults overridden by {@code env}. */
@@ -150,10 +189,15 @@ public final class RunningApp implements AutoCloseable {
 
     @Override
     public void close() {
+        LIVE.remove(base.getPort(), this);
         try {
             app.close();
         } finally {
             TestServers.deleteRecursively(dataDir);
+        }
+        if (!contractProblems.isEmpty()) {
+            throw new AssertionError(contractProblems.size() + " exchanges with the service broke openapi.yaml (each failed where it"
+                    + " happened too, maybe on another thread):\n" + String.join("\n", contractProblems));
         }
     }
 }

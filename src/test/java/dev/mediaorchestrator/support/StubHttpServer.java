@@ -4,11 +4,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,11 +19,18 @@ import java.util.concurrent.Executors;
 /**
  * A real local HTTP server for tests (standing in for the Next app or a runner): handlers per path
  * prefix, and a record of every request (method, path, headers, body).
+ *
+ * <p>Every request it receives on an operation of {@code openapi.yaml} (a runner's {@code /render},
+ * {@code /status}, {@code /cancel}, {@code /healthz}; the app's {@code /api/media} and terminal
+ * callback; {@code /callbacks/container}) is checked against the document: what the service sends
+ * must be what the document says. A problem fails the test when the server is closed
+ * ({@link #close} throws), with the request and the rule it broke.
  */
 public final class StubHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, HttpHandler> handlers = new ConcurrentHashMap<>();
     public final List<Recorded> requests = new CopyOnWriteArrayList<>();
+    private final List<String> contractProblems = new CopyOnWriteArrayList<>();
 
     public StubHttpServer() {
         try {
@@ -66,6 +75,7 @@ public final class StubHttpServer implements AutoCloseable {
             }
         }
         try {
+            checkRequest(ex);
             if (best == null) {
                 byte[] body = ex.getRequestBody().readAllBytes();
                 requests.add(new Recorded(ex.getRequestMethod(), path, ex.getRequestURI().getRawQuery(), Map.copyOf(flat(ex)), body));
@@ -76,6 +86,32 @@ public final class StubHttpServer implements AutoCloseable {
         } finally {
             ex.close();
         }
+    }
+
+    /**
+     * Checks the request against {@code openapi.yaml} (its JSON body read here and given back to the
+     * handler); a problem is kept for {@link #close}.
+     */
+    private void checkRequest(HttpExchange ex) throws IOException {
+        String type = ex.getRequestHeaders().getFirst("content-type");
+        byte[] body = null;
+        if (type != null && type.toLowerCase(Locale.ROOT).contains("json")) {
+            body = ex.getRequestBody().readAllBytes();
+            ex.setStreams(new ByteArrayInputStream(body), null);
+        } else if (ex.getRequestHeaders().getFirst("content-length") == null && ex.getRequestHeaders().getFirst("transfer-encoding") == null) {
+            body = new byte[0];
+        }
+        WireExchange x = new WireExchange(ex.getRequestMethod(), WireExchange.target(ex.getRequestURI()), ex.getRequestHeaders(), body,
+                0, Map.of(), null);
+        List<String> problems = OpenApiCheck.served().requestProblems(x);
+        if (!problems.isEmpty()) {
+            contractProblems.add(ex.getRequestMethod() + " " + x.target() + " (sent to a stand-in):\n    " + String.join("\n    ", problems));
+        }
+    }
+
+    /** What the requests received so far broke of {@code openapi.yaml} (empty: nothing). */
+    public List<String> contractProblems() {
+        return List.copyOf(contractProblems);
     }
 
     static Map<String, String> flat(HttpExchange ex) {
@@ -106,6 +142,11 @@ public final class StubHttpServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        if (!contractProblems.isEmpty()) {
+            throw new AssertionError("openapi.yaml: requests the service sent are not what the document says (fix "
+                    + "src/main/resources/openapi.yaml, or the code where it breaks /work/shared/CONTRACT.md):\n  "
+                    + String.join("\n  ", contractProblems));
+        }
     }
 
     public record Recorded(String method, String path, String query, Map<String, String> headers, byte[] body) {
