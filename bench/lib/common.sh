@@ -4,7 +4,8 @@
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$(dirname "$BENCH_DIR")
-JAR=$ROOT/target/media-orchestrator.jar
+# BENCH_JAR: another build of the service (e.g. a copy of an older commit's target/, with its lib/)
+JAR=${BENCH_JAR:-$ROOT/target/media-orchestrator.jar}
 BENCH_NAME=$(basename "$0")
 
 # require CMD:PACKAGE ... — installs what is missing with apt-get as root, else prints the command.
@@ -162,3 +163,13 @@ curl_get() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code} %{size_dow
 # (/proc/PID/stat utime+stime+cutime+cstime): the service's own work plus its ffmpeg/yt-dlp runs.
 CLK_TCK=$(getconf CLK_TCK)
 proc_cpu_ms() { awk -v hz="$CLK_TCK" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13 + $14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+# proc_own_cpu_ms PID — the CPU time of PID's own threads only (utime+stime): the service without its tools.
+proc_own_cpu_ms() { awk -v hz="$CLK_TCK" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz}' "/proc/$1/stat"; }
+
+# threads_snap NAME / threads_diff NAME — the service's CPU by thread (bench/lib/thread_cpu.py) between
+# the two calls: "total N ms: group ms (percent) | ...", the service's own threads only (no tools).
+threads_snap() { python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$SVC_PID" "$WORK/threads.$1"; }
+threads_diff() {
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$SVC_PID" "$WORK/threads.$1.after"
+  python3 "$BENCH_DIR/lib/thread_cpu.py" diff "$WORK/threads.$1" "$WORK/threads.$1.after"
+}

@@ -12,8 +12,8 @@ make_vtt() {
   {
     printf 'WEBVTT\n\n'
     while [ $((t + 3)) -le "$2" ]; do
-      printf '%d\n00:00:%02d.000 --> 00:00:%02d.500\nCue %d: the quick brown fox jumps over the lazy dog.\n- 第%d条：敏捷的棕色狐狸跳过了懒狗。\n\n' \
-        "$n" "$t" $((t + 2)) "$n" "$n"
+      printf '%d\n%02d:%02d:%02d.000 --> %02d:%02d:%02d.500\nCue %d: the quick brown fox jumps over the lazy dog.\n- 第%d条：敏捷的棕色狐狸跳过了懒狗。\n\n' \
+        "$n" $((t / 3600)) $((t / 60 % 60)) $((t % 60)) $(((t + 2) / 3600)) $(((t + 2) / 60 % 60)) $(((t + 2) % 60)) "$n" "$n"
       t=$((t + 3)); n=$((n + 1))
     done
   } >"$1"

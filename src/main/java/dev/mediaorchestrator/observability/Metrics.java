@@ -202,7 +202,7 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
         return n;
     }
 
-    /** How the summary line of a completed job learns the size of its outputs (a HEAD in the bucket). */
+    /** How the summary line of a completed job learns the size of an output its record does not give (a HEAD in the bucket). */
     public void objectSizes(Function<String, Optional<Long>> sizes) {
         this.objectSizes = sizes;
     }
@@ -260,6 +260,12 @@ public final class Metrics implements AutoCloseable, dev.mediaorchestrator.orche
         Map<String, Long> outputs = new java.util.LinkedHashMap<>();
         if ("completed".equals(s.status)) {
             for (Engine.OutputKind kind : job.outputs()) {
+                // the size as stored, which the completion check has just read (Lifecycle.checkOutputs):
+                // no HEAD on the way to the terminal callback; a HEAD for a job completed another way
+                if (job.provenance.getOrDefault(kind.id, Map.of()).get("size") instanceof Number size) {
+                    outputs.put(kind.id, size.longValue());
+                    continue;
+                }
                 try {
                     objectSizes.apply(job.outputKey(kind)).ifPresent(size -> outputs.put(kind.id, size));
                 } catch (RuntimeException e) {

@@ -38,13 +38,15 @@ import java.util.function.UnaryOperator;
  *
  * <ul>
  *   <li>{@link #create} writes the marker, then the record with {@code If-None-Match: *}.</li>
- *   <li>{@link #transition} is the only way a job changes: read the record fresh, apply a pure
- *       function of the current value, write with {@code If-Match} on the version read; on a
+ *   <li>{@link #transition} is the only way a job changes: read the record fresh (or take the
+ *       version this process wrote or read last), apply a pure function of the current value,
+ *       write with {@code If-Match} on that version; on a
  *       conflict (another replica or thread wrote first) read again and re-apply, a bounded number
  *       of times. A write that fails is an {@link HttpError} 503 the caller sees, never a WARN.</li>
  *   <li>Reads for answers ({@link #get}) come from a cache that keeps a job that may still change
- *       for {@value #FRESH_MS} ms and a finished one for a minute; decisions always come from the
- *       fresh read inside a transition.</li>
+ *       for {@value #FRESH_MS} ms and a finished one for a minute; decisions always come from a
+ *       transition, on the version in the bucket (a fresh read, or a version its write's
+ *       {@code If-Match} proves current).</li>
  *   <li>{@link #active()} is what this process knows of the active index: the jobs it works
  *       ({@link #worked()}, its share: {@link Shares}) and, on the leader, every open job (the
  *       dispatcher's view), kept current by {@link #syncActive()}. Start-up reads them in the
@@ -330,10 +332,26 @@ public final class JobStore implements AutoCloseable {
      * must be a pure function of its argument (it may run more than once) and return its argument
      * unchanged for "nothing to do". Returns the job as stored afterwards, empty when it does not
      * exist; a failed write is a 503 {@link HttpError}.
+     *
+     * <p>When this process knows a version of the job (it wrote or read it last), the change is
+     * first applied to that version and written with {@code If-Match} on it, without reading the
+     * record (#31: every runner callback cost a read and a write): a write that goes in was decided
+     * on the version in the bucket, as with a fresh read; one that finds another version there reads
+     * and re-applies as above. "Nothing to do" is only ever decided on a fresh read.
      */
     public Optional<Job> transition(String jobId, UnaryOperator<Job> change) {
         if (!isJobId(jobId)) {
             return Optional.empty();
+        }
+        Job known = known(jobId);
+        if (known != null) {
+            Job next = change.apply(known);
+            if (next != known) {
+                Optional<Job> stored = write(known, next);
+                if (stored.isPresent()) {
+                    return stored;
+                }
+            }
         }
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Job current = read(jobId); // a store that cannot be read is already a 503
@@ -345,37 +363,54 @@ public final class JobStore implements AutoCloseable {
                 remember(current);
                 return Optional.of(current);
             }
-            Job.Draft d = next.draft();
-            d.ts = Math.max(clock.millis(), current.ts);
-            if (!java.util.Objects.equals(next.phase, current.phase)) {
-                d.began(next.phase == null ? next.status : next.phase, d.ts);
+            Optional<Job> stored = write(current, next);
+            if (stored.isPresent()) {
+                return stored;
             }
-            if (!current.isTerminal() && d.isTerminal()) {
-                beforeTerminalWrite.accept(d);
-            }
-            next = d.build();
-            Optional<String> etag;
-            try {
-                etag = objects.put(recordKey(jobId), codec.encode(next), current.version, false);
-            } catch (RuntimeException e) {
-                throw unavailable("written", e);
-            }
-            if (etag.isEmpty()) {
-                continue; // another writer came first: read again, decide again
-            }
-            metrics.stateWritten();
-            Job stored = next.withVersion(etag.get());
-            remember(stored);
-            if (stored.isDone()) {
-                deleteQuietly(markerKey(stored));
-            }
-            metrics.jobChanged(stored);
-            if (!current.isTerminal() && stored.isTerminal()) {
-                handOff(terminal, stored);
-            }
-            return Optional.of(stored);
+            // another writer came first: read again, decide again
         }
         throw unavailable("written (" + MAX_ATTEMPTS + " conflicting writes in a row)", null);
+    }
+
+    /** The latest version of the job this process wrote or read, while it may still change; null when none. */
+    private Job known(String jobId) {
+        Job cached = cache.getIfPresent(jobId);
+        Job active = this.active.get(jobId);
+        Job known = cached == null || active != null && active.ts > cached.ts ? active : cached;
+        return known == null || known.version == null || known.isDone() ? null : known;
+    }
+
+    /** Writes {@code next} over {@code current}'s version: the job as stored, or empty when the record is another version now. */
+    private Optional<Job> write(Job current, Job next) {
+        Job.Draft d = next.draft();
+        d.ts = Math.max(clock.millis(), current.ts);
+        if (!java.util.Objects.equals(next.phase, current.phase)) {
+            d.began(next.phase == null ? next.status : next.phase, d.ts);
+        }
+        if (!current.isTerminal() && d.isTerminal()) {
+            beforeTerminalWrite.accept(d);
+        }
+        next = d.build();
+        Optional<String> etag;
+        try {
+            etag = objects.put(recordKey(current.jobId), codec.encode(next), current.version, false);
+        } catch (RuntimeException e) {
+            throw unavailable("written", e);
+        }
+        if (etag.isEmpty()) {
+            return Optional.empty();
+        }
+        metrics.stateWritten();
+        Job stored = next.withVersion(etag.get());
+        remember(stored);
+        if (stored.isDone()) {
+            deleteQuietly(markerKey(stored));
+        }
+        metrics.jobChanged(stored);
+        if (!current.isTerminal() && stored.isTerminal()) {
+            handOff(terminal, stored);
+        }
+        return Optional.of(stored);
     }
 
     /** The active jobs this process knows of: its share, and on the leader every open job (after {@link #syncActive()}). */

@@ -12,6 +12,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +31,14 @@ import java.util.concurrent.TimeoutException;
  * the job goes on at once instead of waiting for the orchestrator (which writes each to its
  * bucket). The job's last step waits for its chain ({@link #awaitSent}), so its slot is freed, and
  * it leaves {@code /status}'s active set, only once the orchestrator has heard everything.
+ *
+ * <p>A report still waiting for its turn is merged into the next one of the same phase (#31): at the
+ * end of a download the {@code uploading 0.95} report and the mp3's provenance would otherwise each
+ * cost a round trip to the orchestrator (which writes each to its bucket) before the job can
+ * complete. Only a report that says nothing but its phase's progress, or that carries provenance
+ * ({@code outputs}, {@code tools}), is merged; the merged callback carries the newer state and the
+ * outputs of both. A phase change, a terminal callback and a report on its way are sent as they are,
+ * so the orchestrator (and the original Worker) still hear every phase, in order.
  */
 public final class RunnerCallbacks {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerCallbacks.class);
@@ -58,25 +68,80 @@ public final class RunnerCallbacks {
         this.metrics = metrics;
     }
 
+    /** The fields besides the state that a waiting report may carry and still be merged into the next one. */
+    private static final Set<String> MERGEABLE_EXTRA = Set.of("outputs", "tools");
+
+    /** A callback in the job's chain: its body can still change (a merge) until its sender takes it. */
+    static final class Report {
+        private Map<String, Object> body;
+        private final boolean terminal;
+        /** Its status or phase differs from the report queued before it (the first report is one too). */
+        private final boolean phaseChange;
+        private boolean mergeable;
+        private boolean taken;
+
+        private Report(Map<String, Object> body, boolean terminal, boolean phaseChange, boolean mergeable) {
+            this.body = body;
+            this.terminal = terminal;
+            this.phaseChange = phaseChange;
+            this.mergeable = mergeable;
+        }
+    }
+
     /**
      * Queues a callback with the job's state now plus {@code extra} fields, to be sent after the
      * job's earlier callbacks; returns at once. Callers hold the job's lock, so the chain's order is
-     * the order of the job's states.
+     * the order of the job's states. Merged into the job's last report instead when that one is
+     * still waiting and both are reports of the same phase (see the class comment).
      */
     public void enqueue(RunnerJob job, Map<String, Object> extra) {
-        Map<String, Object> body = body(job, extra);
-        boolean terminal = job.isTerminal();
-        job.callbacksPending.incrementAndGet();
-        Runnable send = JobContext.wrap(job.jobId, () -> {
-            try {
-                post(job, body, terminal);
-            } catch (RuntimeException e) {
-                LOG.warn("callback {} for job {} failed: {}", body.get("status"), job.jobId, e.toString());
-            } finally {
-                job.callbacksPending.decrementAndGet();
+        synchronized (job) {
+            Map<String, Object> body = body(job, extra);
+            boolean terminal = job.isTerminal();
+            Report last = job.lastReport;
+            boolean phaseChange = last == null || !Objects.equals(last.body.get("status"), body.get("status"))
+                    || !Objects.equals(last.body.get("phase"), body.get("phase"));
+            if (last != null && !last.taken && last.mergeable && !phaseChange && !terminal) {
+                last.body = merged(last.body, body);
+                last.mergeable = MERGEABLE_EXTRA.containsAll(extra.keySet());
+                return;
             }
-        });
-        job.callbacksSent = job.callbacksSent.thenRunAsync(send, senders);
+            Report report = new Report(body, terminal, phaseChange, !terminal && !phaseChange && MERGEABLE_EXTRA.containsAll(extra.keySet()));
+            job.lastReport = report;
+            job.callbacksPending.incrementAndGet();
+            Runnable send = JobContext.wrap(job.jobId, () -> {
+                Map<String, Object> toSend;
+                synchronized (job) {
+                    report.taken = true;
+                    toSend = report.body;
+                }
+                try {
+                    post(job, toSend, report.terminal);
+                } catch (RuntimeException e) {
+                    LOG.warn("callback {} for job {} failed: {}", toSend.get("status"), job.jobId, e.toString());
+                } finally {
+                    job.callbacksPending.decrementAndGet();
+                }
+            });
+            job.callbacksSent = job.callbacksSent.thenRunAsync(send, senders);
+        }
+    }
+
+    /** The newer report's body, with the outputs (and tool versions) of the older one it does not repeat. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> merged(Map<String, Object> older, Map<String, Object> newer) {
+        Map<String, Object> body = new LinkedHashMap<>(newer);
+        if (older.get("outputs") instanceof Map<?, ?> before) {
+            Map<String, Object> outputs = new LinkedHashMap<>((Map<String, Object>) before);
+            if (newer.get("outputs") instanceof Map<?, ?> now) {
+                outputs.putAll((Map<String, Object>) now);
+            }
+            body.put("outputs", outputs);
+        }
+        if (!body.containsKey("tools") && older.containsKey("tools")) {
+            body.put("tools", older.get("tools"));
+        }
+        return body;
     }
 
     /** Waits until the job's queued callbacks have been sent (or given up on); false when {@code max} ran out first. */

@@ -41,6 +41,8 @@ public final class RunnerJob {
     volatile long reportedAt;
     /** The job's callbacks, sent in order in the background: the last one queued (RunnerCallbacks). */
     volatile java.util.concurrent.CompletableFuture<Void> callbacksSent = java.util.concurrent.CompletableFuture.completedFuture(null);
+    /** The last callback queued (RunnerCallbacks merges a waiting report into the next one); guarded by {@code this}. */
+    RunnerCallbacks.Report lastReport;
     /** Callbacks queued and not yet sent. */
     final java.util.concurrent.atomic.AtomicInteger callbacksPending = new java.util.concurrent.atomic.AtomicInteger();
 

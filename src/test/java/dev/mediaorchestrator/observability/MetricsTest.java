@@ -126,6 +126,33 @@ class MetricsTest {
         assertEquals(7.0, m.value("mediaorch_job_duration_seconds_sum", "status", "canceled"), 1e-9);
     }
 
+    /**
+     * #31: the summary line of a completed job gives its outputs' sizes. The completion check has just
+     * read them from the bucket into the record's provenance: no HEAD per output on the way to the
+     * terminal callback. A job whose record lacks a size (completed another way) still asks the bucket.
+     */
+    @Test
+    void theSummaryTakesOutputSizesFromTheRecord() {
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        metrics.objectSizes(key -> {
+            asked.add(key);
+            return java.util.Optional.of(7L);
+        });
+        Job j = job("job_sizes", 0);
+        metrics.jobCreated(j);
+        Job.Draft d = move(j, "completed", 2_000).draft();
+        d.provenance.put("video", Map.of("size", 100L, "sha256", "aa"));
+        d.provenance.put("audio", Map.of("size", 20L));
+        d.provenance.put("metadata", Map.of("size", 3L));
+        metrics.jobChanged(d.build());
+        assertEquals(java.util.List.of(), asked, "no bucket read for sizes the record gives");
+
+        Job k = job("job_no_sizes", 0);
+        metrics.jobCreated(k);
+        metrics.jobChanged(move(k, "completed", 2_000));
+        assertEquals(3, asked.size(), "one HEAD per output without a size: " + asked);
+    }
+
     @Test
     void bytesAreCountedAsTheyAreRead() throws Exception {
         try (InputStream in = metrics.served("outputs/by-media/m1/job_x/video.mp4", new ByteArrayInputStream(new byte[1000]))) {

@@ -212,6 +212,53 @@ class JobStoreTest {
         b.close();
     }
 
+    /**
+     * #31: a change of a job this store wrote last goes straight to the conditional write on the
+     * version it knows, without reading the record first (each runner callback cost a record read
+     * and a write); the write's {@code If-Match} still decides. When another writer came first, the
+     * record is read and the change applied again; a change that finds nothing to do on the known
+     * version is decided on a fresh read, as before.
+     */
+    @Test
+    void aChangeOfTheVersionThisStoreWroteLastNeedsNoRead() {
+        Counting objects = new Counting();
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        objects.recordReads.set(0);
+        for (double p : new double[]{0.3, 0.4, 0.5}) {
+            Job after = a.transition(job.jobId, j -> {
+                Job.Draft d = j.draft();
+                d.progress = p;
+                return d.build();
+            }).orElseThrow();
+            assertEquals(p, after.progress, 1e-9);
+        }
+        assertEquals(0, objects.recordReads.get(), "three changes, no read of the record");
+
+        b.transition(job.jobId, k -> { // another replica writes: a's version is stale now
+            Job.Draft d = k.draft();
+            d.phase = "uploading";
+            return d.build();
+        });
+        objects.recordReads.set(0);
+        Job after = a.transition(job.jobId, j -> {
+            Job.Draft d = j.draft();
+            d.progress = 0.6;
+            return d.build();
+        }).orElseThrow();
+        assertEquals("uploading", after.phase, "the other writer's change is kept");
+        assertEquals(0.6, after.progress, 1e-9);
+        assertEquals(1, objects.recordReads.get(), "read once, after the conflict");
+
+        objects.recordReads.set(0);
+        Job same = a.transition(job.jobId, j -> j).orElseThrow();
+        assertEquals(1, objects.recordReads.get(), "nothing to do on the known version: decided on a fresh read");
+        assertEquals(0.6, same.progress, 1e-9);
+        a.close();
+        b.close();
+    }
+
     @Test
     void jobsRecordedBeforeTheActiveIndexAreFoundOnceAfterTheUpgrade() {
         Counting objects = new Counting();
