@@ -114,6 +114,25 @@ class OriginalRendererBehindOrchestratorTest {
         return next.acceptedFor(jobId).get(0);
     }
 
+    /**
+     * The original renderer serves {@code POST /render} only, so it answers {@code GET /healthz}
+     * with 404: that is an answer (the runner is there), as the contract's rule for a runner without
+     * a status endpoint says. Counted as down, it kept the orchestrator unready for good, and a
+     * Service behind a readiness probe never sent it a request.
+     */
+    @Test
+    void theOrchestratorIsReadyBehindARendererWithoutHealthz() throws Exception {
+        Wait.until("the orchestrator to be ready", Duration.ofSeconds(30), () -> {
+            try {
+                return app.get("/health/ready").statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        HttpResponse<String> r = app.get("/health/ready");
+        assertTrue(r.body().contains("renderer-remotion") && r.body().contains("without /healthz"), r.body());
+    }
+
     @Test
     void aRendererThatAnswersEveryProbeWith404KeepsItsJobWhichCompletesOnce() throws Exception {
         String jobId = submit(app, "long");
