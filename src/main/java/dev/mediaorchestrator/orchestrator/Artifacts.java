@@ -51,7 +51,7 @@ public final class Artifacts {
     private final JobStore jobs;
     private final Storage storage;
     private final Hmac hmac;
-    private final Lifecycle lifecycle;
+    private final CompletionCheck completion;
     private final Clock clock;
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
@@ -64,13 +64,13 @@ public final class Artifacts {
     /**
      * @param files the embedded store's files, or null when the bucket is another store
      */
-    public Artifacts(Config config, JobStore jobs, Storage storage, EmbeddedFiles files, Hmac hmac, Lifecycle lifecycle, Clock clock) {
+    public Artifacts(Config config, JobStore jobs, Storage storage, EmbeddedFiles files, Hmac hmac, CompletionCheck completion, Clock clock) {
         this.config = config;
         this.files = files;
         this.jobs = jobs;
         this.storage = storage;
         this.hmac = hmac;
-        this.lifecycle = lifecycle;
+        this.completion = completion;
         this.clock = clock;
         this.relays = new java.util.concurrent.Semaphore(config.artifactConcurrency);
     }
@@ -235,7 +235,7 @@ public final class Artifacts {
             throw new HttpError(400, "upload failed");
         }
         LOG.info("upload {} for job {} ({} bytes)", kindId, jobId, info.size());
-        lifecycle.checkOutputs(job);
+        completion.checkOutputs(job);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ok", true);
         r.put("outputKey", key);

@@ -75,8 +75,11 @@ class ClockJumpTest {
 
     private Lifecycle lifecycle(Config config, JobStore jobs, Clock clock) {
         Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
-        Lifecycle lifecycle = new Lifecycle(config, jobs, null, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(), clock,
-                Duration.ofHours(1)), dispatcher, clock);
+        JobEndings endings = new JobEndings(jobs, dispatcher, clock);
+        RunnerReports reports = new RunnerReports(config, jobs, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(),
+                clock, Duration.ofHours(1)), clock);
+        Lifecycle lifecycle = new Lifecycle(config, jobs, reports, new CompletionCheck(config, jobs, null, endings, clock), endings, dispatcher,
+                clock);
         jobs.handChangesTo(j -> { // the job-changed route's steps
             dispatcher.learn(j);
             lifecycle.learn(j);

@@ -145,7 +145,7 @@ class JobsCreateRouteTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Map<String, Object> beans = new java.util.HashMap<>();
-        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "terminalCallbacks",
+        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "jobEndings", "terminalCallbacks",
                 "jobListing", "dashboardAccess"}) {
             beans.put(name, steps);
         }

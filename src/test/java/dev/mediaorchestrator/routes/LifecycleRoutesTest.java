@@ -121,8 +121,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
-                "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
+        for (String name : List.of("signedRequests", "runnerReports", "completionCheck", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore",
+                "replayStore", "uploadJanitor", "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
