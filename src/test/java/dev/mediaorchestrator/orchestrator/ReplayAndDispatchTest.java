@@ -157,7 +157,7 @@ class ReplayAndDispatchTest {
         assertTrue(attempts >= 1, "attempts: " + attempts);
         if (attempts > 1) {
             long last = ((Number) dispatch.get("lastAttemptAt")).longValue();
-            assertTrue(last - t0 >= Dispatcher.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
+            assertTrue(last - t0 >= DispatchAttempts.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
         }
     }
 }
