@@ -28,6 +28,7 @@ import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.orchestrator.UploadJanitor;
+import dev.mediaorchestrator.orchestrator.Uploads;
 import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
@@ -87,6 +88,7 @@ final class OrchestratorBeans extends Beans {
         taskCallbacks();
         terminalCallbacks();
         artifacts();
+        uploads();
         Observability.bindOrchestrator(main, common.metrics(), config, storage(), jobStore());
         jobListing();
         dashboardAccess();
@@ -284,13 +286,22 @@ final class OrchestratorBeans extends Beans {
         });
     }
 
-    /** {@code /artifacts} and {@code /inputs}; the embedded store's directory is ours: its files are sent as they are. */
+    /** {@code /artifacts}, {@code /inputs} and {@code /segments}; the embedded store's directory is ours: its files are sent as they are. */
     Artifacts artifacts() {
         return bound("artifacts", () -> {
             EmbeddedFiles files = config.s3Endpoint == null ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null;
-            Artifacts artifacts = new Artifacts(config, jobStore(), storage(), files, common.hmac(), completionCheck(), common.clock());
+            Artifacts artifacts = new Artifacts(config, jobStore(), storage(), files, common.hmac(), common.clock());
             artifacts.setMetrics(common.metrics());
             return artifacts;
+        });
+    }
+
+    /** {@code PUT|POST /upload/{jobId}} (fallback mode): an output streamed into the bucket, then the job's outputs checked. */
+    Uploads uploads() {
+        return bound("uploads", () -> {
+            Uploads uploads = new Uploads(jobStore(), storage(), common.hmac(), completionCheck(), common.clock());
+            uploads.setMetrics(common.metrics());
+            return uploads;
         });
     }
 

@@ -95,7 +95,7 @@ class EdgeRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("artifacts", "localApp", "signedRequests", "metrics", "health", "openApi")) {
+        for (String name : List.of("artifacts", "uploads", "localApp", "signedRequests", "metrics", "health", "openApi")) {
             m.put(name, b);
         }
         return m;
