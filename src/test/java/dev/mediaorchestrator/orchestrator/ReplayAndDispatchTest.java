@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -110,7 +111,7 @@ class ReplayAndDispatchTest {
             assertEquals(1, ids.size(), ids.toString());
             // the dispatch may be the timer's (it can take the job while the request's own attempt
             // waits): wait for it, then make sure there was only one
-            dev.mediaorchestrator.support.Wait.until("the dispatch", java.time.Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
+            dev.mediaorchestrator.support.Wait.until("the dispatch", Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
             Thread.sleep(700);
             assertEquals(1, dispatchesFor("replay2").size());
         } finally {
