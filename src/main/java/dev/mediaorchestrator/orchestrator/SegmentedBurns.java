@@ -73,7 +73,7 @@ public final class SegmentedBurns implements AutoCloseable {
         this.wake = wakeDispatcher;
     }
 
-    /** What completes a job whose output is in the bucket (Lifecycle's output check). */
+    /** What completes a job whose output is in the bucket ({@link CompletionCheck}). */
     void onOutputsDue(UnaryOperator<Job> check) {
         this.checkOutputs = check;
     }
@@ -342,7 +342,7 @@ public final class SegmentedBurns implements AutoCloseable {
         wake.run();
     }
 
-    /** The job's output may be in the bucket: checked, and the job completed when it is (Lifecycle's check). */
+    /** The job's output may be in the bucket: checked, and the job completed when it is ({@link CompletionCheck}). */
     Job completedOutput(Job job) {
         return checkOutputs.apply(job);
     }

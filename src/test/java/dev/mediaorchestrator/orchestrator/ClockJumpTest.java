@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,8 +77,11 @@ class ClockJumpTest {
 
     private Lifecycle lifecycle(Config config, JobStore jobs, Clock clock) {
         Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
-        Lifecycle lifecycle = new Lifecycle(config, jobs, null, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(), clock,
-                Duration.ofHours(1)), dispatcher, clock);
+        JobEndings endings = new JobEndings(jobs, dispatcher, clock);
+        RunnerReports reports = new RunnerReports(config, jobs, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(),
+                clock, Duration.ofHours(1)), clock);
+        Lifecycle lifecycle = new Lifecycle(config, jobs, reports, new CompletionCheck(config, jobs, null, endings, clock), endings, dispatcher,
+                clock);
         jobs.handChangesTo(j -> { // the job-changed route's steps
             dispatcher.learn(j);
             lifecycle.learn(j);
@@ -167,7 +171,7 @@ class ClockJumpTest {
 
     @Test
     void aBackwardJumpHoldsNoCallbackRetry() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         try (StubHttpServer app = new StubHttpServer()) {
             app.on("/api/render/cf-callback", ex -> {
                 app.record(ex);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -111,7 +112,7 @@ class ReplayAndDispatchTest {
             assertEquals(1, ids.size(), ids.toString());
             // the dispatch may be the timer's (it can take the job while the request's own attempt
             // waits): wait for it, then make sure there was only one
-            dev.mediaorchestrator.support.Wait.until("the dispatch", java.time.Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
+            dev.mediaorchestrator.support.Wait.until("the dispatch", Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
             Thread.sleep(700);
             assertEquals(1, dispatchesFor("replay2").size());
         } finally {
@@ -158,7 +159,7 @@ class ReplayAndDispatchTest {
         assertTrue(attempts >= 1, "attempts: " + attempts);
         if (attempts > 1) {
             long last = ((Number) dispatch.get("lastAttemptAt")).longValue();
-            assertTrue(last - t0 >= Dispatcher.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
+            assertTrue(last - t0 >= DispatchAttempts.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
         }
     }
 }

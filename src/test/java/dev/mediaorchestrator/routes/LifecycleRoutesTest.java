@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Json;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -120,9 +121,9 @@ class LifecycleRoutesTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Beans b = new Beans();
-        Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
-                "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
+        Map<String, Object> m = new HashMap<>();
+        for (String name : List.of("signedRequests", "runnerReports", "completionCheck", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore",
+                "replayStore", "uploadJanitor", "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
