@@ -3,6 +3,7 @@ package dev.mediaorchestrator.observability;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,16 +32,16 @@ class QueueGaugesTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         QueueGauges.bind(registry, store, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
 
-        store.create(new Job(JobStore.newJobId(), "m1", Engine.BURNER, Map.of(), NOW - 90_000, "n1"));
-        Job unreachable = store.create(new Job(JobStore.newJobId(), "m2", Engine.BURNER, Map.of(), NOW - 30_000, "n2"));
+        store.create(new Job(JobKeys.newJobId(), "m1", Engine.BURNER, Map.of(), NOW - 90_000, "n1"));
+        Job unreachable = store.create(new Job(JobKeys.newJobId(), "m2", Engine.BURNER, Map.of(), NOW - 30_000, "n2"));
         store.transition(unreachable.jobId, j -> with(j, d -> d.dispatchError = "runner unreachable: ConnectException"));
-        Job busy = store.create(new Job(JobStore.newJobId(), "m3", Engine.BURNER, Map.of(), NOW - 20_000, "n3"));
+        Job busy = store.create(new Job(JobKeys.newJobId(), "m3", Engine.BURNER, Map.of(), NOW - 20_000, "n3"));
         store.transition(busy.jobId, j -> with(j, d -> d.dispatchError = Dispatcher.BUSY));
         // taken by a runner long ago: not waiting
-        Job taken = store.create(new Job(JobStore.newJobId(), "m4", Engine.DOWNLOADER, Map.of(), NOW - 500_000, "n4"));
+        Job taken = store.create(new Job(JobKeys.newJobId(), "m4", Engine.DOWNLOADER, Map.of(), NOW - 500_000, "n4"));
         store.transition(taken.jobId, j -> with(j, d -> d.dispatched = true));
         // lost by its runner and queued again 5 s ago
-        Job requeued = store.create(new Job(JobStore.newJobId(), "m5", Engine.DOWNLOADER, Map.of(), NOW - 400_000, "n5"));
+        Job requeued = store.create(new Job(JobKeys.newJobId(), "m5", Engine.DOWNLOADER, Map.of(), NOW - 400_000, "n5"));
         store.transition(requeued.jobId, j -> with(j, d -> {
             d.began("running", NOW - 300_000);
             d.began("queued", NOW - 5_000);
@@ -68,7 +69,7 @@ class QueueGaugesTest {
         JobStore store = new JobStore(Duration.ofHours(1));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         QueueGauges.bind(registry, store, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
-        Job created = store.create(new Job(JobStore.newJobId(), "talk", Engine.BURNER, Map.of(), NOW - 600_000, "n1"));
+        Job created = store.create(new Job(JobKeys.newJobId(), "talk", Engine.BURNER, Map.of(), NOW - 600_000, "n1"));
         Map<String, Object> state = new java.util.LinkedHashMap<>(with(created, d -> {
             d.status = "running";
             d.phase = "segments";

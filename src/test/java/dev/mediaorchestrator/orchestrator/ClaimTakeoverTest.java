@@ -69,13 +69,13 @@ class ClaimTakeoverTest {
     /** The jobs another replica finds active in the bucket (what its dispatch timer works on). */
     private List<String> activeInTheBucket() {
         JobStore other = store();
-        other.syncActive();
+        other.index().sync();
         return other.active().stream().map(j -> j.jobId).sorted().toList();
     }
 
     @Test
     void killedBetweenItsClaimAndItsRecord_theRetryRecordsTheJobItNamed() {
-        String named = JobStore.newJobId();
+        String named = JobKeys.newJobId();
         assertTrue(shared.claim(List.of("jobs-sig:original", "jobs-nonce:original", "jobs-idem:k1"), named).isEmpty(),
                 "the original took its keys, then died");
         Exchange retry = post("retry", "k1");
@@ -96,7 +96,7 @@ class ClaimTakeoverTest {
 
     @Test
     void killedBetweenItsRecordAndItsAnswer_theRetryIsAnsweredWithThatJob() {
-        String named = JobStore.newJobId();
+        String named = JobKeys.newJobId();
         JobStore original = store();
         assertTrue(shared.claim(List.of("jobs-sig:o2", "jobs-idem:k2"), named).isEmpty());
         original.create(new Job(named, "m2", request("m2").engine(), request("m2").options(), System.currentTimeMillis(), "cb-secret"));
@@ -115,7 +115,7 @@ class ClaimTakeoverTest {
         StateObjects overtaken = new ForwardingObjects(bucket) {
             @Override
             public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-                if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && copy.get() == null) {
+                if (key.startsWith(JobKeys.STATE_PREFIX) && createOnly && copy.get() == null) {
                     copy.set(post("copy3", "k3"));
                     byCopy.set(record(replica(store()), request("m3"), copy.get()));
                 }
@@ -141,7 +141,7 @@ class ClaimTakeoverTest {
         return new ForwardingObjects(bucket) {
             @Override
             public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-                if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && failed.compareAndSet(false, true)) {
+                if (key.startsWith(JobKeys.STATE_PREFIX) && createOnly && failed.compareAndSet(false, true)) {
                     if (takesIt) {
                         inner.put(key, data, ifMatch, createOnly);
                     }

@@ -70,7 +70,7 @@ class JobListingTest {
         for (int i = 1; i <= 7; i++) {
             store.create(job(i, i % 2 == 0 ? "even" : "odd", i <= 4 ? Engine.BURNER : Engine.DOWNLOADER));
         }
-        assertTrue(JobStore.isJobId(id(7)));
+        assertTrue(JobKeys.isJobId(id(7)));
         Map<String, Object> first = listing.page(null, null, null, "3", null);
         assertEquals(List.of(id(7), id(6), id(5)), ids(first));
         Map<String, Object> second = listing.page(null, null, null, "3", (String) first.get("nextCursor"));
@@ -136,7 +136,7 @@ class JobListingTest {
         JobListing restarted = new JobListing(new JobStore(Duration.ofDays(1), bucket, hmac, clock), clock);
         assertEquals(List.of(id(2), id(1)), ids(restarted.page(null, null, null, null, null)));
 
-        bucket.delete(JobStore.STATE_PREFIX + id(1) + ".json"); // retention
+        bucket.delete(JobKeys.STATE_PREFIX + id(1) + ".json"); // retention
         now[0] += JobListing.REFRESH_MS * 2;
         assertEquals(List.of(id(2)), ids(listing.page(null, null, null, null, null)), "a record gone from the bucket leaves the listing");
     }
@@ -167,7 +167,7 @@ class JobListingTest {
         JobStore before = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
         String newest = null;
         for (int i = 1; i <= 20; i++) {
-            newest = before.create(new Job(JobStore.newJobId(), "m" + i, Engine.DOWNLOADER, Map.of(), now[0] + i * 1000L, "n" + i)).jobId;
+            newest = before.create(new Job(JobKeys.newJobId(), "m" + i, Engine.DOWNLOADER, Map.of(), now[0] + i * 1000L, "n" + i)).jobId;
         }
         // a new process on the same bucket (a restart, another replica), whose record reads hang
         // until released: R2 at 100 000 retained jobs, in effect
@@ -175,7 +175,7 @@ class JobListingTest {
         StateObjects slow = new ForwardingObjects(bucket) {
             @Override
             public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
-                if (key.startsWith(JobStore.STATE_PREFIX)) {
+                if (key.startsWith(JobKeys.STATE_PREFIX)) {
                     try {
                         gate.await();
                     } catch (InterruptedException e) {

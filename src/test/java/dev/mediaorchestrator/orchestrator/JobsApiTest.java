@@ -72,7 +72,7 @@ class JobsApiTest {
         assertEquals(202, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
         String jobId = (String) json(r).get("jobId");
-        assertTrue(JobStore.isJobId(jobId), jobId);
+        assertTrue(JobKeys.isJobId(jobId), jobId);
         assertEquals("queued", json(r).get("status"));
         assertTrue(r.headers().firstValue("x-signature").isEmpty(), "request headers are not echoed");
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SegmentTransitionsTest {
     private static final int MAX = 2;
     private long now = 1_000_000;
-    private Job job = new Job(JobStore.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
+    private Job job = new Job(JobKeys.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
 
     private Job change(Consumer<Job.Draft> f) {
         Job.Draft d = job.draft();
@@ -206,7 +206,7 @@ class SegmentTransitionsTest {
         assertEquals("the frame rate is not constant", job.segments.reason);
         assertFalse(job.segments.needsCleanUp());
 
-        job = new Job(JobStore.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
+        job = new Job(JobKeys.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
         change(d -> SegmentTransitions.startPlanning(d, now));
         BurnTasks.RunRef first = acceptNext(null);
         change(d -> assertEquals(SegmentTransitions.Ended.RETRIED, SegmentTransitions.runEnded(d, first, "download failed", MAX, now)));
@@ -248,7 +248,7 @@ class SegmentTransitionsTest {
 
     @Test
     void runIdsNameTheirTask() {
-        String id = JobStore.newJobId();
+        String id = JobKeys.newJobId();
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.SEGMENT, 3, 1), BurnTasks.parse(id + "-s003"));
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.PLAN, -1, 2), BurnTasks.parse(id + "-plan-r2"));
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.JOIN, -1, 1), BurnTasks.parse(id + "-join"));

@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -114,7 +115,7 @@ class R2WriteLimitTest {
             assertEquals(List.of(), refused, "no runner callback refused");
             assertTrue(r2.limited.get() > 0, "the store did refuse writes (" + r2.limited.get() + " answered 429)");
             System.out.printf("R2 limit: %d jobs, %d writes answered 429, %d record writes (%.1f per job)%n", JOBS, r2.limited.get(),
-                    r2.writesUnder(JobStore.STATE_PREFIX), r2.writesUnder(JobStore.STATE_PREFIX) / (double) JOBS);
+                    r2.writesUnder(JobKeys.STATE_PREFIX), r2.writesUnder(JobKeys.STATE_PREFIX) / (double) JOBS);
         } finally {
             clients.shutdownNow();
             work.shutdownNow();
@@ -147,7 +148,7 @@ class R2WriteLimitTest {
         ExecutorService writers = Executors.newFixedThreadPool(6);
         try (JobStore a = new JobStore(Duration.ofHours(1), storageA, new Hmac("r2-writers"), Clock.systemUTC());
              JobStore b = new JobStore(Duration.ofHours(1), storageB, new Hmac("r2-writers"), Clock.systemUTC())) {
-            Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
+            Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
                     System.currentTimeMillis(), UUID.randomUUID().toString()));
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
