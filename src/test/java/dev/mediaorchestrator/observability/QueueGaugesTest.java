@@ -4,6 +4,7 @@ import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.orchestrator.JobKeys;
+import dev.mediaorchestrator.orchestrator.JobRecord;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,12 +71,12 @@ class QueueGaugesTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         QueueGauges.bind(registry, store, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
         Job created = store.create(new Job(JobKeys.newJobId(), "talk", Engine.BURNER, Map.of(), NOW - 600_000, "n1"));
-        Map<String, Object> state = new java.util.LinkedHashMap<>(with(created, d -> {
+        Map<String, Object> state = new java.util.LinkedHashMap<>(JobRecord.toState(with(created, d -> {
             d.status = "running";
             d.phase = "segments";
             d.lastReportAt = NOW - 3_000;
             d.lastDispatchAt = NOW - 40_000;
-        }).toState());
+        })));
         Map<String, Object> done = Map.of("status", "completed", "progress", 1, "attempts", 1);
         Map<String, Object> running = Map.of("status", "running", "progress", 0.5, "attempts", 1, "runId", created.jobId + "-s000",
                 "lastReportAt", NOW - 3_000);
@@ -83,7 +84,7 @@ class QueueGaugesTest {
         state.put("segments", Map.of("mode", "split", "duration", 600.0, "plan", done, "join", Map.of("status", "waiting"),
                 "segments", java.util.List.of(Map.of("index", 0, "start", 0, "end", 300.0, "task", running),
                         Map.of("index", 1, "start", 300.0, "task", queued))));
-        Job split = Job.fromState(state, Map.of(), null);
+        Job split = JobRecord.fromState(state, Map.of(), null);
         store.transition(created.jobId, j -> with(split, d -> { }));
 
         PrometheusText m = new PrometheusText(registry.scrape());

@@ -38,8 +38,8 @@ class SegmentTransitionsTest {
         assertTrue(next.progress >= job.progress, "progress never goes back: " + job.progress + " → " + next.progress);
         assertTrue(JobTransitions.rank(next.status) >= JobTransitions.rank(job.status), job.status + " → " + next.status);
         // the record keeps it all: what a restarted orchestrator reads is the same
-        Job reread = Job.fromState(next.toState(), Map.of(), "v");
-        assertEquals(next.toState(), reread.toState(), "the record round-trips");
+        Job reread = JobRecord.fromState(JobRecord.toState(next), Map.of(), "v");
+        assertEquals(JobRecord.toState(next), JobRecord.toState(reread), "the record round-trips");
         job = next;
         return next;
     }
