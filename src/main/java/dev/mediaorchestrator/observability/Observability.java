@@ -11,6 +11,7 @@ import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFa
 import org.apache.camel.main.Main;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,9 +51,9 @@ public final class Observability {
     /** The orchestrator: job gauges, output sizes for the summary line, readiness of the bucket and the runners. */
     public static void bindOrchestrator(Main main, Metrics metrics, Config config, Storage storage, JobStore jobs) {
         metrics.jobGauges(jobs, config.maxActiveJobs);
-        metrics.outboxGauges(jobs, java.time.Clock.systemUTC());
+        metrics.outboxGauges(jobs, Clock.systemUTC());
         if (metrics.registry() != null) {
-            QueueGauges.bind(metrics.registry(), jobs, java.time.Clock.systemUTC());
+            QueueGauges.bind(metrics.registry(), jobs, Clock.systemUTC());
         }
         metrics.objectSizes(key -> storage.head(key).map(Storage.ObjectInfo::size));
         main.bind("bucketHealthCheck", new BucketHealthCheck(storage, BUCKET_CHECK_TIMEOUT));

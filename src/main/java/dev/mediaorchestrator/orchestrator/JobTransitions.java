@@ -5,6 +5,7 @@ import dev.mediaorchestrator.downloader.MetadataMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The rules of a job's state (CONTRACT.md): status and progress only move forward, a terminal job
@@ -108,8 +109,8 @@ public final class JobTransitions {
         job.runnerCompleted = true;
     }
 
-    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
-    private static final java.util.regex.Pattern KIND = java.util.regex.Pattern.compile("[a-z]{1,16}(\\.[A-Za-z0-9-]{1,35})?");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern KIND = Pattern.compile("[a-z]{1,16}(\\.[A-Za-z0-9-]{1,35})?");
 
     /**
      * What a runner says of its outputs ({@code outputs.{kind}.size/contentType/sha256}) and its

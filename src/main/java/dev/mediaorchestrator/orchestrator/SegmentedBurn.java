@@ -3,6 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -253,7 +254,7 @@ public final class SegmentedBurn {
 
     Map<String, Object> toState() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("mode", mode.name().toLowerCase(Locale.ROOT));
         m.put("reason", reason);
         m.put("plan", plan.toState());
         m.put("duration", duration);
@@ -278,7 +279,7 @@ public final class SegmentedBurn {
         }
         Mode mode;
         try {
-            mode = Mode.valueOf(modeName.toUpperCase(java.util.Locale.ROOT));
+            mode = Mode.valueOf(modeName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             return null;
         }
@@ -302,7 +303,7 @@ public final class SegmentedBurn {
     /** The job document's {@code segments} (openapi.yaml, {@code Job.segments}). */
     public Map<String, Object> document() {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        d.put("mode", mode.name().toLowerCase(Locale.ROOT));
         d.put("count", mode == Mode.SPLIT ? segments.size() : mode == Mode.SINGLE ? 1 : 0);
         d.put("completed", completedSegments());
         d.put("duration", mode == Mode.SPLIT ? duration : null);

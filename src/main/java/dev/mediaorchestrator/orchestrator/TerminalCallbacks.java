@@ -1,17 +1,20 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
-import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Pools;
+import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
 
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
@@ -90,8 +94,8 @@ public final class TerminalCallbacks implements AutoCloseable {
 
     /** The timer: starts a delivery attempt for every terminal job this replica works ({@link Shares}) whose callback is due. */
     public void deliverDue() {
-        java.util.Collection<Job> active = jobs.worked();
-        times.retain(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        Collection<Job> active = jobs.worked();
+        times.retain(active.stream().map(j -> j.jobId).collect(Collectors.toSet()));
         for (Job job : active) {
             deliverIfDue(job);
         }
@@ -221,7 +225,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             LOG.warn("[cf-callback] failed {} (attempt {}): {}; not retried", jobId, attempts, cb.lastError());
         } else {
             LOG.warn("[cf-callback] failed {} (attempt {}): {}; next attempt at {}", jobId, attempts, outcome.error(),
-                    cb == null || cb.nextAttemptAt() == 0 ? "-" : java.time.Instant.ofEpochMilli(cb.nextAttemptAt()));
+                    cb == null || cb.nextAttemptAt() == 0 ? "-" : Instant.ofEpochMilli(cb.nextAttemptAt()));
         }
         return Optional.of(entry);
     }
@@ -281,7 +285,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             SignedHttp.Response r = http.postWebhook(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload(job),
                     Duration.ofSeconds(config.callbackTimeoutSeconds), job.callback.nonce(), clock.millis() / 1000);
             return new Outcome(r.status(), r.ok() ? null : "app answered " + r.status(), r.retryAfter());
-        } catch (java.net.http.HttpTimeoutException e) {
+        } catch (HttpTimeoutException e) {
             return new Outcome(0, "app did not answer within " + config.callbackTimeoutSeconds + " s", null);
         } catch (IOException e) {
             return new Outcome(0, "app unreachable: " + e.getClass().getSimpleName(), null);

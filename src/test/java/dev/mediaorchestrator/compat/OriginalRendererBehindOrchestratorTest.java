@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.compat;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * evidence that it lost the job: the job is sent once and completes once. No answer at all still
  * counts (the job runs again), and {@code JOB_TIMEOUT_SECONDS} still bounds a render that never ends.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OriginalRendererBehindOrchestratorTest {
     /** Probes the long render sits through in silence (twice the three that used to fail a job). */

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first saw them, so a forward jump fails nothing and a backward one holds nothing; the deadlines
  * still come, on the monotonic clock.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class ClockJumpTest {
     private final Hmac hmac = new Hmac("clock-jump-secret");
 

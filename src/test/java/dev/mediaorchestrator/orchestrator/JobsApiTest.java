@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every status code of POST /jobs and GET /jobs/{id}, through the real routes. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobsApiTest {
     private StubHttpServer next;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Replays create nothing; dispatches are signed; an unreachable runner leaves the job visibly queued. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplayAndDispatchTest {
     private StubHttpServer runner;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that makes a job terminal also takes the delivery lease of its callback, so delivering it writes
  * the record once more (the outcome), not twice (a lease, then the outcome).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class TerminalWritesTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -49,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * this project's runners do. Every job is accepted (no 503 to the app), every runner callback is
  * taken (none refused), every job completes with one callback.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class R2WriteLimitTest {
     private static final int JOBS = 50;
 

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts, a store that refuses writes, secrets at rest, a cancel during an in-flight dispatch.
  * A is on its embedded store; B uses A's store as its R2 endpoint.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class SharedStateTest {
     private final Path dataDir = TestServers.tempDir("mo-shared-a");
     /**

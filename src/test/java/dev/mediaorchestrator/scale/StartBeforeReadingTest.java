@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
@@ -11,7 +12,6 @@ import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of one of them (read from the bucket on demand) before it has read them all, and reads them all
  * in the background. Before, {@code App.start} read every open record before the service was up.
  */
-@Tag("integration")
+@IntegrationTest
 class StartBeforeReadingTest {
     private static final int OPEN_JOBS = 300;
 
