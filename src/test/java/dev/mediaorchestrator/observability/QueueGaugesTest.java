@@ -14,7 +14,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -71,7 +74,7 @@ class QueueGaugesTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         QueueGauges.bind(registry, store, Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
         Job created = store.create(new Job(JobKeys.newJobId(), "talk", Engine.BURNER, Map.of(), NOW - 600_000, "n1"));
-        Map<String, Object> state = new java.util.LinkedHashMap<>(JobRecord.toState(with(created, d -> {
+        Map<String, Object> state = new LinkedHashMap<>(JobRecord.toState(with(created, d -> {
             d.status = "running";
             d.phase = "segments";
             d.lastReportAt = NOW - 3_000;
@@ -82,7 +85,7 @@ class QueueGaugesTest {
                 "lastReportAt", NOW - 3_000);
         Map<String, Object> queued = Map.of("status", "queued", "progress", 0, "attempts", 0);
         state.put("segments", Map.of("mode", "split", "duration", 600.0, "plan", done, "join", Map.of("status", "waiting"),
-                "segments", java.util.List.of(Map.of("index", 0, "start", 0, "end", 300.0, "task", running),
+                "segments", List.of(Map.of("index", 0, "start", 0, "end", 300.0, "task", running),
                         Map.of("index", 1, "start", 300.0, "task", queued))));
         Job split = JobRecord.fromState(state, Map.of(), null);
         store.transition(created.jobId, j -> with(split, d -> { }));
@@ -92,7 +95,7 @@ class QueueGaugesTest {
         registry.close();
     }
 
-    private static Job with(Job j, java.util.function.Consumer<Job.Draft> change) {
+    private static Job with(Job j, Consumer<Job.Draft> change) {
         Job.Draft d = j.draft();
         change.accept(d);
         return d.build();

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -167,7 +168,7 @@ class ClockJumpTest {
 
     @Test
     void aBackwardJumpHoldsNoCallbackRetry() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         try (StubHttpServer app = new StubHttpServer()) {
             app.on("/api/render/cf-callback", ex -> {
                 app.record(ex);

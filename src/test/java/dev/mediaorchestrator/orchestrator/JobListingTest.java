@@ -8,10 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +27,7 @@ class JobListingTest {
     private final long[] now = {1_800_000_000_000L};
     private final Clock clock = new Clock() {
         @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Clock withZone(ZoneId zone) { return this; }
         @Override public Instant instant() { return Instant.ofEpochMilli(now[0]); }
     };
     private final StateObjects bucket = StateObjects.inMemory();
@@ -171,10 +174,10 @@ class JobListingTest {
         }
         // a new process on the same bucket (a restart, another replica), whose record reads hang
         // until released: R2 at 100 000 retained jobs, in effect
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
         StateObjects slow = new ForwardingObjects(bucket) {
             @Override
-            public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+            public Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
                 if (key.startsWith(JobKeys.STATE_PREFIX)) {
                     try {
                         gate.await();

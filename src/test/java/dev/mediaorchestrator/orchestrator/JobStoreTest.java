@@ -2,10 +2,18 @@ package dev.mediaorchestrator.orchestrator;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,14 +57,14 @@ class JobStoreTest {
 
     /** In-memory objects that count the reads of job records. */
     private static final class Counting extends ForwardingObjects {
-        final java.util.concurrent.atomic.AtomicInteger recordReads = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger recordReads = new AtomicInteger();
 
         Counting() {
             super(StateObjects.inMemory());
         }
 
         @Override
-        public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+        public Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
             if (key.startsWith(JobKeys.STATE_PREFIX)) {
                 recordReads.incrementAndGet();
             }
@@ -83,7 +91,7 @@ class JobStoreTest {
     @Test
     void aStartReadsOnlyTheActiveJobsHoweverLongTheHistory() {
         Counting objects = new Counting();
-        JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(0, first.index().recover(), "the first start on an empty bucket");
         for (int i = 0; i < 10_000; i++) {
             assertTrue(finished(first, new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).isDone());
@@ -93,7 +101,7 @@ class JobStoreTest {
         }
         assertEquals(3, objects.list(JobKeys.ACTIVE_PREFIX).size(), "a finished job leaves the active index");
         objects.recordReads.set(0);
-        JobStore restarted = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore restarted = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(3, restarted.index().recover());
         assertEquals(3, objects.recordReads.get(), "one read per active job, none of the 10,000 finished ones");
         restarted.close();
@@ -103,21 +111,21 @@ class JobStoreTest {
     @Test
     void retentionDeletesDoneRecordsPastTheirTtlOnly() {
         StateObjects objects = StateObjects.inMemory();
-        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
-        java.time.Clock clock = new java.time.Clock() {
+        AtomicLong now = new AtomicLong(System.currentTimeMillis());
+        Clock clock = new Clock() {
             @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
             }
 
             @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
+            public Clock withZone(ZoneId zone) {
                 return this;
             }
 
             @Override
-            public java.time.Instant instant() {
-                return java.time.Instant.ofEpochMilli(now.get());
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
             }
         };
         JobStore store = new JobStore(Duration.ofMinutes(10), objects, HMAC, clock);
@@ -147,8 +155,8 @@ class JobStoreTest {
     @Test
     void aSyncBetweenTheMarkerAndTheRecordKeepsTheMarker() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore creator = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore other = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore creator = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore other = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         Job job = new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n");
         objects.put(JobKeys.ACTIVE_PREFIX + job.jobId, new byte[0], null, false); // create(): the marker first...
         other.index().sync(); // ...another replica's sync falls here
@@ -156,7 +164,7 @@ class JobStoreTest {
         creator.create(job); // ...then the record
         assertEquals(1, other.index().sync(), "the other replica works on it");
         JobStore later = new JobStore(Duration.ofDays(1), objects, HMAC,
-                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMillis(ActiveIndex.UNRECORDED_MARKER_GRACE_MS + 1000)));
+                Clock.offset(Clock.systemUTC(), Duration.ofMillis(ActiveIndex.UNRECORDED_MARKER_GRACE_MS + 1000)));
         String orphan = JobKeys.newJobId();
         objects.put(JobKeys.ACTIVE_PREFIX + orphan, new byte[0], null, false); // a creator that died before its record
         assertEquals(1, later.index().sync());
@@ -169,14 +177,14 @@ class JobStoreTest {
     @Test
     void optionsAreSealedInTheRecordAndOpenOnlyWithTheSecret() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore store = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore store = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         Job job = store.create(new Job(JobKeys.newJobId(), "m", Engine.DOWNLOADER,
                 Map.of("url", "https://x", "proxy", Map.of("password", "pw-secret-1")), System.currentTimeMillis(), "n"));
-        String raw = new String(objects.get(JobKeys.STATE_PREFIX + job.jobId + ".json").orElseThrow().data(), java.nio.charset.StandardCharsets.UTF_8);
+        String raw = new String(objects.get(JobKeys.STATE_PREFIX + job.jobId + ".json").orElseThrow().data(), StandardCharsets.UTF_8);
         assertFalse(raw.contains("pw-secret-1"), raw);
-        JobStore again = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore again = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(Map.of("password", "pw-secret-1"), again.fresh(job.jobId).orElseThrow().options().get("proxy"));
-        JobStore otherSecret = new JobStore(Duration.ofDays(1), objects, new dev.mediaorchestrator.common.Hmac("other"), java.time.Clock.systemUTC());
+        JobStore otherSecret = new JobStore(Duration.ofDays(1), objects, new dev.mediaorchestrator.common.Hmac("other"), Clock.systemUTC());
         org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> otherSecret.fresh(job.jobId));
         store.close();
         again.close();
@@ -186,10 +194,10 @@ class JobStoreTest {
     @Test
     void aConflictingWriteIsReadAgainAndReapplied() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         Job after = a.transition(job.jobId, j -> {
             if (calls.incrementAndGet() == 1) {
                 // another replica cancels between this read and this write
@@ -222,8 +230,8 @@ class JobStoreTest {
     @Test
     void aChangeOfTheVersionThisStoreWroteLastNeedsNoRead() {
         Counting objects = new Counting();
-        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
         objects.recordReads.set(0);
         for (double p : new double[]{0.3, 0.4, 0.5}) {
@@ -262,18 +270,18 @@ class JobStoreTest {
     @Test
     void jobsRecordedBeforeTheActiveIndexAreFoundOnceAfterTheUpgrade() {
         Counting objects = new Counting();
-        JobStore old = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore old = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         Job running = old.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
         Job finished = finished(old, new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
         for (var l : objects.list(JobKeys.ACTIVE_PREFIX)) {
             objects.delete(l.key()); // as an earlier version left the bucket: records, no index
         }
-        JobStore upgraded = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore upgraded = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(1, upgraded.index().recover());
         assertEquals(running.jobId, upgraded.active().iterator().next().jobId);
         assertFalse(upgraded.active().stream().anyMatch(j -> j.jobId.equals(finished.jobId)));
         objects.recordReads.set(0);
-        JobStore next = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore next = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(1, next.index().recover());
         assertEquals(1, objects.recordReads.get(), "the full scan happens once");
         old.close();

@@ -12,10 +12,13 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -38,11 +41,11 @@ class SharesTest {
     };
     private final AtomicInteger lists = new AtomicInteger();
     /** The in-memory bucket, its objects' times on the test's clock, its listings counted. */
-    private final Map<String, Instant> written = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> written = new ConcurrentHashMap<>();
     private final StateObjects bucket = new ForwardingObjects(StateObjects.inMemory()) {
         @Override
-        public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-            java.util.Optional<String> etag = inner.put(key, data, ifMatch, createOnly);
+        public Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+            Optional<String> etag = inner.put(key, data, ifMatch, createOnly);
             etag.ifPresent(e -> written.put(key, clock.instant()));
             return etag;
         }
@@ -76,7 +79,7 @@ class SharesTest {
         return new Replica(id, jobs, (BucketClusterView) view);
     }
 
-    private static Set<String> ids(java.util.Collection<Job> jobs) {
+    private static Set<String> ids(Collection<Job> jobs) {
         return jobs.stream().map(j -> j.jobId).collect(Collectors.toSet());
     }
 

@@ -23,21 +23,25 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,7 +68,7 @@ class R2WriteLimitTest {
         SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
         ExecutorService work = Executors.newCachedThreadPool(); // each job runs at once, as on 50 runners
         List<String> refused = new CopyOnWriteArrayList<>();
-        java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> running = ConcurrentHashMap.newKeySet();
         StubHttpServer runner = new StubHttpServer();
         runner.on("/render", ex -> {
             Map<String, Object> p = Json.parseObject(runner.record(ex).body());
@@ -241,7 +245,7 @@ class R2WriteLimitTest {
         info.put("key", p.get(field + "Key"));
         info.put("size", body.length);
         info.put("contentType", contentType);
-        info.put("sha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)));
+        info.put("sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
         Map<String, Object> report = phase("uploading", "uploading", 0.9);
         report.put("outputs", Map.of(kind, info));
         callback(p, signed, refused, report);

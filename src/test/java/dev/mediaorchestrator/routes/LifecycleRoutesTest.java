@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Json;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -120,7 +121,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Beans b = new Beans();
-        Map<String, Object> m = new java.util.HashMap<>();
+        Map<String, Object> m = new HashMap<>();
         for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "activeIndex", "jobRetention", "replayStore", "uploadJanitor",
                 "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
