@@ -8,11 +8,13 @@ import dev.mediaorchestrator.dashboard.DashboardApi;
 import dev.mediaorchestrator.dashboard.JobEvents;
 import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.observability.SegmentMetrics;
+import dev.mediaorchestrator.orchestrator.ActiveIndex;
 import dev.mediaorchestrator.orchestrator.Artifacts;
 import dev.mediaorchestrator.orchestrator.CompletionCheck;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
 import dev.mediaorchestrator.orchestrator.JobEndings;
 import dev.mediaorchestrator.orchestrator.JobListing;
+import dev.mediaorchestrator.orchestrator.JobRetention;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobTraces;
 import dev.mediaorchestrator.orchestrator.JobsApi;
@@ -74,6 +76,8 @@ final class OrchestratorBeans extends Beans {
     OrchestratorBeans bindAll() {
         jobStore();
         jobsCache();
+        activeIndex();
+        jobRetention();
         replayStore();
         uploadJanitor();
         signedRequests();
@@ -174,6 +178,16 @@ final class OrchestratorBeans extends Beans {
     /** The read cache of {@code GET /jobs/{id}} (camel-caffeine's {@code caffeine-loadcache:jobs}). */
     Object jobsCache() {
         return bound("jobs", () -> jobStore().cache());
+    }
+
+    /** The active index as this replica knows it: its sync timer ({@code state-sync-timer}), the recovery at start. */
+    ActiveIndex activeIndex() {
+        return bound("activeIndex", () -> jobStore().index());
+    }
+
+    /** The retention of job records ({@code state-retention-timer}). */
+    JobRetention jobRetention() {
+        return bound("jobRetention", () -> jobStore().retention());
     }
 
     ReplayStore replayStore() {
@@ -349,7 +363,7 @@ final class OrchestratorBeans extends Beans {
                 VertxPlatformHttpRouter.getRouterNameFromPort(config.port));
         jobEvents().install(router, router.vertx(), config.dashboardHeartbeatSeconds * 1000);
         shares().attach(Cluster.view(cluster()));
-        jobStore().recoverInBackground();
+        activeIndex().recoverInBackground();
         boolean exclusive = embedded != null;
         Thread sweep = new Thread(() -> uploadJanitor().atStart(exclusive, createdAt), "upload-janitor");
         sweep.setDaemon(true);

@@ -169,7 +169,7 @@ public final class JobListing implements AutoCloseable {
         Set<String> ids = new HashSet<>();
         List<Future<?>> reads = new ArrayList<>();
         for (Storage.Listed l : listed) {
-            String jobId = JobStore.jobIdOfRecord(l.key());
+            String jobId = JobKeys.jobIdOfRecord(l.key());
             if (jobId == null) {
                 continue;
             }

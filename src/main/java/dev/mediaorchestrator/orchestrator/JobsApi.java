@@ -173,12 +173,12 @@ public final class JobsApi {
     @SuppressWarnings("unchecked")
     public void claimShared(Exchange exchange) {
         List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
-        String jobId = JobStore.newJobId();
+        String jobId = JobKeys.newJobId();
         if (keys != null) {
             Optional<ReplayStore.Earlier> earlier = shared.claim(keys, jobId);
             if (earlier.isPresent()) {
                 ReplayStore.Earlier e = earlier.get();
-                if (e.pending() && !JobStore.isJobId(e.jobId())) { // a claim of a version that did not name its job
+                if (e.pending() && !JobKeys.isJobId(e.jobId())) { // a claim of a version that did not name its job
                     e = shared.await(e.key(), AWAIT_ORIGINAL).orElse(null);
                     if (e == null || e.pending()) {
                         throw new HttpError(503, "original request still in progress, retry").withRetryAfter(2);

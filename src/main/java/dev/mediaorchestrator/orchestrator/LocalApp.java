@@ -73,7 +73,7 @@ public final class LocalApp {
     /** {@code POST /api/render/cf-callback}, after the signature and ts checks. */
     public String callback(Map<String, Object> body, Exchange exchange) throws IOException {
         // only what the orchestrator sends is recorded: a terminal callback of one of its jobs
-        if (!(body.get("jobId") instanceof String jobId) || !JobStore.isJobId(jobId)) {
+        if (!(body.get("jobId") instanceof String jobId) || !JobKeys.isJobId(jobId)) {
             throw HttpError.badRequest("jobId is required (job_ and 26 base32 characters)");
         }
         if (!(body.get("status") instanceof String status) || !TERMINAL.contains(status)) {

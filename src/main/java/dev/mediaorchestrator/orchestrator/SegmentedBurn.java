@@ -109,9 +109,9 @@ public final class SegmentedBurn {
                 return null;
             }
             return new Task(m.get("status") instanceof String s ? s : "queued", m.get("progress") instanceof Number n ? n.doubleValue() : 0,
-                    (int) Job.num(m.get("attempts")), str(m.get("runId")), str(m.get("runnerUrl")), Boolean.TRUE.equals(m.get("servesStatus")),
-                    Job.num(m.get("startedAt")), Job.num(m.get("lastReportAt")), Job.num(m.get("lastProbeAt")),
-                    (int) Job.num(m.get("probeMisses")), str(m.get("error")), str(m.get("ffmpeg")));
+                    (int) JobRecord.num(m.get("attempts")), str(m.get("runId")), str(m.get("runnerUrl")), Boolean.TRUE.equals(m.get("servesStatus")),
+                    JobRecord.num(m.get("startedAt")), JobRecord.num(m.get("lastReportAt")), JobRecord.num(m.get("lastProbeAt")),
+                    (int) JobRecord.num(m.get("probeMisses")), str(m.get("error")), str(m.get("ffmpeg")));
         }
 
         /** What the document shows of a task. */
@@ -288,7 +288,7 @@ public final class SegmentedBurn {
             for (Object e : l) {
                 Task t = e instanceof Map<?, ?> s ? Task.fromState(s.get("task")) : null;
                 if (t != null && e instanceof Map<?, ?> s) {
-                    segments.add(new Segment((int) Job.num(s.get("index")), s.get("start") instanceof Number n ? n.doubleValue() : 0,
+                    segments.add(new Segment((int) JobRecord.num(s.get("index")), s.get("start") instanceof Number n ? n.doubleValue() : 0,
                             s.get("end") instanceof Number n ? n.doubleValue() : null, t));
                 }
             }

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * for as long as the job lives — at least an hour with the default TTL).
  *
  * <p>The callback is a stored event: its nonce and body were written with the job's terminal
- * transition ({@link Job.Callback}), so every attempt — after a crash, a restart, from another
+ * transition ({@link TerminalCallback}), so every attempt — after a crash, a restart, from another
  * replica — sends the same event with the same nonce; only {@code ts} and the presigned URLs are
  * made fresh. An attempt first takes the delivery lease in the job record (a conditional write:
  * one orchestrator at a time), and records its outcome in the record afterwards. The lease's owner
@@ -111,7 +111,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     private boolean due(Job job) {
-        Job.Callback cb = job.callback;
+        TerminalCallback cb = job.callback;
         return job.isTerminal() && !cb.delivered() && !cb.abandoned()
                 && times.reached(job.jobId, "callback", cb.nextAttemptAt(), config.callbackRetrySchedule.longestWait().toMillis())
                 && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || leaseOver(job));
@@ -214,7 +214,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             d.callback = d.callback.attempted(delivered, outcome.status(), error, after + wait.map(Duration::toMillis).orElse(0L), giveUp, entry);
             return d.build();
         });
-        Job.Callback cb = recorded.map(j -> j.callback).orElse(null);
+        TerminalCallback cb = recorded.map(j -> j.callback).orElse(null);
         int attempts = cb == null ? 0 : cb.attempts();
         if (delivered) {
             LOG.info("[cf-callback] delivered {} ({}, attempt {})", jobId, job.status, attempts);
@@ -304,11 +304,11 @@ public final class TerminalCallbacks implements AutoCloseable {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
                 for (Engine.OutputKind kind : job.outputs()) {
-                    Map<String, Object> entry = new LinkedHashMap<>(Job.outputEntry(job.outputKey(kind), job.provenance.get(kind.id)));
+                    Map<String, Object> entry = new LinkedHashMap<>(JobDocument.outputEntry(job.outputKey(kind), job.provenance.get(kind.id)));
                     entry.put("url", outputUrl(job, kind));
                     outputs.put(kind.id, entry);
                 }
-                List<Map<String, Object>> subs = Job.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance);
+                List<Map<String, Object>> subs = JobDocument.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance);
                 if (subs != null) {
                     subs.forEach(entry -> entry.put("url", subtitlesUrl(job, (String) entry.get("lang"))));
                     outputs.put("subtitles", subs);

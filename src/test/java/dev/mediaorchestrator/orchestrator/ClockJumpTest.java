@@ -71,7 +71,7 @@ class ClockJumpTest {
     }
 
     private static Job newJob(JobStore jobs, Clock clock, Engine engine) {
-        return jobs.create(new Job(JobStore.newJobId(), "m", engine, engine == Engine.DOWNLOADER ? Map.of("url", "https://example.com/v") : Map.of(),
+        return jobs.create(new Job(JobKeys.newJobId(), "m", engine, engine == Engine.DOWNLOADER ? Map.of("url", "https://example.com/v") : Map.of(),
                 clock.millis(), "nonce"));
     }
 

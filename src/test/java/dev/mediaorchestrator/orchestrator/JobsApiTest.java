@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
@@ -73,7 +74,7 @@ class JobsApiTest {
         assertEquals(202, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
         String jobId = (String) json(r).get("jobId");
-        assertTrue(JobStore.isJobId(jobId), jobId);
+        assertTrue(JobKeys.isJobId(jobId), jobId);
         assertEquals("queued", json(r).get("status"));
         assertTrue(r.headers().firstValue("x-signature").isEmpty(), "request headers are not echoed");
 
@@ -200,6 +201,6 @@ class JobsApiTest {
         assertEquals("jobId required", json(empty).get("error"));
         HttpResponse<String> listing = app.get("/jobs"); // the dashboard's listing (issue 21), open on loopback
         assertEquals(200, listing.statusCode(), listing.body());
-        assertTrue(json(listing).get("jobs") instanceof java.util.List<?>);
+        assertTrue(json(listing).get("jobs") instanceof List<?>);
     }
 }

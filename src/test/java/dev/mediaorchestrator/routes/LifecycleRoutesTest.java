@@ -104,8 +104,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
             calls.add("retryDue");
         }
 
-        public void syncActive() {
-            calls.add("syncActive");
+        public void sync() {
+            calls.add("sync");
         }
 
         public void sweep() {
@@ -122,8 +122,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
     protected Map<String, Object> beans() {
         Beans b = new Beans();
         Map<String, Object> m = new HashMap<>();
-        for (String name : List.of("signedRequests", "runnerReports", "completionCheck", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore",
-                "replayStore", "uploadJanitor", "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
+        for (String name : List.of("signedRequests", "runnerReports", "completionCheck", "lifecycle", "terminalCallbacks", "dispatcher", "activeIndex",
+                "jobRetention", "replayStore", "uploadJanitor", "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
@@ -226,7 +226,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     void eachTimerCallsItsBeans() throws Exception {
         isolate();
         for (String[] route : new String[][]{{"completion-timer", "pollOutputs"}, {"terminal-callback-timer", "deliverDue"},
-                {"dispatch-retry-timer", "retryDue"}, {"state-sync-timer", "syncActive"}, {"state-retention-timer", "sweep,sweep,sweep"}}) {
+                {"dispatch-retry-timer", "retryDue"}, {"state-sync-timer", "sync"}, {"state-retention-timer", "sweep,sweep,sweep"}}) {
             calls.clear();
             template.sendBody("direct:" + route[0], null);
             assertEquals(List.of(route[1].split(",")), calls, route[0]);
