@@ -80,7 +80,7 @@ public final class Job {
     public final Map<String, Map<String, Object>> provenance;
     /** The versions of the tools the runner ran ({@code ffmpeg}, {@code yt-dlp}, …), when it reported them. */
     public final Map<String, String> tools;
-    /** The runner reports provenance (this project's runners): completion waits a little for its report (Lifecycle). */
+    /** The runner reports provenance (this project's runners): completion waits a little for its report (CompletionCheck). */
     public final boolean reportsProvenance;
     /** How many times a runner has taken the job (a runner that lost it: the job is dispatched again, up to JOB_MAX_ATTEMPTS). */
     public final int runs;
