@@ -15,7 +15,9 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServerCon
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The platform-http server, with the same JSON error body ({@code {"error": "..."}}) on the answers
@@ -77,7 +79,7 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
 
     private static void await(String what, io.vertx.core.Future<Void> closing) {
         try {
-            closing.toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            closing.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("closing {}: {}", what, e.toString());
         }
@@ -100,7 +102,7 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
         // a connection on which nothing moves for this long is closed: a client that never finishes
         // its request (or never reads, below the 30 s stall limit of a response) holds nothing for ever
         HttpServer server = getVertx().createHttpServer(new HttpServerOptions()
-                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
+                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS).setIdleTimeoutUnit(TimeUnit.SECONDS))
                 .invalidRequestHandler(JsonErrorsHttpServer::invalidRequest)
                 .requestHandler(routes);
         server.listen(configuration.getBindPort(), configuration.getBindHost()).toCompletionStage().toCompletableFuture().get();
@@ -175,7 +177,7 @@ final class JsonErrorsHttpServer extends VertxPlatformHttpServer {
     private static boolean clientSide(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof io.vertx.core.VertxException || c instanceof NumberFormatException
-                    || c instanceof io.netty.handler.codec.DecoderException || c instanceof java.io.IOException) {
+                    || c instanceof io.netty.handler.codec.DecoderException || c instanceof IOException) {
                 return true;
             }
         }

@@ -18,7 +18,7 @@ public final class Names {
     public static final String RESPOND_JSON = "direct:respond-json";
     /** A job just recorded by {@code POST /jobs} is sent to its runner ({@code Dispatcher.dispatch}). */
     public static final String DISPATCH = "direct:dispatch";
-    /** A runner's callback, admitted, becomes the job's next state ({@code Lifecycle.applyReport}). */
+    /** A runner's callback, admitted, becomes the job's next state ({@code RunnerReports.applyReport}). */
     public static final String RUNNER_REPORT = "direct:runner-report";
     /** Every version of a job the store learns: the dashboard's live events and listing, tracing's memory. */
     public static final String JOB_CHANGED = "direct:job-changed";
@@ -42,7 +42,7 @@ public final class Names {
     public static final String REPLAY_RESPONSE = "replayResponse";
     /** The request (a runner's callback, a {@code /render}) is a copy of one already taken. */
     public static final String DUPLICATE = "duplicate";
-    /** The runner's report says its outputs are in the bucket: the bucket is checked now ({@code Lifecycle.checkOutputs}). */
+    /** The runner's report says its outputs are in the bucket: the bucket is checked now ({@code CompletionCheck.checkOutputs}). */
     public static final String OUTPUTS_DUE = "outputsDue";
     /** A runner's job ({@code RunnerJob}), set when {@code /render} accepts it; every step of the job route gets it. */
     public static final String RUNNER_JOB = "runnerJob";

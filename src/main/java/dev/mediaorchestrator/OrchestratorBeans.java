@@ -8,9 +8,13 @@ import dev.mediaorchestrator.dashboard.DashboardApi;
 import dev.mediaorchestrator.dashboard.JobEvents;
 import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.observability.SegmentMetrics;
+import dev.mediaorchestrator.orchestrator.ActiveIndex;
 import dev.mediaorchestrator.orchestrator.Artifacts;
+import dev.mediaorchestrator.orchestrator.CompletionCheck;
 import dev.mediaorchestrator.orchestrator.Dispatcher;
+import dev.mediaorchestrator.orchestrator.JobEndings;
 import dev.mediaorchestrator.orchestrator.JobListing;
+import dev.mediaorchestrator.orchestrator.JobRetention;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.JobTraces;
 import dev.mediaorchestrator.orchestrator.JobsApi;
@@ -18,6 +22,7 @@ import dev.mediaorchestrator.orchestrator.Lifecycle;
 import dev.mediaorchestrator.orchestrator.LocalApp;
 import dev.mediaorchestrator.orchestrator.Mirror;
 import dev.mediaorchestrator.orchestrator.ReplayStore;
+import dev.mediaorchestrator.orchestrator.RunnerReports;
 import dev.mediaorchestrator.orchestrator.SegmentedBurns;
 import dev.mediaorchestrator.orchestrator.TaskCallbacks;
 import dev.mediaorchestrator.orchestrator.Shares;
@@ -25,6 +30,7 @@ import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.orchestrator.TerminalCallbacks;
 import dev.mediaorchestrator.orchestrator.TransferUrls;
 import dev.mediaorchestrator.orchestrator.UploadJanitor;
+import dev.mediaorchestrator.orchestrator.Uploads;
 import dev.mediaorchestrator.storage.EmbeddedFiles;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
@@ -70,6 +76,8 @@ final class OrchestratorBeans extends Beans {
     OrchestratorBeans bindAll() {
         jobStore();
         jobsCache();
+        activeIndex();
+        jobRetention();
         replayStore();
         uploadJanitor();
         signedRequests();
@@ -77,10 +85,14 @@ final class OrchestratorBeans extends Beans {
         jobsRateLimiter();
         mirror();
         dispatcher();
+        jobEndings();
+        completionCheck();
+        runnerReports();
         lifecycle();
         taskCallbacks();
         terminalCallbacks();
         artifacts();
+        uploads();
         Observability.bindOrchestrator(main, common.metrics(), config, storage(), jobStore());
         jobListing();
         dashboardAccess();
@@ -168,6 +180,16 @@ final class OrchestratorBeans extends Beans {
         return bound("jobs", () -> jobStore().cache());
     }
 
+    /** The active index as this replica knows it: its sync timer ({@code state-sync-timer}), the recovery at start. */
+    ActiveIndex activeIndex() {
+        return bound("activeIndex", () -> jobStore().index());
+    }
+
+    /** The retention of job records ({@code state-retention-timer}). */
+    JobRetention jobRetention() {
+        return bound("jobRetention", () -> jobStore().retention());
+    }
+
     ReplayStore replayStore() {
         return bound("replayStore", () -> new ReplayStore(StateObjects.of(storage()), common.clock(), ttl));
     }
@@ -222,9 +244,29 @@ final class OrchestratorBeans extends Beans {
         });
     }
 
+    /** The orchestrator's decisions that end a job (a failure, a cancel on request), each telling the runner to stop. */
+    JobEndings jobEndings() {
+        return bound("jobEndings", () -> new JobEndings(jobStore(), dispatcher(), common.clock()));
+    }
+
+    /** Completion detection: a job whose outputs are all in the bucket is completed. */
+    CompletionCheck completionCheck() {
+        return bound("completionCheck", () -> {
+            CompletionCheck check = new CompletionCheck(config, jobStore(), storage(), jobEndings(), common.clock());
+            check.setMetrics(common.metrics());
+            return check;
+        });
+    }
+
+    /** {@code POST /callbacks/container}: a runner's callbacks, admitted once and applied to their job. */
+    RunnerReports runnerReports() {
+        return bound("runnerReports", () -> new RunnerReports(config, jobStore(), replay(), replayStore(), common.clock()));
+    }
+
+    /** The completion timer and {@code GET /jobs/{id}}'s check, the job timeout, quiet runners probed. */
     Lifecycle lifecycle() {
         return bound("lifecycle", () -> {
-            Lifecycle lifecycle = closedAtStop(new Lifecycle(config, jobStore(), storage(), replay(), replayStore(), dispatcher(),
+            Lifecycle lifecycle = closedAtStop(new Lifecycle(config, jobStore(), runnerReports(), completionCheck(), jobEndings(), dispatcher(),
                     common.clock(), common.pools()));
             lifecycle.setMetrics(common.metrics());
             lifecycle.setSegments(segmentedBurns()); // their quiet tasks probed, their segments cleaned up, on its timer
@@ -258,13 +300,22 @@ final class OrchestratorBeans extends Beans {
         });
     }
 
-    /** {@code /artifacts} and {@code /inputs}; the embedded store's directory is ours: its files are sent as they are. */
+    /** {@code /artifacts}, {@code /inputs} and {@code /segments}; the embedded store's directory is ours: its files are sent as they are. */
     Artifacts artifacts() {
         return bound("artifacts", () -> {
             EmbeddedFiles files = config.s3Endpoint == null ? new EmbeddedFiles(config.embeddedS3Dir, config.bucket) : null;
-            Artifacts artifacts = new Artifacts(config, jobStore(), storage(), files, common.hmac(), lifecycle(), common.clock());
+            Artifacts artifacts = new Artifacts(config, jobStore(), storage(), files, common.hmac(), common.clock());
             artifacts.setMetrics(common.metrics());
             return artifacts;
+        });
+    }
+
+    /** {@code PUT|POST /upload/{jobId}} (fallback mode): an output streamed into the bucket, then the job's outputs checked. */
+    Uploads uploads() {
+        return bound("uploads", () -> {
+            Uploads uploads = new Uploads(jobStore(), storage(), common.hmac(), completionCheck(), common.clock());
+            uploads.setMetrics(common.metrics());
+            return uploads;
         });
     }
 
@@ -312,7 +363,7 @@ final class OrchestratorBeans extends Beans {
                 VertxPlatformHttpRouter.getRouterNameFromPort(config.port));
         jobEvents().install(router, router.vertx(), config.dashboardHeartbeatSeconds * 1000);
         shares().attach(Cluster.view(cluster()));
-        jobStore().recoverInBackground();
+        activeIndex().recoverInBackground();
         boolean exclusive = embedded != null;
         Thread sweep = new Thread(() -> uploadJanitor().atStart(exclusive, createdAt), "upload-janitor");
         sweep.setDaemon(true);

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -52,7 +53,7 @@ public final class SecretStore {
                 // not a POSIX file system
             }
             Files.writeString(tmp, secret + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             LOG.info("Generated a local HMAC secret in {} (JOB_CALLBACK_HMAC_SECRET is not set; bound to {} only)",
                     file.toAbsolutePath(), config.host);
             return secret;

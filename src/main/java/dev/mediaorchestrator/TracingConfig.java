@@ -1,6 +1,8 @@
 package dev.mediaorchestrator;
 
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -51,7 +53,7 @@ public final class TracingConfig {
                 if (eq <= 0) {
                     throw new Config.ConfigException("OTEL_EXPORTER_OTLP_HEADERS: key=value pairs separated by commas");
                 }
-                headers.put(pair.substring(0, eq).trim(), java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
+                headers.put(pair.substring(0, eq).trim(), URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8));
             }
         }
         return new TracingConfig(endpoint, Map.copyOf(headers), Env.given(env, Settings.OTEL_SERVICE_NAME));

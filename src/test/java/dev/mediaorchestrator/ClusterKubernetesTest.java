@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.orchestrator.Shares;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (K8sManifestsTest.orchestratorMayOnlyKeepItsLeaseAndListItsPods): get, create and update of its
  * Lease, a list of the pods.
  */
+@IntegrationTest
 class ClusterKubernetesTest {
     private static final String NS = "media-orchestrator";
 

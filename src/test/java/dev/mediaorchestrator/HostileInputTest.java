@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.OpenApiCheck;
@@ -59,7 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (duplicated headers, bad escapes, malformed request lines, conflicting lengths, oversized heads)
  * is written by hand on a socket ({@link RawHttp}).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
     private static final String BURNER = "/runners/burner-ffmpeg";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** With ROUTES_RELOAD=true, editing a route file changes the running service. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class HotReloadTest {
     @Test
     void editingARouteFileIsPickedUpWithoutARestart() throws Exception {

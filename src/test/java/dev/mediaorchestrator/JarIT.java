@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged jar, run as an operator would run it. (Start-up time is measured by bench/startup.) */
+@IntegrationTest
 class JarIT {
     private static final Path JAR = Path.of("target/media-orchestrator.jar");
 

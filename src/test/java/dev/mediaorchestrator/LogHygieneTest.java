@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -59,7 +60,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * DEBUG) from before the service starts until after it stops is captured, and none may contain
  * any of them. The class runs {@link Isolated}: no other test's logs are mixed in.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @Isolated("captures every log event of the JVM")
 class LogHygieneTest {
     private static final Pattern QUERY_SECRETS = Pattern.compile("(?i)x-amz-signature|x-amz-credential|x-amz-security-token|[?&]sig=");

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.ValidatingHttpClient;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * routes serve — collected from the platform-http endpoints of a running orchestrator (local mode,
  * so the app's endpoints too), burner and downloader, each runner alone (its endpoints at the root).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class OpenApiTest {
 
     @Test

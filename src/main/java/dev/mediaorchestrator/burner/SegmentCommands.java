@@ -5,6 +5,7 @@ import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -122,6 +123,6 @@ public final class SegmentCommands {
 
     /** The file name of segment {@code index} in the join's work directory. */
     public static String segmentFile(int index) {
-        return String.format(java.util.Locale.ROOT, "segment-%03d.mp4", index);
+        return String.format(Locale.ROOT, "segment-%03d.mp4", index);
     }
 }

@@ -2,6 +2,7 @@ package dev.mediaorchestrator.burner;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class VideoTimeline {
     }
 
     /** The ffprobe argument list (no shell): the packets of the first video stream, and the format's start and duration. */
-    public static List<String> command(String ffprobeBinary, java.nio.file.Path input) {
+    public static List<String> command(String ffprobeBinary, Path input) {
         return List.of(ffprobeBinary, "-v", "error", "-select_streams", "v:0",
                 "-show_entries", "packet=pts_time,flags:format=start_time,duration",
                 "-of", "compact=p=1:nk=0", FfmpegCommand.fileUrl(input));

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.mediaorchestrator.cli.CheckResult.fail;
 import static dev.mediaorchestrator.cli.CheckResult.ok;
 import static dev.mediaorchestrator.cli.CheckResult.shown;
+import java.util.Locale;
 
 /**
  * {@code java -jar media-orchestrator.jar check}: with the service's own environment, checks what a
@@ -112,7 +113,7 @@ public final class DeploymentCheck {
         if (!config.roles.contains("orchestrator")) {
             return "the settings parse (roles " + roles + ": a runner; the orchestrator checks its wiring)";
         }
-        return "the settings parse (roles " + roles + "; " + config.transferMode.name().toLowerCase(java.util.Locale.ROOT) + " mode; bucket "
+        return "the settings parse (roles " + roles + "; " + config.transferMode.name().toLowerCase(Locale.ROOT) + " mode; bucket "
                 + config.bucket + (config.s3Endpoint == null ? " in the embedded store" : " at " + shown(config.s3Endpoint)) + ")";
     }
 

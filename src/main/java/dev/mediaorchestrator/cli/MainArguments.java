@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.cli;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,7 +72,7 @@ public final class MainArguments {
 
     /** The environment of {@code serve}: the process's, with {@code --roles} as ROLES when given. */
     public static Map<String, String> serveEnvironment(Parsed parsed, Map<String, String> env) {
-        Map<String, String> out = new java.util.HashMap<>(env);
+        Map<String, String> out = new HashMap<>(env);
         if (parsed.roles() != null) {
             out.put("ROLES", parsed.roles());
         }

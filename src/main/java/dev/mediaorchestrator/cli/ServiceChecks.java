@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import static dev.mediaorchestrator.cli.CheckResult.fail;
 import static dev.mediaorchestrator.cli.CheckResult.ok;
 import static dev.mediaorchestrator.cli.CheckResult.shown;
+import java.nio.charset.StandardCharsets;
 
 /**
  * {@code check}'s lines about the services around the orchestrator, asked from where the check
@@ -159,7 +160,7 @@ final class ServiceChecks {
     private static Map<String, String> toolsOf(String body) {
         Map<String, String> out = new LinkedHashMap<>();
         try {
-            if (Json.parseObject(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)).get("tools") instanceof Map<?, ?> tools) {
+            if (Json.parseObject(body.getBytes(StandardCharsets.UTF_8)).get("tools") instanceof Map<?, ?> tools) {
                 ((Map<String, Object>) tools).forEach((k, v) -> out.put(k, String.valueOf(v)));
             }
         } catch (RuntimeException e) {

@@ -1,11 +1,14 @@
 package dev.mediaorchestrator.common;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * HMAC-SHA256 signatures of the contract: {@code x-signature} over raw body bytes, and the
@@ -51,13 +54,13 @@ public final class Hmac {
     }
 
     /** {@link #sign(String)} with the previous secret, when one is set (keys derived from the secret, during a rotation). */
-    public java.util.Optional<String> signWithPrevious(String data) {
-        return previous == null ? java.util.Optional.empty() : java.util.Optional.of(HEX.formatHex(mac(previous, data.getBytes(StandardCharsets.UTF_8))));
+    public Optional<String> signWithPrevious(String data) {
+        return previous == null ? Optional.empty() : Optional.of(HEX.formatHex(mac(previous, data.getBytes(StandardCharsets.UTF_8))));
     }
 
     /** The raw HMAC of {@code data} with each secret, the current one first. */
-    public java.util.List<byte[]> rawSignatures(byte[] data) {
-        return previous == null ? java.util.List.of(mac(key, data)) : java.util.List.of(mac(key, data), mac(previous, data));
+    public List<byte[]> rawSignatures(byte[] data) {
+        return previous == null ? List.of(mac(key, data)) : List.of(mac(key, data), mac(previous, data));
     }
 
     private static byte[] mac(SecretKeySpec k, byte[] data) {
@@ -79,7 +82,7 @@ public final class Hmac {
         if (signature == null) {
             return false;
         }
-        byte[] given = signature.trim().toLowerCase(java.util.Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
+        byte[] given = signature.trim().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
         boolean current = MessageDigest.isEqual(sign(data).getBytes(StandardCharsets.US_ASCII), given);
         // both compared whatever the first gave: the time does not tell which secret matched
         boolean old = previous != null && MessageDigest.isEqual(HEX.formatHex(mac(previous, data)).getBytes(StandardCharsets.US_ASCII), given);

@@ -5,7 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 
 /**
@@ -89,7 +91,7 @@ public final class SignedHttp {
 
     /** {@code v1,<base64>} per secret over {@code id.timestamp.body}. */
     public String webhookSignature(String webhookId, long epochSeconds, byte[] body) {
-        byte[] prefix = (webhookId + "." + epochSeconds + ".").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] prefix = (webhookId + "." + epochSeconds + ".").getBytes(StandardCharsets.UTF_8);
         byte[] signed = new byte[prefix.length + body.length];
         System.arraycopy(prefix, 0, signed, 0, prefix.length);
         System.arraycopy(body, 0, signed, prefix.length, body.length);
@@ -98,7 +100,7 @@ public final class SignedHttp {
             if (sb.length() > 0) {
                 sb.append(' ');
             }
-            sb.append("v1,").append(java.util.Base64.getEncoder().encodeToString(sig));
+            sb.append("v1,").append(Base64.getEncoder().encodeToString(sig));
         }
         return sb.toString();
     }

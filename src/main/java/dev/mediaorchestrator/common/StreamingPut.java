@@ -5,20 +5,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A streaming {@code PUT} of a known number of bytes on a plain blocking connection: presigned
  * uploads to the store (multipart parts, whole objects) and a runner's outputs. Fixed-length
  * streaming, no buffering of the body. Measured on this machine (21 MB to the embedded store, the
  * first upload of a fresh JVM, as a runner's upload usually is): 200 MB/s this way against 60 MB/s
- * through {@code java.net.http.HttpClient} with {@code BodyPublishers.ofFile}. URLs never appear in
+ * through {@code HttpClient} with {@code BodyPublishers.ofFile}. URLs never appear in
  * messages (they may carry signatures). The headers a presigned URL signs are sent with their values:
  * {@code Content-Type} always, and {@code x-amz-content-sha256: UNSIGNED-PAYLOAD} when the URL names
  * it in {@code X-Amz-SignedHeaders} (CONTRACT.md, "Presigned PUT headers").
@@ -43,7 +49,7 @@ public final class StreamingPut {
         String query;
         try {
             query = url.toURI().getRawQuery();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             query = url.getQuery();
         }
         if (query == null) {
@@ -97,7 +103,7 @@ public final class StreamingPut {
      * in {@code inFlight} while it runs (its owner stopping ends every PUT it has in flight).
      */
     public static Answer put(URL url, InputStream in, long length, String contentType,
-                             Duration connectTimeout, Duration readTimeout, java.util.Set<Runnable> inFlight) throws IOException {
+                             Duration connectTimeout, Duration readTimeout, Set<Runnable> inFlight) throws IOException {
         HttpURLConnection c = (HttpURLConnection) url.openConnection();
         Watch watch = new Watch(c, readTimeout, inFlight);
         try {
@@ -151,8 +157,8 @@ public final class StreamingPut {
     }
 
     // plain, not a Camel pool: a static helper of a utility used by the CLI and tests without a context
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    private static final ScheduledExecutorService WATCHDOG =
+            Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "put-watchdog");
                 t.setDaemon(true);
                 return t;
@@ -166,13 +172,13 @@ public final class StreamingPut {
     private static final class Watch {
         private final HttpURLConnection connection;
         private final long idleNanos;
-        private final java.util.concurrent.ScheduledFuture<?> task;
-        private final java.util.Set<Runnable> inFlight;
+        private final ScheduledFuture<?> task;
+        private final Set<Runnable> inFlight;
         private final Runnable stopping = () -> abort("stopped: the process is shutting down");
         private volatile long lastProgress = System.nanoTime();
         volatile String reason;
 
-        Watch(HttpURLConnection connection, Duration idle, java.util.Set<Runnable> inFlight) {
+        Watch(HttpURLConnection connection, Duration idle, Set<Runnable> inFlight) {
             this.connection = connection;
             this.idleNanos = idle.toNanos();
             this.inFlight = inFlight;
@@ -180,7 +186,7 @@ public final class StreamingPut {
             if (inFlight != null) {
                 inFlight.add(stopping);
             }
-            this.task = WATCHDOG.scheduleAtFixedRate(this::check, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+            this.task = WATCHDOG.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
         }
 
         void progress() {

@@ -1,9 +1,11 @@
 package dev.mediaorchestrator.common;
 
+import java.time.Clock;
+
 /**
  * Time within one process: {@link System#nanoTime()}, which no change of the wall clock moves (NTP
  * steps, a VM resumed, an operator's {@code date -s}). Deadlines and backoffs that only this
- * process keeps are measured on it; the wall clock ({@link java.time.Clock}) is for times that are
+ * process keeps are measured on it; the wall clock ({@link Clock}) is for times that are
  * stored and must mean the same after a restart or on another replica. Injectable: tests move it
  * by hand.
  */

@@ -6,10 +6,15 @@ import io.vertx.core.http.HttpServerResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Streaming between Vert.x and blocking code on Camel's worker threads, with back-pressure both
@@ -56,7 +61,7 @@ public final class VertxStreams {
             response.end();
             return;
         }
-        java.util.ArrayDeque<java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.ArrayDeque<>();
+        ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
         byte[] buf = new byte[CHUNK];
         long left = length;
         while (left > 0) {
@@ -88,20 +93,20 @@ public final class VertxStreams {
      * failed: the client went away, or was disconnected by the idle timeout).
      */
     public static io.vertx.core.Future<Void> sendFile(HttpServerResponse response, int status, Map<String, String> headers,
-                                                      java.nio.file.Path file, long offset, long length) {
+                                                      Path file, long offset, long length) {
         response.setStatusCode(status);
         headers.forEach(response::putHeader);
         response.putHeader("Content-Length", String.valueOf(length));
         return response.sendFile(file.toString(), offset, length);
     }
 
-    private static void awaitWritten(HttpServerResponse response, java.util.concurrent.CompletableFuture<Void> write) throws IOException {
+    private static void awaitWritten(HttpServerResponse response, CompletableFuture<Void> write) throws IOException {
         try {
             write.get(STALL_MS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             response.reset(); // closes the connection: the pending buffers go with it
             throw new IOException("client stopped reading");
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IOException("client went away", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,6 +22,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -39,7 +40,7 @@ public final class DashboardApi {
             "app.js", "text/javascript; charset=utf-8",
             "style.css", "text/css; charset=utf-8");
     /** What the login form needs: served to everyone. */
-    private static final java.util.Set<String> LOGIN_PAGE = java.util.Set.of("login.html", "style.css");
+    private static final Set<String> LOGIN_PAGE = Set.of("login.html", "style.css");
     /** No inline script or style, nothing from elsewhere: the page works offline and cannot be made to run injected code. */
     static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

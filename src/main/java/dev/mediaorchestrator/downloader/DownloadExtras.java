@@ -1,7 +1,10 @@
 package dev.mediaorchestrator.downloader;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -123,13 +126,13 @@ public final class DownloadExtras {
      * other string holding a cookie value is replaced with {@code [redacted]}. The file is
      * rewritten in place.
      */
-    public static void scrubInfoJson(java.nio.file.Path file, java.util.Collection<String> cookieValues) throws java.io.IOException {
+    public static void scrubInfoJson(Path file, Collection<String> cookieValues) throws IOException {
         com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(file.toFile());
         scrub(root, cookieValues);
         JSON.writeValue(file.toFile(), root);
     }
 
-    private static void scrub(com.fasterxml.jackson.databind.JsonNode node, java.util.Collection<String> values) {
+    private static void scrub(com.fasterxml.jackson.databind.JsonNode node, Collection<String> values) {
         if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
             o.remove("cookies");
             o.remove("Cookie");
@@ -155,7 +158,7 @@ public final class DownloadExtras {
         }
     }
 
-    private static boolean containsAny(String text, java.util.Collection<String> values) {
+    private static boolean containsAny(String text, Collection<String> values) {
         for (String v : values) {
             if (text.contains(v)) {
                 return true;

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -125,7 +127,7 @@ public final class MetadataMapper {
      */
     public static Map<String, Object> fromStream(InputStream in, long maxBytes, String quality, String givenSource, String defaultSource) {
         ObjectNode info = MAPPER.createObjectNode();
-        try (JsonParser p = MAPPER.getFactory().createParser(new java.io.BufferedInputStream(capped(in, maxBytes)))) {
+        try (JsonParser p = MAPPER.getFactory().createParser(new BufferedInputStream(capped(in, maxBytes)))) {
             if (p.nextToken() == JsonToken.START_OBJECT) {
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
@@ -178,7 +180,7 @@ public final class MetadataMapper {
     }
 
     private static InputStream capped(InputStream in, long maxBytes) {
-        return new java.io.FilterInputStream(in) {
+        return new FilterInputStream(in) {
             private long left = maxBytes;
 
             @Override

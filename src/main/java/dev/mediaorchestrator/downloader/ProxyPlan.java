@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -165,7 +166,7 @@ public final class ProxyPlan {
         return clashConfig().map(ClashConfigBuilder::toYaml);
     }
 
-    /** The secret strings of this plan, for {@link Redactor#scrub(String, java.util.Collection)} of process output. */
+    /** The secret strings of this plan, for {@link Redactor#scrub(String, Collection)} of process output. */
     public Set<String> secrets() {
         return secrets;
     }

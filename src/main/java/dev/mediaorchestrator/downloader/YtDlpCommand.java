@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -235,9 +236,9 @@ public final class YtDlpCommand {
             a.add("mp4");
             a.add("--output");
             // '%' in the directory would be read as a template field
-            a.add(workDir.toAbsolutePath().toString().replace("%", "%%") + java.io.File.separator + VIDEO_BASENAME + ".%(ext)s");
+            a.add(workDir.toAbsolutePath().toString().replace("%", "%%") + File.separator + VIDEO_BASENAME + ".%(ext)s");
             a.add("--write-info-json");
-            String dir = workDir.toAbsolutePath().toString().replace("%", "%%") + java.io.File.separator;
+            String dir = workDir.toAbsolutePath().toString().replace("%", "%%") + File.separator;
             if (subtitles != null) {
                 a.add(subtitles.auto() ? "--write-auto-subs" : "--no-write-auto-subs");
                 a.add("--write-subs");

@@ -2,12 +2,13 @@ package dev.mediaorchestrator.observability;
 
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
-import javax.net.ssl.SSLException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import javax.net.ssl.SSLException;
 
 /**
  * What to fix when the bucket, or a presigned URL of it, does not work: the operator sees a status
@@ -54,7 +55,7 @@ public final class BucketAdvice {
                     + "(in a container, not localhost: the store's service name)";
         }
         if (find(e, HttpConnectTimeoutException.class) != null || find(e, HttpTimeoutException.class) != null
-                || find(e, java.net.SocketTimeoutException.class) != null) {
+                || find(e, SocketTimeoutException.class) != null) {
             return "no answer from " + variable + " in time: a firewall or a wrong port; check that this machine reaches it";
         }
         if (find(e, ConnectException.class) != null || e != null && String.valueOf(e.getMessage()).contains("Connection refused")) {

@@ -33,6 +33,7 @@ import org.slf4j.MDC;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * {@link Tracing} on the OpenTelemetry SDK, started only when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is
@@ -202,7 +203,7 @@ public final class OtelTracing extends Tracing {
             MDC.put(MDC_KEY, span.getSpanContext().getTraceId());
             return work.run(new SpanHandle() {
                 @Override
-                public void headers(java.util.function.BiConsumer<String, String> into) {
+                public void headers(BiConsumer<String, String> into) {
                     propagators.getTextMapPropagator().inject(Context.current().with(span), into, (carrier, k, v) -> carrier.accept(k, v));
                 }
 

@@ -13,7 +13,10 @@ import java.util.Map;
 
 /**
  * Readiness of the orchestrator: each configured runner answers {@code GET {base}/healthz} with a
- * 2xx. {@code runners} maps each distinct runner base URL to the engines it serves.
+ * 2xx, or with 404: the original containers have no {@code /healthz} (the original
+ * {@code renderer-remotion} serves {@code POST /render} alone), and a 404 is an answer from a runner
+ * that is there (CONTRACT, "A runner without a status endpoint is not lost"). No answer, or any other
+ * status, is down. {@code runners} maps each distinct runner base URL to the engines it serves.
  */
 public final class RunnersHealthCheck extends ReadinessCheck {
     private final Map<URI, List<String>> runners;
@@ -52,6 +55,9 @@ public final class RunnersHealthCheck extends ReadinessCheck {
         Answer a = healthz(http, base, timeout);
         if (a.failure() != null) {
             return "DOWN: " + HealthChecks.summary(a.failure());
+        }
+        if (a.status() == 404) {
+            return "UP: answers, without /healthz (an original container?)";
         }
         return (a.status() / 100 == 2 ? "UP " : "DOWN: answered ") + a.status();
     }

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -114,7 +115,7 @@ public final class BucketClusterView extends AbstractCamelClusterView {
         try {
             // until the store answers (the embedded one starts with the service), try again soon
             ticker.schedule(this::tickAndReschedule, settled ? heartbeatMs : Math.min(heartbeatMs, 500), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // stopping
         }
     }

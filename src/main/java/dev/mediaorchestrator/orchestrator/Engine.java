@@ -1,6 +1,8 @@
 package dev.mediaorchestrator.orchestrator;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The engines the orchestrator dispatches to, with their inputs and outputs (CONTRACT.md, bucket layout). */
@@ -39,9 +41,9 @@ public enum Engine {
      * The outputs a job of this engine with these options must have before it is complete: the
      * engine's, and the thumbnail of a downloader job that asked for one.
      */
-    public List<OutputKind> outputsFor(java.util.Map<String, ?> options) {
+    public List<OutputKind> outputsFor(Map<String, ?> options) {
         if (this == DOWNLOADER && options != null && Boolean.TRUE.equals(options.get("thumbnail"))) {
-            List<OutputKind> all = new java.util.ArrayList<>(outputs);
+            List<OutputKind> all = new ArrayList<>(outputs);
             all.add(OutputKind.THUMBNAIL);
             return List.copyOf(all);
         }
@@ -49,7 +51,7 @@ public enum Engine {
     }
 
     /** The subtitle languages a downloader job asked for (empty for none, or for another engine). */
-    public List<String> subtitleLanguages(java.util.Map<String, ?> options) {
+    public List<String> subtitleLanguages(Map<String, ?> options) {
         if (this != DOWNLOADER || options == null) {
             return List.of();
         }

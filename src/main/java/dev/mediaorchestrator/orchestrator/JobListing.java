@@ -18,13 +18,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -130,7 +133,7 @@ public final class JobListing implements AutoCloseable {
                             started.complete(null);
                         }
                     });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     running = null; // closing
                     return true;
                 }
@@ -166,7 +169,7 @@ public final class JobListing implements AutoCloseable {
         Set<String> ids = new HashSet<>();
         List<Future<?>> reads = new ArrayList<>();
         for (Storage.Listed l : listed) {
-            String jobId = JobStore.jobIdOfRecord(l.key());
+            String jobId = JobKeys.jobIdOfRecord(l.key());
             if (jobId == null) {
                 continue;
             }
@@ -222,7 +225,7 @@ public final class JobListing implements AutoCloseable {
     /** One page, newest first: {@code {"jobs": [summary…], "nextCursor": "…"|null}}. */
     public Map<String, Object> page(String status, String engineId, String mediaId, String limitText, String cursor) {
         if (status != null && !STATUSES.contains(status)) {
-            throw HttpError.badRequest("status must be one of " + new java.util.TreeSet<>(STATUSES));
+            throw HttpError.badRequest("status must be one of " + new TreeSet<>(STATUSES));
         }
         Engine engine = engineId == null ? null : Engine.of(engineId)
                 .orElseThrow(() -> HttpError.badRequest("engine must be burner-ffmpeg, media-downloader or renderer-remotion"));
@@ -249,7 +252,7 @@ public final class JobListing implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 decoded = "";
             }
-            java.util.regex.Matcher m = CURSOR.matcher(decoded);
+            Matcher m = CURSOR.matcher(decoded);
             if (!m.matches()) {
                 throw HttpError.badRequest("cursor is not one this service gave");
             }

@@ -5,13 +5,14 @@ import dev.mediaorchestrator.downloader.MetadataMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * The rules of a job's state (CONTRACT.md): status and progress only move forward, a terminal job
  * never changes again, and a runner's word alone does not complete a job (its outputs must be in
  * the bucket). Each rule works on a {@link Job.Draft} of a fresh read, inside a transition that
  * {@link JobStore#transition} writes conditionally. A transition that makes a job terminal also
- * stores its terminal callback as an event ({@link Job.Callback}): nonce and body are fixed before
+ * stores its terminal callback as an event ({@link TerminalCallback}): nonce and body are fixed before
  * any attempt.
  */
 public final class JobTransitions {
@@ -108,8 +109,8 @@ public final class JobTransitions {
         job.runnerCompleted = true;
     }
 
-    private static final java.util.regex.Pattern SHA256 = java.util.regex.Pattern.compile("[0-9a-f]{64}");
-    private static final java.util.regex.Pattern KIND = java.util.regex.Pattern.compile("[a-z]{1,16}(\\.[A-Za-z0-9-]{1,35})?");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern KIND = Pattern.compile("[a-z]{1,16}(\\.[A-Za-z0-9-]{1,35})?");
 
     /**
      * What a runner says of its outputs ({@code outputs.{kind}.size/contentType/sha256}) and its
@@ -249,10 +250,10 @@ public final class JobTransitions {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
                 for (Engine.OutputKind kind : job.engine.outputsFor(job.options)) {
-                    outputs.put(kind.id, Job.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, kind), provenanceOf(job, kind.id)));
+                    outputs.put(kind.id, JobDocument.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, kind), provenanceOf(job, kind.id)));
                 }
                 if (job.subtitles != null) {
-                    outputs.put("subtitles", Job.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance));
+                    outputs.put("subtitles", JobDocument.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance));
                 }
                 p.put("outputs", outputs);
                 if (job.metadata != null) {
@@ -260,7 +261,7 @@ public final class JobTransitions {
                 }
             } else {
                 p.put("outputKey", job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO));
-                p.put("outputs", Map.of("video", Job.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO),
+                p.put("outputs", Map.of("video", JobDocument.outputEntry(job.engine.outputKey(job.mediaId, job.jobId, Engine.OutputKind.VIDEO),
                         provenanceOf(job, "video"))));
             }
             if (job.tools != null) {

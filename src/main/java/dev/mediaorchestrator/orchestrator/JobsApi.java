@@ -2,21 +2,24 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
-import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.ReplayCache;
+import dev.mediaorchestrator.common.Tracing;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -47,7 +50,7 @@ public final class JobsApi {
     private volatile Tracing tracing = Tracing.OFF;
     static final String SHARED_KEYS = "jobsSharedKeys";
     /** How long a copy waits for the original request, on another replica, to be answered. */
-    static final java.time.Duration AWAIT_ORIGINAL = java.time.Duration.ofSeconds(30);
+    static final Duration AWAIT_ORIGINAL = Duration.ofSeconds(30);
 
     /** The job keeps the trace context of the request that creates it (tracing on). */
     public void setTracing(Tracing tracing) {
@@ -112,10 +115,10 @@ public final class JobsApi {
      * meanwhile must not hold a worker thread per retry: JOBS_RATE_PER_MINUTE copies waiting
      * minutes each would take every thread the API has.
      */
-    static final java.time.Duration AWAIT_COPY = java.time.Duration.ofSeconds(10);
+    static final Duration AWAIT_COPY = Duration.ofSeconds(10);
     /** How many copies may wait at once; beyond, a copy is told to retry at once (a burst must not fill the worker pool either). */
     static final int MAX_WAITING_COPIES = 16;
-    final java.util.concurrent.Semaphore waitingCopies = new java.util.concurrent.Semaphore(MAX_WAITING_COPIES);
+    final Semaphore waitingCopies = new Semaphore(MAX_WAITING_COPIES);
 
     private String await(Object existing) {
         if (!(existing instanceof CompletableFuture<?> f)) {
@@ -170,12 +173,12 @@ public final class JobsApi {
     @SuppressWarnings("unchecked")
     public void claimShared(Exchange exchange) {
         List<String> keys = exchange.getProperty(CLAIM_KEYS, List.class);
-        String jobId = JobStore.newJobId();
+        String jobId = JobKeys.newJobId();
         if (keys != null) {
             Optional<ReplayStore.Earlier> earlier = shared.claim(keys, jobId);
             if (earlier.isPresent()) {
                 ReplayStore.Earlier e = earlier.get();
-                if (e.pending() && !JobStore.isJobId(e.jobId())) { // a claim of a version that did not name its job
+                if (e.pending() && !JobKeys.isJobId(e.jobId())) { // a claim of a version that did not name its job
                     e = shared.await(e.key(), AWAIT_ORIGINAL).orElse(null);
                     if (e == null || e.pending()) {
                         throw new HttpError(503, "original request still in progress, retry").withRetryAfter(2);
@@ -257,7 +260,7 @@ public final class JobsApi {
     }
 
     private static String acceptedBody(String jobId) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         m.put("jobId", jobId);
         m.put("status", "queued");
         return Json.write(m);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Next app's part, for all-in-one local use without one (no {@code NEXT_BASE_URL}): media
@@ -28,7 +29,7 @@ import java.util.Map;
  */
 public final class LocalApp {
     private static final Logger LOG = LoggerFactory.getLogger(LocalApp.class);
-    private static final java.util.Set<String> TERMINAL = java.util.Set.of("completed", "failed", "canceled");
+    private static final Set<String> TERMINAL = Set.of("completed", "failed", "canceled");
 
     private final Config config;
     private final ReplayCache replay;
@@ -72,7 +73,7 @@ public final class LocalApp {
     /** {@code POST /api/render/cf-callback}, after the signature and ts checks. */
     public String callback(Map<String, Object> body, Exchange exchange) throws IOException {
         // only what the orchestrator sends is recorded: a terminal callback of one of its jobs
-        if (!(body.get("jobId") instanceof String jobId) || !JobStore.isJobId(jobId)) {
+        if (!(body.get("jobId") instanceof String jobId) || !JobKeys.isJobId(jobId)) {
             throw HttpError.badRequest("jobId is required (job_ and 26 base32 characters)");
         }
         if (!(body.get("status") instanceof String status) || !TERMINAL.contains(status)) {

@@ -2,8 +2,8 @@ package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.HttpError;
-import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.common.StreamingGet;
+import dev.mediaorchestrator.common.Tracing;
 import dev.mediaorchestrator.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +15,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Mirrors a job's inputs from the Next app into the bucket, streaming (never a whole file in
@@ -35,10 +41,10 @@ public final class Mirror {
      * Fetches from the app at once (MIRROR_CONCURRENCY): an app that never answers holds at most
      * these threads, never all the threads that serve status, health and callbacks.
      */
-    private final java.util.concurrent.Semaphore slots;
+    private final Semaphore slots;
     /** Requests waiting on the app at once, fetching or waiting for another's fetch of the same object. */
-    private final java.util.concurrent.Semaphore waiters;
-    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Semaphore waiters;
+    private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
     public Mirror(Config config, Storage storage) {
@@ -46,8 +52,8 @@ public final class Mirror {
         this.storage = storage;
         this.connectTimeout = Duration.ofSeconds(config.appConnectTimeoutSeconds);
         this.readTimeout = Duration.ofSeconds(config.appReadTimeoutSeconds);
-        this.slots = new java.util.concurrent.Semaphore(config.mirrorConcurrency);
-        this.waiters = new java.util.concurrent.Semaphore(config.mirrorConcurrency * 4);
+        this.slots = new Semaphore(config.mirrorConcurrency);
+        this.waiters = new Semaphore(config.mirrorConcurrency * 4);
     }
 
     /** Where this mirror reports to (observability; nothing until set). */
@@ -88,8 +94,8 @@ public final class Mirror {
             throw busy();
         }
         try {
-            java.util.concurrent.CompletableFuture<Void> mine = new java.util.concurrent.CompletableFuture<>();
-            java.util.concurrent.CompletableFuture<Void> running = inFlight.putIfAbsent(key, mine);
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            CompletableFuture<Void> running = inFlight.putIfAbsent(key, mine);
             if (running != null) {
                 await(running);
                 return;
@@ -122,15 +128,15 @@ public final class Mirror {
         return new HttpError(503, "too many sources being fetched from the app, retry").withRetryAfter(5);
     }
 
-    private void await(java.util.concurrent.CompletableFuture<Void> running) {
+    private void await(CompletableFuture<Void> running) {
         try {
-            running.get(connectTimeout.plus(readTimeout).multipliedBy(4).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+            running.get(connectTimeout.plus(readTimeout).multipliedBy(4).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpError h) {
                 throw h; // the same answer as the request that fetched (a 502 naming the source, a 503 naming the bucket)
             }
             throw new HttpError(503, "fetching the source failed, retry").withRetryAfter(5);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw busy();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,7 +63,7 @@ public final class ReplayStore {
      */
     public Optional<Earlier> claim(List<String> keys, String jobId) {
         List<String> mine = new ArrayList<>();
-        Map<String, Object> claim = new java.util.LinkedHashMap<>();
+        Map<String, Object> claim = new LinkedHashMap<>();
         claim.put("pending", true);
         claim.put("at", clock.millis());
         if (jobId != null) {

@@ -44,7 +44,7 @@ final class RunnerProbes implements AutoCloseable {
     /** Probes in a row that count as misses after which a job is lost. */
     static final int MAX_PROBE_MISSES = 3;
 
-    /** Fails a job on a fresh read when {@code stillTrue} holds for it then, telling its runner to stop (Lifecycle's). */
+    /** Fails a job on a fresh read when {@code stillTrue} holds for it then, telling its runner to stop ({@link JobEndings#fail}). */
     interface Ending {
         Optional<Job> fail(String jobId, String error, long now, Predicate<Job> stillTrue);
     }
@@ -62,7 +62,7 @@ final class RunnerProbes implements AutoCloseable {
     private final Map<String, Long> probedAt = new ConcurrentHashMap<>();
     private volatile OrchestratorEvents metrics = OrchestratorEvents.NONE;
 
-    /** {@code checkOutputs}: completes a job whose outputs are all in the bucket (Lifecycle's). */
+    /** {@code checkOutputs}: completes a job whose outputs are all in the bucket ({@link CompletionCheck#checkOutputs}). */
     RunnerProbes(Config config, JobStore jobs, Dispatcher dispatcher, Clock clock, Pools pools, Ending ending, UnaryOperator<Job> checkOutputs) {
         this.config = config;
         this.jobs = jobs;

@@ -218,7 +218,7 @@ final class SegmentTransitions {
         return !mixed;
     }
 
-    /** The join says {@code completed}: its provenance is the job's, and its output is due in the bucket (Lifecycle completes the job). */
+    /** The join says {@code completed}: its provenance is the job's, and its output is due in the bucket (CompletionCheck completes the job). */
     static boolean joinDone(Job.Draft d, BurnTasks.RunRef ref, Map<String, Object> cb, long now) {
         if (ref.kind() != SegmentedBurn.Kind.JOIN || !reportedRun(d, ref, null, now)) {
             return false;

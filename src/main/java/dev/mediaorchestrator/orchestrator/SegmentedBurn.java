@@ -3,6 +3,7 @@ package dev.mediaorchestrator.orchestrator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -108,9 +109,9 @@ public final class SegmentedBurn {
                 return null;
             }
             return new Task(m.get("status") instanceof String s ? s : "queued", m.get("progress") instanceof Number n ? n.doubleValue() : 0,
-                    (int) Job.num(m.get("attempts")), str(m.get("runId")), str(m.get("runnerUrl")), Boolean.TRUE.equals(m.get("servesStatus")),
-                    Job.num(m.get("startedAt")), Job.num(m.get("lastReportAt")), Job.num(m.get("lastProbeAt")),
-                    (int) Job.num(m.get("probeMisses")), str(m.get("error")), str(m.get("ffmpeg")));
+                    (int) JobRecord.num(m.get("attempts")), str(m.get("runId")), str(m.get("runnerUrl")), Boolean.TRUE.equals(m.get("servesStatus")),
+                    JobRecord.num(m.get("startedAt")), JobRecord.num(m.get("lastReportAt")), JobRecord.num(m.get("lastProbeAt")),
+                    (int) JobRecord.num(m.get("probeMisses")), str(m.get("error")), str(m.get("ffmpeg")));
         }
 
         /** What the document shows of a task. */
@@ -253,7 +254,7 @@ public final class SegmentedBurn {
 
     Map<String, Object> toState() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        m.put("mode", mode.name().toLowerCase(Locale.ROOT));
         m.put("reason", reason);
         m.put("plan", plan.toState());
         m.put("duration", duration);
@@ -278,7 +279,7 @@ public final class SegmentedBurn {
         }
         Mode mode;
         try {
-            mode = Mode.valueOf(modeName.toUpperCase(java.util.Locale.ROOT));
+            mode = Mode.valueOf(modeName.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             return null;
         }
@@ -287,7 +288,7 @@ public final class SegmentedBurn {
             for (Object e : l) {
                 Task t = e instanceof Map<?, ?> s ? Task.fromState(s.get("task")) : null;
                 if (t != null && e instanceof Map<?, ?> s) {
-                    segments.add(new Segment((int) Job.num(s.get("index")), s.get("start") instanceof Number n ? n.doubleValue() : 0,
+                    segments.add(new Segment((int) JobRecord.num(s.get("index")), s.get("start") instanceof Number n ? n.doubleValue() : 0,
                             s.get("end") instanceof Number n ? n.doubleValue() : null, t));
                 }
             }
@@ -302,7 +303,7 @@ public final class SegmentedBurn {
     /** The job document's {@code segments} (openapi.yaml, {@code Job.segments}). */
     public Map<String, Object> document() {
         Map<String, Object> d = new LinkedHashMap<>();
-        d.put("mode", mode.name().toLowerCase(java.util.Locale.ROOT));
+        d.put("mode", mode.name().toLowerCase(Locale.ROOT));
         d.put("count", mode == Mode.SPLIT ? segments.size() : mode == Mode.SINGLE ? 1 : 0);
         d.put("completed", completedSegments());
         d.put("duration", mode == Mode.SPLIT ? duration : null);

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -72,7 +73,7 @@ public final class SegmentedBurns implements AutoCloseable {
         this.wake = wakeDispatcher;
     }
 
-    /** What completes a job whose output is in the bucket (Lifecycle's output check). */
+    /** What completes a job whose output is in the bucket ({@link CompletionCheck}). */
     void onOutputsDue(UnaryOperator<Job> check) {
         this.checkOutputs = check;
     }
@@ -159,7 +160,7 @@ public final class SegmentedBurns implements AutoCloseable {
         });
         String runId = BurnTasks.runId(job.jobId, ref.kind(), ref.index(), ref.attempt());
         if (took.get()) {
-            LOG.info("start task {} ({} on {})", runId, ref.kind().name().toLowerCase(java.util.Locale.ROOT),
+            LOG.info("start task {} ({} on {})", runId, ref.kind().name().toLowerCase(Locale.ROOT),
                     runnerUrl != null ? runnerUrl : config.runnerBaseUrl(Engine.BURNER.id));
             if (after.isPresent() && after.get().dispatched) {
                 jobs.setQueuePosition(job.jobId, 0);
@@ -341,7 +342,7 @@ public final class SegmentedBurns implements AutoCloseable {
         wake.run();
     }
 
-    /** The job's output may be in the bucket: checked, and the job completed when it is (Lifecycle's check). */
+    /** The job's output may be in the bucket: checked, and the job completed when it is ({@link CompletionCheck}). */
     Job completedOutput(Job job) {
         return checkOutputs.apply(job);
     }

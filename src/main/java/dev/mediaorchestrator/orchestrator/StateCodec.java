@@ -15,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A job record as bytes in the bucket: {@link Job#toState()} as JSON, with the engine options
+ * A job record as bytes in the bucket: {@link JobRecord#toState(Job)} as JSON, with the engine options
  * (proxy passwords, node URLs, cookies) only as {@code optionsSealed}: AES-256-GCM under a key
  * derived from the HMAC secret (HMAC-SHA256 of a fixed label), a random 96-bit IV per write, the
  * job id as associated data (a sealed blob moved to another record does not open). Dispatch retries
@@ -34,7 +34,7 @@ public final class StateCodec {
     }
 
     public byte[] encode(Job job) {
-        Map<String, Object> m = job.toState();
+        Map<String, Object> m = JobRecord.toState(job);
         m.put("optionsSealed", seal(job.jobId, Json.writeBytes(job.options())));
         return Json.writeBytes(m);
     }
@@ -48,7 +48,7 @@ public final class StateCodec {
         } else if (m.get("options") instanceof Map<?, ?> plain) {
             options = new LinkedHashMap<>((Map<String, Object>) plain); // a record written before options were sealed
         }
-        return Job.fromState(m, options, version);
+        return JobRecord.fromState(m, options, version);
     }
 
     private String seal(String jobId, byte[] plain) {

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.storage.Storage;
+import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,15 @@ public interface StateObjects {
     void delete(String key);
 
     List<Storage.Listed> list(String prefix);
+
+    /** Deletes, and logs (at debug) a delete that failed: for what a later sweep or sync removes anyway. */
+    default void deleteQuietly(String key) {
+        try {
+            delete(key);
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(StateObjects.class).debug("cannot delete {}: {}", key, e.toString());
+        }
+    }
 
     static StateObjects of(Storage storage) {
         return new StateObjects() {

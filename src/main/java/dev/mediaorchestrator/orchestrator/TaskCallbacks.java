@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * segment it uploaded deleted. A task's own status never reaches the app: its job's does.
  */
 public final class TaskCallbacks {
-    /** A report of progress alone is written at most this often per job (as {@link Lifecycle} does for jobs). */
-    static final long PROGRESS_WRITE_MS = Lifecycle.PROGRESS_WRITE_MS;
+    /** A report of progress alone is written at most this often per job (as {@link RunnerReports} does for jobs). */
+    static final long PROGRESS_WRITE_MS = RunnerReports.PROGRESS_WRITE_MS;
     private static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
             "provenance", "runnerUrl");
 
@@ -101,7 +101,7 @@ public final class TaskCallbacks {
             applied.set(SegmentTransitions.reported(d, ref, body, runnerUrl, now));
             return applied.get() ? d.build() : j;
         }).orElse(known);
-        if (!after.isTerminal() && applied.get() && ref.kind() == SegmentedBurn.Kind.JOIN && Lifecycle.allDigestsReported(after, body)) {
+        if (!after.isTerminal() && applied.get() && ref.kind() == SegmentedBurn.Kind.JOIN && RunnerReports.allDigestsReported(after, body)) {
             // the join reports the output's digest once it is up: the job may complete now
             return burns.completedOutput(after);
         }

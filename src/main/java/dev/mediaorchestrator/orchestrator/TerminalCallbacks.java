@@ -1,17 +1,20 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.Config;
-import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Pools;
+import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
 
 /**
  * The signed terminal callback to {@code {NEXT_BASE_URL}/api/render/cf-callback}: sent once per job
@@ -28,7 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
  * for as long as the job lives — at least an hour with the default TTL).
  *
  * <p>The callback is a stored event: its nonce and body were written with the job's terminal
- * transition ({@link Job.Callback}), so every attempt — after a crash, a restart, from another
+ * transition ({@link TerminalCallback}), so every attempt — after a crash, a restart, from another
  * replica — sends the same event with the same nonce; only {@code ts} and the presigned URLs are
  * made fresh. An attempt first takes the delivery lease in the job record (a conditional write:
  * one orchestrator at a time), and records its outcome in the record afterwards. The lease's owner
@@ -90,8 +94,8 @@ public final class TerminalCallbacks implements AutoCloseable {
 
     /** The timer: starts a delivery attempt for every terminal job this replica works ({@link Shares}) whose callback is due. */
     public void deliverDue() {
-        java.util.Collection<Job> active = jobs.worked();
-        times.retain(active.stream().map(j -> j.jobId).collect(java.util.stream.Collectors.toSet()));
+        Collection<Job> active = jobs.worked();
+        times.retain(active.stream().map(j -> j.jobId).collect(Collectors.toSet()));
         for (Job job : active) {
             deliverIfDue(job);
         }
@@ -107,7 +111,7 @@ public final class TerminalCallbacks implements AutoCloseable {
     }
 
     private boolean due(Job job) {
-        Job.Callback cb = job.callback;
+        TerminalCallback cb = job.callback;
         return job.isTerminal() && !cb.delivered() && !cb.abandoned()
                 && times.reached(job.jobId, "callback", cb.nextAttemptAt(), config.callbackRetrySchedule.longestWait().toMillis())
                 && (cb.leaseOwner() == null || instanceId.equals(cb.leaseOwner()) || leaseOver(job));
@@ -210,7 +214,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             d.callback = d.callback.attempted(delivered, outcome.status(), error, after + wait.map(Duration::toMillis).orElse(0L), giveUp, entry);
             return d.build();
         });
-        Job.Callback cb = recorded.map(j -> j.callback).orElse(null);
+        TerminalCallback cb = recorded.map(j -> j.callback).orElse(null);
         int attempts = cb == null ? 0 : cb.attempts();
         if (delivered) {
             LOG.info("[cf-callback] delivered {} ({}, attempt {})", jobId, job.status, attempts);
@@ -221,7 +225,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             LOG.warn("[cf-callback] failed {} (attempt {}): {}; not retried", jobId, attempts, cb.lastError());
         } else {
             LOG.warn("[cf-callback] failed {} (attempt {}): {}; next attempt at {}", jobId, attempts, outcome.error(),
-                    cb == null || cb.nextAttemptAt() == 0 ? "-" : java.time.Instant.ofEpochMilli(cb.nextAttemptAt()));
+                    cb == null || cb.nextAttemptAt() == 0 ? "-" : Instant.ofEpochMilli(cb.nextAttemptAt()));
         }
         return Optional.of(entry);
     }
@@ -281,7 +285,7 @@ public final class TerminalCallbacks implements AutoCloseable {
             SignedHttp.Response r = http.postWebhook(URI.create(config.nextBaseUrl + "/api/render/cf-callback"), payload(job),
                     Duration.ofSeconds(config.callbackTimeoutSeconds), job.callback.nonce(), clock.millis() / 1000);
             return new Outcome(r.status(), r.ok() ? null : "app answered " + r.status(), r.retryAfter());
-        } catch (java.net.http.HttpTimeoutException e) {
+        } catch (HttpTimeoutException e) {
             return new Outcome(0, "app did not answer within " + config.callbackTimeoutSeconds + " s", null);
         } catch (IOException e) {
             return new Outcome(0, "app unreachable: " + e.getClass().getSimpleName(), null);
@@ -300,11 +304,11 @@ public final class TerminalCallbacks implements AutoCloseable {
             if (job.engine == Engine.DOWNLOADER) {
                 Map<String, Object> outputs = new LinkedHashMap<>();
                 for (Engine.OutputKind kind : job.outputs()) {
-                    Map<String, Object> entry = new LinkedHashMap<>(Job.outputEntry(job.outputKey(kind), job.provenance.get(kind.id)));
+                    Map<String, Object> entry = new LinkedHashMap<>(JobDocument.outputEntry(job.outputKey(kind), job.provenance.get(kind.id)));
                     entry.put("url", outputUrl(job, kind));
                     outputs.put(kind.id, entry);
                 }
-                List<Map<String, Object>> subs = Job.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance);
+                List<Map<String, Object>> subs = JobDocument.subtitleOutputs(job.engine, job.mediaId, job.jobId, job.subtitles, job.provenance);
                 if (subs != null) {
                     subs.forEach(entry -> entry.put("url", subtitlesUrl(job, (String) entry.get("lang"))));
                     outputs.put("subtitles", subs);

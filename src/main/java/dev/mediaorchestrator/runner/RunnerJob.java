@@ -3,6 +3,9 @@ package dev.mediaorchestrator.runner;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 
 /** A job as a runner sees it: its payload, work directory, and the state it last reported. */
@@ -29,7 +32,7 @@ public final class RunnerJob {
     /** While a tool runs: where the progress timer reads the job's progress (0..1 in the contract's range). */
     public volatile DoubleSupplier liveProgress;
     /** Outputs uploaded so far: kind → {key, size, contentType, sha256} (CONTRACT.md, provenance). */
-    public final Map<String, Map<String, Object>> uploaded = new java.util.concurrent.ConcurrentHashMap<>();
+    public final Map<String, Map<String, Object>> uploaded = new ConcurrentHashMap<>();
     /** Set when the job is stopped from outside (cancel: {@code canceled}; stall: {@code failed}). */
     public volatile String abortStatus;
     public volatile String abortReason;
@@ -40,11 +43,11 @@ public final class RunnerJob {
     volatile double reportedProgress;
     volatile long reportedAt;
     /** The job's callbacks, sent in order in the background: the last one queued (RunnerCallbacks). */
-    volatile java.util.concurrent.CompletableFuture<Void> callbacksSent = java.util.concurrent.CompletableFuture.completedFuture(null);
+    volatile CompletableFuture<Void> callbacksSent = CompletableFuture.completedFuture(null);
     /** The last callback queued (RunnerCallbacks merges a waiting report into the next one); guarded by {@code this}. */
     RunnerCallbacks.Report lastReport;
     /** Callbacks queued and not yet sent. */
-    final java.util.concurrent.atomic.AtomicInteger callbacksPending = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger callbacksPending = new AtomicInteger();
 
     public RunnerJob(String jobId, String engine, Map<String, Object> payload, String callbackUrl, long now) {
         this.jobId = jobId;

@@ -1,12 +1,16 @@
 package dev.mediaorchestrator.runner;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,7 +54,7 @@ public final class ToolVersions {
     }
 
     /** Runs {@code then} with the versions once they are known. */
-    public void whenKnown(java.util.function.Consumer<Map<String, String>> then) {
+    public void whenKnown(Consumer<Map<String, String>> then) {
         versions.thenAccept(then);
     }
 
@@ -60,20 +64,20 @@ public final class ToolVersions {
     }
 
     static String ask(List<String> command) {
-        java.nio.file.Path dir = null;
+        Path dir = null;
         try {
             // in a directory of its own (a wrapper script may write files), its answer to a file
             // (a tool that never ends must not hold a reader), at most 10 s
-            dir = java.nio.file.Files.createTempDirectory("tool-version-");
-            java.nio.file.Path out = dir.resolve("out");
+            dir = Files.createTempDirectory("tool-version-");
+            Path out = dir.resolve("out");
             Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                    .redirectOutput(out.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 return "unknown";
             }
-            byte[] answer = java.nio.file.Files.readAllBytes(out);
+            byte[] answer = Files.readAllBytes(out);
             return parse(new String(answer, 0, Math.min(answer.length, 4096), StandardCharsets.UTF_8));
         } catch (IOException e) {
             return "missing";

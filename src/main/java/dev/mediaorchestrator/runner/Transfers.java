@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.runner;
 
-import dev.mediaorchestrator.common.Tracing;
-import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.RetryAfter;
+import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.StreamingPut;
 import dev.mediaorchestrator.common.Ticker;
+import dev.mediaorchestrator.common.Tracing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,10 +13,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -43,7 +52,7 @@ public final class Transfers {
 
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
     /** How to end each upload in flight (see {@link #abortAll()}). */
-    private final java.util.Set<Runnable> uploads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Runnable> uploads = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private final long firstBackoffMs;
     private final Clock clock;
@@ -145,7 +154,7 @@ public final class Transfers {
     /** The n-th wait: 1 s doubling to 30 s, each between half and the whole of it. */
     private long backoff(int attempt) {
         long base = Math.min(MAX_BACKOFF_MS, firstBackoffMs << Math.min(16, attempt - 1));
-        return Math.round(base * (0.5 + 0.5 * java.util.concurrent.ThreadLocalRandom.current().nextDouble()));
+        return Math.round(base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble()));
     }
 
     /** One attempt's outcome: what was uploaded, or the failure and whether another attempt may succeed. */
@@ -153,13 +162,13 @@ public final class Transfers {
     }
 
     private Attempt attempt(String what, Path file, URI target, String contentType, BooleanSupplier stop) {
-        java.security.MessageDigest sha256;
+        MessageDigest sha256;
         try {
-            sha256 = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        try (InputStream in = new java.security.DigestInputStream(new Stoppable(Files.newInputStream(file), stop), sha256)) {
+        try (InputStream in = new DigestInputStream(new Stoppable(Files.newInputStream(file), stop), sha256)) {
             long size = Files.size(file);
             StreamingPut.Answer a = StreamingPut.put(target.toURL(), metrics.runnerUpload(what, in), size,
                     contentType, CONNECT_TIMEOUT, STALL_TIMEOUT, uploads);
@@ -168,17 +177,17 @@ public final class Transfers {
                 return new Attempt(null, new RunnerFailure("upload of " + what + " failed: HTTP " + s), s >= 500 || s == 429 || s == 408,
                         RetryAfter.millis(a.retryAfter(), clock.millis()));
             }
-            return new Attempt(new Uploaded(size, java.util.HexFormat.of().formatHex(sha256.digest())), null, false, 0);
+            return new Attempt(new Uploaded(size, HexFormat.of().formatHex(sha256.digest())), null, false, 0);
         } catch (IOException e) {
             RunnerFailure failure = new RunnerFailure("upload of " + what + " failed: " + e.getClass().getSimpleName() + detail(e), e);
-            return new Attempt(null, failure, !(e instanceof java.nio.file.NoSuchFileException), 0);
+            return new Attempt(null, failure, !(e instanceof NoSuchFileException), 0);
         }
     }
 
     /** The runner is stopping: every upload in flight fails now (a peer that stopped reading cannot hold the shutdown). */
     public void abortAll() {
         stopping = true;
-        for (Runnable r : java.util.List.copyOf(uploads)) {
+        for (Runnable r : List.copyOf(uploads)) {
             r.run();
         }
     }

@@ -6,7 +6,13 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The files behind the embedded store's objects. S3Proxy's filesystem store (4.0, "filesystem" =
@@ -29,8 +35,8 @@ public final class EmbeddedFiles {
     }
 
     /** S3Proxy's temporary file of a PUT: the object's file name, a dash and a random UUID. */
-    private static final java.util.regex.Pattern UNFINISHED_PUT =
-            java.util.regex.Pattern.compile(".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final Pattern UNFINISHED_PUT =
+            Pattern.compile(".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     /** The attribute S3Proxy gives a file once its PUT is complete (the ETag is made from it). */
     private static final String COMPLETE_ATTRIBUTE = "content-md5";
 
@@ -42,12 +48,12 @@ public final class EmbeddedFiles {
      * (where the file system keeps user attributes). Keys this service writes never end in a UUID.
      * Returns how many were removed.
      */
-    public int removeUnfinishedPuts(java.time.Instant startedBefore) throws IOException {
+    public int removeUnfinishedPuts(Instant startedBefore) throws IOException {
         if (!Files.isDirectory(bucketDir)) {
             return 0;
         }
-        java.util.List<Path> left = new java.util.ArrayList<>();
-        try (java.util.stream.Stream<Path> files = Files.walk(bucketDir)) {
+        List<Path> left = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(bucketDir)) {
             files.filter(f -> unfinishedPut(f.getFileName().toString())).forEach(left::add);
         }
         int removed = 0;
@@ -73,7 +79,7 @@ public final class EmbeddedFiles {
 
     private static boolean finished(Path f) {
         try {
-            var view = Files.getFileAttributeView(f, java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            var view = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             return view != null && view.list().contains(COMPLETE_ATTRIBUTE);
         } catch (IOException | UnsupportedOperationException e) {
             return false; // no user attributes here: the name and the age decide

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Two runners: {@code app} checks signatures (the default), {@code lenient} runs one job at a
  * time and has {@code RUNNER_REQUIRE_SIGNATURE=false}.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BurnerRouteFailureTest {
     private BurnerRunnerFixture fx;

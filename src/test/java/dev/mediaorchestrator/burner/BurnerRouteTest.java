@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code /render} with the contract's payload. The clip is 30 s at 320×180 and the preset the
  * contract's {@code medium}, so that ffmpeg runs across several ticks of the 1 s progress timer.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BurnerRouteTest {
     private static final double CLIP_SECONDS = 30;

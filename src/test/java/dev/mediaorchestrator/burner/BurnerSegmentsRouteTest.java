@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.testutil.TestMedia;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * input by the same runner ({@link SegmentedOutputChecks}), and the tasks' callbacks and uploads
  * against the design.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BurnerSegmentsRouteTest {
     private BurnerRunnerFixture fx;

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.testutil.TestMedia;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of ffmpeg, the job's and the version query's, happens in a directory of its own, and the job's
  * {@code -progress} file is inside the job's work dir.
  */
-@Tag("integration")
+@IntegrationTest
 class BurnerWorkingDirectoryTest {
     private static final String MARK = "ffmpeg-wrapper-was-here";
 

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.testutil.TestMedia;
 import org.junit.jupiter.api.Assumptions;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * room for the inputs and a little more; this needs a machine where the tests may mount (root, as
  * on this machine kind and in CI).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DiskFullTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.testutil.TestMedia.ProcessResult;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class FfmpegErrorsTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import dev.mediaorchestrator.burner.FfmpegProgress.CallbackThrottle;
 import dev.mediaorchestrator.burner.FfmpegProgress.Mapper;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class FfmpegProgressTest {
 
     /**

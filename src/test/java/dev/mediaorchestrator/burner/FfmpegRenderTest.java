@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import dev.mediaorchestrator.testutil.TestMedia;
@@ -39,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runs the real contract parameters (medium, crf 18), where encoding noise differs, and compares
  * against a render of an empty cue list with the same parameters, with a stated tolerance.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class FfmpegRenderTest {
 
     private static final int W = 320;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.testutil.TestMedia.TempDir;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class FfprobeInfoTest {
 
     @Test

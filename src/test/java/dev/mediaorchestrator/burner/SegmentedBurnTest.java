@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.burner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import dev.mediaorchestrator.testutil.TestMedia;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the duration, the audio, the muted span, the cue and the black span with its hint text across the
  * cuts, {@code +faststart}.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class SegmentedBurnTest {
     private static final FfmpegCommand CONTRACT = new FfmpegCommand();
     private static TempDir dir;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.cli;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.observability.BucketHealthCheck;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
@@ -9,7 +10,6 @@ import dev.mediaorchestrator.support.TestServers;
 import org.apache.camel.health.HealthCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * store), a runner URL, a runner without its tool, the app's URL, the orchestrator's URL, the clock.
  * No secret ever appears in the report.
  */
-@Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DeploymentCheckTest {
     private static final Pattern LINE = Pattern.compile("(?m)^(ok|warn|FAIL|skip) +([^:]+):");

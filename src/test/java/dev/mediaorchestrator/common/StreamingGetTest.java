@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.common;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blocking GET that mirrors and runner downloads use, against a real local HTTP server. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class StreamingGetTest {
     private static final Duration T = Duration.ofSeconds(5);
     private HttpServer server;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.common;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The blocking PUT of uploads to the store and of runner outputs, against a real local HTTP server. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class StreamingPutTest {
     private static final Duration T = Duration.ofSeconds(5);
     private HttpServer server;

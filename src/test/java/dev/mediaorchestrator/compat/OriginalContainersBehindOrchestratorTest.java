@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.compat;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Both transfer modes: fallback (the {@code /upload} of the last file completes the job) and
  * direct (the completion timer does).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OriginalContainersBehindOrchestratorTest {
     /** Shaped like yt-dlp's info JSON: the mapped fields among megabytes of formats. */

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.compat;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * evidence that it lost the job: the job is sent once and completes once. No answer at all still
  * counts (the job runs again), and {@code JOB_TIMEOUT_SECONDS} still bounds a render that never ends.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OriginalRendererBehindOrchestratorTest {
     /** Probes the long render sits through in silence (twice the three that used to fail a job). */
@@ -111,6 +112,25 @@ class OriginalRendererBehindOrchestratorTest {
     private Map<String, Object> awaitCallback(String jobId, Duration max) {
         Wait.until("the app's callback", max, () -> !next.acceptedFor(jobId).isEmpty());
         return next.acceptedFor(jobId).get(0);
+    }
+
+    /**
+     * The original renderer serves {@code POST /render} only, so it answers {@code GET /healthz}
+     * with 404: that is an answer (the runner is there), as the contract's rule for a runner without
+     * a status endpoint says. Counted as down, it kept the orchestrator unready for good, and a
+     * Service behind a readiness probe never sent it a request.
+     */
+    @Test
+    void theOrchestratorIsReadyBehindARendererWithoutHealthz() throws Exception {
+        Wait.until("the orchestrator to be ready", Duration.ofSeconds(30), () -> {
+            try {
+                return app.get("/health/ready").statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        HttpResponse<String> r = app.get("/health/ready");
+        assertTrue(r.body().contains("renderer-remotion") && r.body().contains("without /healthz"), r.body());
     }
 
     @Test

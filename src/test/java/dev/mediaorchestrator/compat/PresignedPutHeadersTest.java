@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.compat;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.runner.RunnerFailure;
 import dev.mediaorchestrator.runner.Transfers;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a PUT without the signed payload-hash header is refused (so these tests can fail), and the
  * runner's upload sends it.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PresignedPutHeadersTest {
     private static final String BUCKET = "compat-bucket";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.compat;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -39,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code content-type;host;x-amz-content-sha256} signed; it takes the runner's callbacks only when
  * their signature verifies. A whole burn must end in the bucket with a {@code completed} callback.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerBehindOriginalWorkerTest {
     private static final String BUCKET = "worker-bucket";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.dashboard;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * token is 401 and with it 200 (bearer, or the login form's cookie); changes need the page's CSRF
  * token; without DASHBOARD_TOKEN the dashboard is off.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DashboardAccessHttpTest {
     private static final String TOKEN = "dashboard-token-" + Long.toHexString(System.nanoTime());
     private final HttpClient http = ValidatingHttpClient.wrap(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build());

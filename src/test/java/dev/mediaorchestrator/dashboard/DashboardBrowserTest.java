@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.dashboard;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Assumptions;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * callback's delivery attempt. Screenshots of the list and the job view go to target/screenshots,
  * and with UPDATE_DOCS_SCREENSHOTS=1 to docs/ (the README shows them).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DashboardBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path DRIVER = Path.of("/usr/bin/chromedriver");

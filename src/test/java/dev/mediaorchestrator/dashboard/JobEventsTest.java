@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.dashboard;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.support.RunningApp;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Events are published straight into the service's JobEvents (the same path a job change takes),
  * so that tens of megabytes of them go by in seconds.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @Isolated // it measures the heap of the JVM it shares with the service
 class JobEventsTest {
     private static final String JOB_PREFIX = "job_eeeeeeeeeeeeeeeeeeee";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.deploy;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * where every alert has series that fire it and series that must not, and where those tests would
  * notice a rule that always fires or never does. The sample scrape configuration loads them.
  */
+@IntegrationTest
 class AlertRulesTest {
     static final Path MONITORING = Path.of("deploy/monitoring");
     static final String RULES = "alerts.rules.yml";

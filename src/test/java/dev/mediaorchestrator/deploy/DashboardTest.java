@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.deploy;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * engine, and every query valid PromQL once Grafana's variables are replaced — parsed by promtool.
  * {@code MonitoringMetricsTest} checks that the metrics the queries read exist.
  */
+@IntegrationTest
 class DashboardTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

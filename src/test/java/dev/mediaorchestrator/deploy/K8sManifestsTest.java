@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.deploy;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -74,6 +75,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * network policies that let only the orchestrator reach the runners, environment variables the
  * service really reads, and placeholders where the secrets go.
  */
+@IntegrationTest
 class K8sManifestsTest {
     private static final Path K8S = Path.of("deploy/k8s");
     private static final String NS = "media-orchestrator";

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test: a public address (TEST-NET-3) the first time, loopback after; yt-dlp itself would resolve
  * it to loopback, which is what made it get through before the guard.
  */
-@Tag("integration")
+@IntegrationTest
 class DownloaderEgressGuardTest {
     @TempDir
     static Path media;

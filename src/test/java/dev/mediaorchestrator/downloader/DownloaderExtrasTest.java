@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * feeds a burner job, which renders. Both transfer modes (presigned PUTs; the orchestrator's
  * {@code /upload} with {@code kind=subtitles.en}).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DownloaderExtrasTest {
     private static final String COOKIE_VALUE = "sess-7f3a9c2e41d8b6";
     private static final String TRACK = "WEBVTT\n\n00:00.200 --> 00:02.500\nHello from the page\n\n00:02.600 --> 00:03.800\nOne line cue\n";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * at a listening server (a DNS name for 10.x, 169.254.169.254, ULA, NAT64, …) are covered by
  * {@link PrivateNetworksTest}.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DownloaderPrivateNetworksTest {
     @TempDir
     static Path media;

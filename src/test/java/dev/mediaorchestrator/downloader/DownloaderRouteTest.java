@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * receiver and callbacks to a loopback "orchestrator". Every test has its own service, work dir, site
  * and receivers on free ports, and checks that the work dir is left empty.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class DownloaderRouteTest {
 
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(3);

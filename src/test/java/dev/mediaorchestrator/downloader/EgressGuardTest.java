@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Pools;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (what every https download is), its credential, its bound on connections, and that closing it
  * ends what is open. The plain-HTTP path with the real yt-dlp is {@link DownloaderEgressGuardTest}.
  */
-@Tag("integration")
+@IntegrationTest
 class EgressGuardTest {
     private final ExecutorService threads = Pools.PLAIN.cached("egress-test");
     private final StubHttpServer site = new StubHttpServer().answer("/", 200, "{\"ok\":true}");

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class Mp3CommandTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.downloader;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * random loopback port serving media that ffmpeg generated for the test. Each test has its own
  * temporary directories (deleted by JUnit) and server, so the tests can run in parallel.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class YtDlpRealDownloadTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);

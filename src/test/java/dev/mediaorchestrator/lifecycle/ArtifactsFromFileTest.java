@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (h2c) request is relayed (see ArtifactsRangeTest, whose client upgrades to h2c). That the file
  * was sent, not relayed, is read from {@code mediaorch_artifact_responses_total{how}}.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArtifactsFromFileTest {
     static final int SIZE = 3 * 1024 * 1024 + 17;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.ValidatingHttpClient;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET|HEAD /artifacts/{jobId} with Range, byte-exact against a 3 MB artifact. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArtifactsRangeTest {
     static final int SIZE = 3 * 1024 * 1024;

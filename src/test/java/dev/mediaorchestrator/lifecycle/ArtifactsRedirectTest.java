@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.Put;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checks (job, kind, object present, Range satisfiable) are made first; HEAD and
  * {@code ?redirect=false} are answered by the orchestrator; ARTIFACTS_REDIRECT=false turns it off.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ArtifactsRedirectTest {
     static final int SIZE = 2 * 1024 * 1024 + 3;

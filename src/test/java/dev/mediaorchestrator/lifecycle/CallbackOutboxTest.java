@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import dev.mediaorchestrator.common.Hmac;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * rotation. A job becomes terminal by its output appearing in the bucket (the runner stand-in
  * takes the job and stays silent).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class CallbackOutboxTest {
     private static final String OLD_SECRET = "the-previous-secret-0123456789";
 

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -32,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Fallback mode end to end (no R2_S3_*): a stand-in runner fetches its inputs from the
  * orchestrator-signed /inputs URLs and uploads to /upload; an expired, altered or other-kind URL is 403.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FallbackTransfersTest {
     private final byte[] source = new byte[2_000_000];

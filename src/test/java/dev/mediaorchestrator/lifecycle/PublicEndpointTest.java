@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * app by another (http://localhost:9000). URLs for the runners are signed for the first, the
  * callback's URLs for the second, and each works from where it is used (the host is signed).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class PublicEndpointTest {
     @Test
     void theCallbacksUrlsAreSignedForThePublicEndpoint() throws Exception {

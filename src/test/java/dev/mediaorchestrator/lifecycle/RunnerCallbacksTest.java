@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.lifecycle;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** POST /callbacks/container: replay-safe, forward-only, final once terminal, 404/401/400. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerCallbacksTest {
     private AppStandIn next;

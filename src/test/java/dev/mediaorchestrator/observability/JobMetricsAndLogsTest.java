@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.JobContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.mediaorchestrator.common.Hmac;
@@ -39,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * byte counters equal to the objects' sizes in the bucket, and every log line about either job must
  * carry that job's id in the MDC, on every thread that worked for it.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobMetricsAndLogsTest {
     private static final String ENGINE = "burner-ffmpeg";

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mediaorchestrator.common.Hmac;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one series of {@code /metrics}; every expression parses (promtool). Only {@code up} is left out:
  * Prometheus makes it.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MonitoringMetricsTest {
     private static final byte[] VTT = "WEBVTT\n\n00:00.000 --> 00:01.500\nDashboard\n".getBytes(StandardCharsets.UTF_8);

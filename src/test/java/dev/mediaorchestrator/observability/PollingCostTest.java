@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -17,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * job as fast as a client can (1,000 GETs) checks its outputs at most once per {@code COMPLETION_POLL_INTERVAL_MS}
  * (plus the timer's own checks); polling a made-up id reads the bucket at most once per 2 s.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class PollingCostTest {
 
     private static double counter(RunningApp app, String name, String... labels) throws Exception {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.mediaorchestrator.support.RunningApp;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * log: a chunked body with a malformed chunk size (the connection is closed), a
  * {@code %u} escape in the path (a JSON 400), a client that goes away in the middle of its body.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class QuietEdgesTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * again on the same port and directory) and the runners; liveness does not; a runner alone checks
  * itself.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class ReadinessTest {
 
     @Test

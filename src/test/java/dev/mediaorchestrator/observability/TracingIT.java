@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.observability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.OtlpReceiver;
@@ -46,6 +47,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the app. Every span's parent is in the trace (nothing left open, also after the failure), the job's
  * identity is on the spans, and the runner's log lines carry the trace id.
  */
+@IntegrationTest
 class TracingIT {
     private static final Path JAR = Path.of("target/media-orchestrator.jar");
     private static final byte[] VTT = "WEBVTT\n\n00:00.000 --> 00:01.000\nTraced\n".getBytes(StandardCharsets.UTF_8);

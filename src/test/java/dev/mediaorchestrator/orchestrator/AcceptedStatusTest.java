@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the runner's first callback reaches the orchestrator before that answer is written: a runner
  * that reports {@code preparing} before it even answers the dispatch.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class AcceptedStatusTest {
 
     @Test

@@ -12,8 +12,12 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -52,7 +56,7 @@ class ClaimTakeoverTest {
     /** What admit leaves for record: the request's signature, nonce and Idempotency-Key claims. */
     private Exchange post(String signature, String idempotencyKey) {
         Exchange e = new DefaultExchange(camel);
-        e.setProperty(JobsApi.CLAIM_KEYS, java.util.Arrays.asList("jobs-sig:" + signature, "jobs-nonce:" + signature, "jobs-idem:" + idempotencyKey));
+        e.setProperty(JobsApi.CLAIM_KEYS, Arrays.asList("jobs-sig:" + signature, "jobs-nonce:" + signature, "jobs-idem:" + idempotencyKey));
         return e;
     }
 
@@ -69,13 +73,13 @@ class ClaimTakeoverTest {
     /** The jobs another replica finds active in the bucket (what its dispatch timer works on). */
     private List<String> activeInTheBucket() {
         JobStore other = store();
-        other.syncActive();
+        other.index().sync();
         return other.active().stream().map(j -> j.jobId).sorted().toList();
     }
 
     @Test
     void killedBetweenItsClaimAndItsRecord_theRetryRecordsTheJobItNamed() {
-        String named = JobStore.newJobId();
+        String named = JobKeys.newJobId();
         assertTrue(shared.claim(List.of("jobs-sig:original", "jobs-nonce:original", "jobs-idem:k1"), named).isEmpty(),
                 "the original took its keys, then died");
         Exchange retry = post("retry", "k1");
@@ -96,7 +100,7 @@ class ClaimTakeoverTest {
 
     @Test
     void killedBetweenItsRecordAndItsAnswer_theRetryIsAnsweredWithThatJob() {
-        String named = JobStore.newJobId();
+        String named = JobKeys.newJobId();
         JobStore original = store();
         assertTrue(shared.claim(List.of("jobs-sig:o2", "jobs-idem:k2"), named).isEmpty());
         original.create(new Job(named, "m2", request("m2").engine(), request("m2").options(), System.currentTimeMillis(), "cb-secret"));
@@ -110,12 +114,12 @@ class ClaimTakeoverTest {
     @Test
     void aSlowOriginalAndItsCopyMakeOneJobAndGiveOneAnswer() {
         // the original's record is overtaken: just before its write, the copy (another replica) records the job
-        java.util.concurrent.atomic.AtomicReference<Exchange> copy = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<Job> byCopy = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Exchange> copy = new AtomicReference<>();
+        AtomicReference<Job> byCopy = new AtomicReference<>();
         StateObjects overtaken = new ForwardingObjects(bucket) {
             @Override
-            public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-                if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && copy.get() == null) {
+            public Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+                if (key.startsWith(JobKeys.STATE_PREFIX) && createOnly && copy.get() == null) {
                     copy.set(post("copy3", "k3"));
                     byCopy.set(record(replica(store()), request("m3"), copy.get()));
                 }
@@ -137,11 +141,11 @@ class ClaimTakeoverTest {
 
     /** A store that takes the first write of a job record and then fails to answer it (a timeout), or fails before taking it. */
     private StateObjects failingRecordWrite(boolean takesIt) {
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean failed = new AtomicBoolean();
         return new ForwardingObjects(bucket) {
             @Override
-            public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-                if (key.startsWith(JobStore.STATE_PREFIX) && createOnly && failed.compareAndSet(false, true)) {
+            public Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+                if (key.startsWith(JobKeys.STATE_PREFIX) && createOnly && failed.compareAndSet(false, true)) {
                     if (takesIt) {
                         inner.put(key, data, ifMatch, createOnly);
                     }

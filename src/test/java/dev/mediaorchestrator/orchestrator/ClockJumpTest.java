@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.ReplayCache;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * first saw them, so a forward jump fails nothing and a backward one holds nothing; the deadlines
  * still come, on the monotonic clock.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class ClockJumpTest {
     private final Hmac hmac = new Hmac("clock-jump-secret");
 
@@ -69,14 +71,17 @@ class ClockJumpTest {
     }
 
     private static Job newJob(JobStore jobs, Clock clock, Engine engine) {
-        return jobs.create(new Job(JobStore.newJobId(), "m", engine, engine == Engine.DOWNLOADER ? Map.of("url", "https://example.com/v") : Map.of(),
+        return jobs.create(new Job(JobKeys.newJobId(), "m", engine, engine == Engine.DOWNLOADER ? Map.of("url", "https://example.com/v") : Map.of(),
                 clock.millis(), "nonce"));
     }
 
     private Lifecycle lifecycle(Config config, JobStore jobs, Clock clock) {
         Dispatcher dispatcher = new Dispatcher(config, jobs, new TransferUrls(config, null, hmac, clock), new SignedHttp(hmac), clock);
-        Lifecycle lifecycle = new Lifecycle(config, jobs, null, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(), clock,
-                Duration.ofHours(1)), dispatcher, clock);
+        JobEndings endings = new JobEndings(jobs, dispatcher, clock);
+        RunnerReports reports = new RunnerReports(config, jobs, new ReplayCache(Duration.ofMinutes(1)), new ReplayStore(StateObjects.inMemory(),
+                clock, Duration.ofHours(1)), clock);
+        Lifecycle lifecycle = new Lifecycle(config, jobs, reports, new CompletionCheck(config, jobs, null, endings, clock), endings, dispatcher,
+                clock);
         jobs.handChangesTo(j -> { // the job-changed route's steps
             dispatcher.learn(j);
             lifecycle.learn(j);
@@ -166,7 +171,7 @@ class ClockJumpTest {
 
     @Test
     void aBackwardJumpHoldsNoCallbackRetry() throws Exception {
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         try (StubHttpServer app = new StubHttpServer()) {
             app.on("/api/render/cf-callback", ex -> {
                 app.record(ex);

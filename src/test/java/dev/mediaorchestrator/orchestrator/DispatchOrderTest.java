@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * were offered at once, a later job could reach the runner first and take its one slot, and the
  * job ahead of it got 429 (QueueOrderTest saw jobs 8 and 9 swapped, once in a full run).
  */
-@org.junit.jupiter.api.Tag("integration") // a loopback HTTP server stands in for the runner
+@IntegrationTest // a loopback HTTP server stands in for the runner
 class DispatchOrderTest {
     @Test
     void waitingJobsReachARunnerWithOneSlotInQueueOrderOneOfferAtATime() throws Exception {

@@ -8,10 +8,13 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,7 +27,7 @@ class JobListingTest {
     private final long[] now = {1_800_000_000_000L};
     private final Clock clock = new Clock() {
         @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Clock withZone(ZoneId zone) { return this; }
         @Override public Instant instant() { return Instant.ofEpochMilli(now[0]); }
     };
     private final StateObjects bucket = StateObjects.inMemory();
@@ -70,7 +73,7 @@ class JobListingTest {
         for (int i = 1; i <= 7; i++) {
             store.create(job(i, i % 2 == 0 ? "even" : "odd", i <= 4 ? Engine.BURNER : Engine.DOWNLOADER));
         }
-        assertTrue(JobStore.isJobId(id(7)));
+        assertTrue(JobKeys.isJobId(id(7)));
         Map<String, Object> first = listing.page(null, null, null, "3", null);
         assertEquals(List.of(id(7), id(6), id(5)), ids(first));
         Map<String, Object> second = listing.page(null, null, null, "3", (String) first.get("nextCursor"));
@@ -136,7 +139,7 @@ class JobListingTest {
         JobListing restarted = new JobListing(new JobStore(Duration.ofDays(1), bucket, hmac, clock), clock);
         assertEquals(List.of(id(2), id(1)), ids(restarted.page(null, null, null, null, null)));
 
-        bucket.delete(JobStore.STATE_PREFIX + id(1) + ".json"); // retention
+        bucket.delete(JobKeys.STATE_PREFIX + id(1) + ".json"); // retention
         now[0] += JobListing.REFRESH_MS * 2;
         assertEquals(List.of(id(2)), ids(listing.page(null, null, null, null, null)), "a record gone from the bucket leaves the listing");
     }
@@ -167,15 +170,15 @@ class JobListingTest {
         JobStore before = new JobStore(Duration.ofDays(1), bucket, hmac, clock);
         String newest = null;
         for (int i = 1; i <= 20; i++) {
-            newest = before.create(new Job(JobStore.newJobId(), "m" + i, Engine.DOWNLOADER, Map.of(), now[0] + i * 1000L, "n" + i)).jobId;
+            newest = before.create(new Job(JobKeys.newJobId(), "m" + i, Engine.DOWNLOADER, Map.of(), now[0] + i * 1000L, "n" + i)).jobId;
         }
         // a new process on the same bucket (a restart, another replica), whose record reads hang
         // until released: R2 at 100 000 retained jobs, in effect
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
         StateObjects slow = new ForwardingObjects(bucket) {
             @Override
-            public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
-                if (key.startsWith(JobStore.STATE_PREFIX)) {
+            public Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+                if (key.startsWith(JobKeys.STATE_PREFIX)) {
                     try {
                         gate.await();
                     } catch (InterruptedException e) {

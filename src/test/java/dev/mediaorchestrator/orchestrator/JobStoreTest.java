@@ -2,10 +2,18 @@ package dev.mediaorchestrator.orchestrator;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,15 +24,15 @@ class JobStoreTest {
     void jobIdsAreJobPlus26Base32CharactersAndDistinct() {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {
-            String id = JobStore.newJobId();
-            assertTrue(JobStore.isJobId(id), id);
+            String id = JobKeys.newJobId();
+            assertTrue(JobKeys.isJobId(id), id);
             assertTrue(seen.add(id));
         }
         // every base32 position varies (130 random bits, not a counter)
         Set<Character> last = new HashSet<>();
         seen.forEach(id -> last.add(id.charAt(id.length() - 1)));
         assertTrue(last.size() > 16, "last character varies: " + last);
-        assertFalse(JobStore.isJobId("job_../../x"));
+        assertFalse(JobKeys.isJobId("job_../../x"));
     }
 
     @Test
@@ -49,15 +57,15 @@ class JobStoreTest {
 
     /** In-memory objects that count the reads of job records. */
     private static final class Counting extends ForwardingObjects {
-        final java.util.concurrent.atomic.AtomicInteger recordReads = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger recordReads = new AtomicInteger();
 
         Counting() {
             super(StateObjects.inMemory());
         }
 
         @Override
-        public java.util.Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
-            if (key.startsWith(JobStore.STATE_PREFIX)) {
+        public Optional<dev.mediaorchestrator.storage.Storage.Versioned> get(String key) {
+            if (key.startsWith(JobKeys.STATE_PREFIX)) {
                 recordReads.incrementAndGet();
             }
             return inner.get(key);
@@ -83,18 +91,18 @@ class JobStoreTest {
     @Test
     void aStartReadsOnlyTheActiveJobsHoweverLongTheHistory() {
         Counting objects = new Counting();
-        JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        assertEquals(0, first.recover(), "the first start on an empty bucket");
+        JobStore first = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        assertEquals(0, first.index().recover(), "the first start on an empty bucket");
         for (int i = 0; i < 10_000; i++) {
-            assertTrue(finished(first, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).isDone());
+            assertTrue(finished(first, new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).isDone());
         }
         for (int i = 0; i < 3; i++) {
-            first.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+            first.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
         }
-        assertEquals(3, objects.list(JobStore.ACTIVE_PREFIX).size(), "a finished job leaves the active index");
+        assertEquals(3, objects.list(JobKeys.ACTIVE_PREFIX).size(), "a finished job leaves the active index");
         objects.recordReads.set(0);
-        JobStore restarted = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        assertEquals(3, restarted.recover());
+        JobStore restarted = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        assertEquals(3, restarted.index().recover());
         assertEquals(3, objects.recordReads.get(), "one read per active job, none of the 10,000 finished ones");
         restarted.close();
         first.close();
@@ -103,35 +111,35 @@ class JobStoreTest {
     @Test
     void retentionDeletesDoneRecordsPastTheirTtlOnly() {
         StateObjects objects = StateObjects.inMemory();
-        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
-        java.time.Clock clock = new java.time.Clock() {
+        AtomicLong now = new AtomicLong(System.currentTimeMillis());
+        Clock clock = new Clock() {
             @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
             }
 
             @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
+            public Clock withZone(ZoneId zone) {
                 return this;
             }
 
             @Override
-            public java.time.Instant instant() {
-                return java.time.Instant.ofEpochMilli(now.get());
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
             }
         };
         JobStore store = new JobStore(Duration.ofMinutes(10), objects, HMAC, clock);
-        Job done = finished(store, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
-        Job running = store.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
-        Job undelivered = store.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        Job done = finished(store, new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        Job running = store.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
+        Job undelivered = store.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), now.get(), "n"));
         store.transition(undelivered.jobId, j -> {
             Job.Draft d = j.draft();
             JobTransitions.terminate(d, "failed", "x", now.get());
             return d.build();
         });
-        assertEquals(0, store.sweep(), "nothing is older than the TTL yet");
+        assertEquals(0, store.retention().sweep(), "nothing is older than the TTL yet");
         now.addAndGet(Duration.ofMinutes(11).toMillis());
-        assertEquals(1, store.sweep());
+        assertEquals(1, store.retention().sweep());
         assertTrue(store.fresh(done.jobId).isEmpty(), "the done record is gone");
         assertTrue(store.fresh(running.jobId).isPresent(), "a job still running stays");
         assertTrue(store.fresh(undelivered.jobId).isPresent(), "a callback not yet delivered keeps its job");
@@ -147,20 +155,20 @@ class JobStoreTest {
     @Test
     void aSyncBetweenTheMarkerAndTheRecordKeepsTheMarker() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore creator = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore other = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        Job job = new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n");
-        objects.put(JobStore.ACTIVE_PREFIX + job.jobId, new byte[0], null, false); // create(): the marker first...
-        other.syncActive(); // ...another replica's sync falls here
-        assertTrue(objects.get(JobStore.ACTIVE_PREFIX + job.jobId).isPresent(), "the marker of a job being created stays");
+        JobStore creator = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore other = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        Job job = new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n");
+        objects.put(JobKeys.ACTIVE_PREFIX + job.jobId, new byte[0], null, false); // create(): the marker first...
+        other.index().sync(); // ...another replica's sync falls here
+        assertTrue(objects.get(JobKeys.ACTIVE_PREFIX + job.jobId).isPresent(), "the marker of a job being created stays");
         creator.create(job); // ...then the record
-        assertEquals(1, other.syncActive(), "the other replica works on it");
+        assertEquals(1, other.index().sync(), "the other replica works on it");
         JobStore later = new JobStore(Duration.ofDays(1), objects, HMAC,
-                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMillis(JobStore.UNRECORDED_MARKER_GRACE_MS + 1000)));
-        String orphan = JobStore.newJobId();
-        objects.put(JobStore.ACTIVE_PREFIX + orphan, new byte[0], null, false); // a creator that died before its record
-        assertEquals(1, later.syncActive());
-        assertFalse(objects.get(JobStore.ACTIVE_PREFIX + orphan).isPresent(), "a marker without a record goes after the grace");
+                Clock.offset(Clock.systemUTC(), Duration.ofMillis(ActiveIndex.UNRECORDED_MARKER_GRACE_MS + 1000)));
+        String orphan = JobKeys.newJobId();
+        objects.put(JobKeys.ACTIVE_PREFIX + orphan, new byte[0], null, false); // a creator that died before its record
+        assertEquals(1, later.index().sync());
+        assertFalse(objects.get(JobKeys.ACTIVE_PREFIX + orphan).isPresent(), "a marker without a record goes after the grace");
         creator.close();
         other.close();
         later.close();
@@ -169,14 +177,14 @@ class JobStoreTest {
     @Test
     void optionsAreSealedInTheRecordAndOpenOnlyWithTheSecret() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore store = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        Job job = store.create(new Job(JobStore.newJobId(), "m", Engine.DOWNLOADER,
+        JobStore store = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        Job job = store.create(new Job(JobKeys.newJobId(), "m", Engine.DOWNLOADER,
                 Map.of("url", "https://x", "proxy", Map.of("password", "pw-secret-1")), System.currentTimeMillis(), "n"));
-        String raw = new String(objects.get(JobStore.STATE_PREFIX + job.jobId + ".json").orElseThrow().data(), java.nio.charset.StandardCharsets.UTF_8);
+        String raw = new String(objects.get(JobKeys.STATE_PREFIX + job.jobId + ".json").orElseThrow().data(), StandardCharsets.UTF_8);
         assertFalse(raw.contains("pw-secret-1"), raw);
-        JobStore again = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
+        JobStore again = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
         assertEquals(Map.of("password", "pw-secret-1"), again.fresh(job.jobId).orElseThrow().options().get("proxy"));
-        JobStore otherSecret = new JobStore(Duration.ofDays(1), objects, new dev.mediaorchestrator.common.Hmac("other"), java.time.Clock.systemUTC());
+        JobStore otherSecret = new JobStore(Duration.ofDays(1), objects, new dev.mediaorchestrator.common.Hmac("other"), Clock.systemUTC());
         org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> otherSecret.fresh(job.jobId));
         store.close();
         again.close();
@@ -186,10 +194,10 @@ class JobStoreTest {
     @Test
     void aConflictingWriteIsReadAgainAndReapplied() {
         StateObjects objects = StateObjects.inMemory();
-        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        AtomicInteger calls = new AtomicInteger();
         Job after = a.transition(job.jobId, j -> {
             if (calls.incrementAndGet() == 1) {
                 // another replica cancels between this read and this write
@@ -222,9 +230,9 @@ class JobStoreTest {
     @Test
     void aChangeOfTheVersionThisStoreWroteLastNeedsNoRead() {
         Counting objects = new Counting();
-        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        JobStore a = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        JobStore b = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
         objects.recordReads.set(0);
         for (double p : new double[]{0.3, 0.4, 0.5}) {
             Job after = a.transition(job.jobId, j -> {
@@ -262,19 +270,19 @@ class JobStoreTest {
     @Test
     void jobsRecordedBeforeTheActiveIndexAreFoundOnceAfterTheUpgrade() {
         Counting objects = new Counting();
-        JobStore old = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        Job running = old.create(new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
-        Job finished = finished(old, new Job(JobStore.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
-        for (var l : objects.list(JobStore.ACTIVE_PREFIX)) {
+        JobStore old = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        Job running = old.create(new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        Job finished = finished(old, new Job(JobKeys.newJobId(), "m", Engine.BURNER, Map.of(), System.currentTimeMillis(), "n"));
+        for (var l : objects.list(JobKeys.ACTIVE_PREFIX)) {
             objects.delete(l.key()); // as an earlier version left the bucket: records, no index
         }
-        JobStore upgraded = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        assertEquals(1, upgraded.recover());
+        JobStore upgraded = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        assertEquals(1, upgraded.index().recover());
         assertEquals(running.jobId, upgraded.active().iterator().next().jobId);
         assertFalse(upgraded.active().stream().anyMatch(j -> j.jobId.equals(finished.jobId)));
         objects.recordReads.set(0);
-        JobStore next = new JobStore(Duration.ofDays(1), objects, HMAC, java.time.Clock.systemUTC());
-        assertEquals(1, next.recover());
+        JobStore next = new JobStore(Duration.ofDays(1), objects, HMAC, Clock.systemUTC());
+        assertEquals(1, next.index().recover());
         assertEquals(1, objects.recordReads.get(), "the full scan happens once");
         old.close();
         upgraded.close();

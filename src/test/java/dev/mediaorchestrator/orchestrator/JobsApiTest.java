@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every status code of POST /jobs and GET /jobs/{id}, through the real routes. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobsApiTest {
     private StubHttpServer next;
@@ -72,7 +74,7 @@ class JobsApiTest {
         assertEquals(202, r.statusCode(), r.body());
         assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
         String jobId = (String) json(r).get("jobId");
-        assertTrue(JobStore.isJobId(jobId), jobId);
+        assertTrue(JobKeys.isJobId(jobId), jobId);
         assertEquals("queued", json(r).get("status"));
         assertTrue(r.headers().firstValue("x-signature").isEmpty(), "request headers are not echoed");
 
@@ -199,6 +201,6 @@ class JobsApiTest {
         assertEquals("jobId required", json(empty).get("error"));
         HttpResponse<String> listing = app.get("/jobs"); // the dashboard's listing (issue 21), open on loopback
         assertEquals(200, listing.statusCode(), listing.body());
-        assertTrue(json(listing).get("jobs") instanceof java.util.List<?>);
+        assertTrue(json(listing).get("jobs") instanceof List<?>);
     }
 }

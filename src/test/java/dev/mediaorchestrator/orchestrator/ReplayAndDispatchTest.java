@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Replays create nothing; dispatches are signed; an unreachable runner leaves the job visibly queued. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplayAndDispatchTest {
     private StubHttpServer runner;
@@ -110,7 +112,7 @@ class ReplayAndDispatchTest {
             assertEquals(1, ids.size(), ids.toString());
             // the dispatch may be the timer's (it can take the job while the request's own attempt
             // waits): wait for it, then make sure there was only one
-            dev.mediaorchestrator.support.Wait.until("the dispatch", java.time.Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
+            dev.mediaorchestrator.support.Wait.until("the dispatch", Duration.ofSeconds(10), () -> !dispatchesFor("replay2").isEmpty());
             Thread.sleep(700);
             assertEquals(1, dispatchesFor("replay2").size());
         } finally {
@@ -157,7 +159,7 @@ class ReplayAndDispatchTest {
         assertTrue(attempts >= 1, "attempts: " + attempts);
         if (attempts > 1) {
             long last = ((Number) dispatch.get("lastAttemptAt")).longValue();
-            assertTrue(last - t0 >= Dispatcher.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
+            assertTrue(last - t0 >= DispatchAttempts.FIRST_RETRY_MS, "retried " + (last - t0) + " ms after the request: before the backoff");
         }
     }
 }

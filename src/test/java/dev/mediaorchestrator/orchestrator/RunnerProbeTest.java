@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a runner's {@code /status} answer means for a quiet job, and what a probe may change. */
+@IntegrationTest
 class RunnerProbeTest {
     private static RunnerProbe.Answer parse(int status, String body) {
         return RunnerProbe.parse(status, body.getBytes(StandardCharsets.UTF_8));

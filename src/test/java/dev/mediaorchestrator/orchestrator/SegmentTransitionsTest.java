@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SegmentTransitionsTest {
     private static final int MAX = 2;
     private long now = 1_000_000;
-    private Job job = new Job(JobStore.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
+    private Job job = new Job(JobKeys.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
 
     private Job change(Consumer<Job.Draft> f) {
         Job.Draft d = job.draft();
@@ -38,8 +38,8 @@ class SegmentTransitionsTest {
         assertTrue(next.progress >= job.progress, "progress never goes back: " + job.progress + " → " + next.progress);
         assertTrue(JobTransitions.rank(next.status) >= JobTransitions.rank(job.status), job.status + " → " + next.status);
         // the record keeps it all: what a restarted orchestrator reads is the same
-        Job reread = Job.fromState(next.toState(), Map.of(), "v");
-        assertEquals(next.toState(), reread.toState(), "the record round-trips");
+        Job reread = JobRecord.fromState(JobRecord.toState(next), Map.of(), "v");
+        assertEquals(JobRecord.toState(next), JobRecord.toState(reread), "the record round-trips");
         job = next;
         return next;
     }
@@ -206,7 +206,7 @@ class SegmentTransitionsTest {
         assertEquals("the frame rate is not constant", job.segments.reason);
         assertFalse(job.segments.needsCleanUp());
 
-        job = new Job(JobStore.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
+        job = new Job(JobKeys.newJobId(), "m1", Engine.BURNER, Map.of(), now, "nonce");
         change(d -> SegmentTransitions.startPlanning(d, now));
         BurnTasks.RunRef first = acceptNext(null);
         change(d -> assertEquals(SegmentTransitions.Ended.RETRIED, SegmentTransitions.runEnded(d, first, "download failed", MAX, now)));
@@ -248,7 +248,7 @@ class SegmentTransitionsTest {
 
     @Test
     void runIdsNameTheirTask() {
-        String id = JobStore.newJobId();
+        String id = JobKeys.newJobId();
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.SEGMENT, 3, 1), BurnTasks.parse(id + "-s003"));
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.PLAN, -1, 2), BurnTasks.parse(id + "-plan-r2"));
         assertEquals(new BurnTasks.RunRef(id, SegmentedBurn.Kind.JOIN, -1, 1), BurnTasks.parse(id + "-join"));

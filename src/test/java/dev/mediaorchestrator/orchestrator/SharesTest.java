@@ -12,10 +12,13 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
@@ -38,11 +41,11 @@ class SharesTest {
     };
     private final AtomicInteger lists = new AtomicInteger();
     /** The in-memory bucket, its objects' times on the test's clock, its listings counted. */
-    private final Map<String, Instant> written = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Instant> written = new ConcurrentHashMap<>();
     private final StateObjects bucket = new ForwardingObjects(StateObjects.inMemory()) {
         @Override
-        public java.util.Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-            java.util.Optional<String> etag = inner.put(key, data, ifMatch, createOnly);
+        public Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
+            Optional<String> etag = inner.put(key, data, ifMatch, createOnly);
             etag.ifPresent(e -> written.put(key, clock.instant()));
             return etag;
         }
@@ -76,14 +79,14 @@ class SharesTest {
         return new Replica(id, jobs, (BucketClusterView) view);
     }
 
-    private static Set<String> ids(java.util.Collection<Job> jobs) {
+    private static Set<String> ids(Collection<Job> jobs) {
         return jobs.stream().map(j -> j.jobId).collect(Collectors.toSet());
     }
 
     private static Set<String> create(JobStore jobs, int n) {
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < n; i++) {
-            ids.add(jobs.create(new Job(JobStore.newJobId(), "m" + i, Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).jobId);
+            ids.add(jobs.create(new Job(JobKeys.newJobId(), "m" + i, Engine.BURNER, Map.of(), System.currentTimeMillis(), "n")).jobId);
         }
         return ids;
     }
@@ -99,9 +102,9 @@ class SharesTest {
         Set<String> ofA = create(a.jobs, 10);
         Set<String> ofB = create(b.jobs, 10);
         lists.set(0);
-        b.jobs.syncActive();
+        b.jobs.index().sync();
         assertEquals(0, lists.get(), "a replica that does not lead lists nothing");
-        a.jobs.syncActive();
+        a.jobs.index().sync();
         assertEquals(1, lists.get(), "the leader lists the active index once");
 
         assertEquals(ofA, ids(a.jobs.worked()), "the leader works the jobs it recorded");
@@ -119,7 +122,7 @@ class SharesTest {
         Replica b = replica("replica-b");
         a.view.tick();
         Set<String> ofB = create(b.jobs, 5);
-        a.jobs.syncActive();
+        a.jobs.index().sync();
         assertTrue(ids(a.jobs.worked()).stream().noneMatch(ofB::contains), "b's jobs are b's while it lives");
 
         // b is killed: no heartbeat from it any more
@@ -148,8 +151,8 @@ class SharesTest {
         Replica other = leader == c ? b : c;
         leader.view.tick();
         other.view.tick();
-        leader.jobs.syncActive();
-        other.jobs.syncActive();
+        leader.jobs.index().sync();
+        other.jobs.index().sync();
         assertTrue(leader.jobs.seesAll(), "the new leader dispatches once it has listed everything");
         assertTrue(ids(leader.jobs.worked()).containsAll(ofA), "and works the dead leader's jobs");
         if (leader == c) {
@@ -170,7 +173,7 @@ class SharesTest {
         now[0] += 3000;
         Replica again = replica("replica-a");
         assertTrue(again.view.getLocalMember().isLeader(), "its own lease is taken back at once");
-        again.jobs.recover();
+        again.jobs.index().recover();
         assertEquals(ofA, ids(again.jobs.worked()));
     }
 
@@ -179,11 +182,11 @@ class SharesTest {
         JobStore alone = new JobStore(Duration.ofDays(1), bucket, new Hmac("unit-test-secret"), clock);
         stores.add(alone);
         Set<String> old = create(alone, 3); // markers state/active/{jobId}
-        assertTrue(bucket.list(JobStore.ACTIVE_PREFIX).stream().allMatch(l -> l.key().matches("state/active/job_[a-z2-7]{26}")));
+        assertTrue(bucket.list(JobKeys.ACTIVE_PREFIX).stream().allMatch(l -> l.key().matches("state/active/job_[a-z2-7]{26}")));
         Replica a = replica("replica-a");
         Replica b = replica("replica-b");
-        a.jobs.syncActive();
-        b.jobs.syncActive();
+        a.jobs.index().sync();
+        b.jobs.index().sync();
         assertEquals(old, ids(a.jobs.worked()));
         assertTrue(b.jobs.worked().isEmpty());
     }
@@ -193,7 +196,7 @@ class SharesTest {
         Replica a = replica("replica-a");
         Replica b = replica("replica-b");
         String jobId = create(b.jobs, 1).iterator().next();
-        assertTrue(bucket.get(JobStore.ACTIVE_PREFIX + "replica-b/" + jobId).isPresent());
+        assertTrue(bucket.get(JobKeys.ACTIVE_PREFIX + "replica-b/" + jobId).isPresent());
         // ended and delivered through a (a runner's callback, the app's cancel reach any replica)
         a.jobs.transition(jobId, j -> {
             Job.Draft d = j.draft();
@@ -201,9 +204,9 @@ class SharesTest {
             d.callback = d.callback.attempted(true, 200, null, now[0], false, Map.of());
             return d.build();
         });
-        assertTrue(bucket.get(JobStore.ACTIVE_PREFIX + "replica-b/" + jobId).isEmpty());
-        now[0] += JobStore.REFRESH_MS;
-        b.jobs.syncActive();
+        assertTrue(bucket.get(JobKeys.ACTIVE_PREFIX + "replica-b/" + jobId).isEmpty());
+        now[0] += ActiveIndex.REFRESH_MS;
+        b.jobs.index().sync();
         assertTrue(b.jobs.worked().isEmpty(), "its owner reads it again and lets it go");
     }
 }

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * that makes a job terminal also takes the delivery lease of its callback, so delivering it writes
  * the record once more (the outcome), not twice (a lease, then the outcome).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class TerminalWritesTest {
 
     @Test
@@ -31,7 +32,7 @@ class TerminalWritesTest {
         StateObjects counted = new ForwardingObjects(StateObjects.inMemory()) {
             @Override
             public Optional<String> put(String key, byte[] data, String ifMatch, boolean createOnly) {
-                if (key.startsWith(JobStore.STATE_PREFIX)) {
+                if (key.startsWith(JobKeys.STATE_PREFIX)) {
                     recordWrites.incrementAndGet();
                 }
                 return super.put(key, data, ifMatch, createOnly);
@@ -42,7 +43,7 @@ class TerminalWritesTest {
             Config config = Config.fromEnv(Map.of("NEXT_BASE_URL", app.base().toString()));
             TerminalCallbacks callbacks = new TerminalCallbacks(config, jobs, null, new SignedHttp(hmac), Clock.systemUTC(), "replica-1");
             jobs.beforeTerminalWrite(callbacks::leaseAtTheEnd); // as App wires them
-            Job job = jobs.create(new Job(JobStore.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
+            Job job = jobs.create(new Job(JobKeys.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
                     System.currentTimeMillis(), UUID.randomUUID().toString()));
             Job failed = jobs.transition(job.jobId, j -> {
                 Job.Draft d = j.draft();

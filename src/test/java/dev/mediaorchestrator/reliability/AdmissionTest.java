@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the excess gets 429 with Retry-After, every accepted job finishes, none is lost or run twice,
  * and no more than 4 run at once while the rest wait with a queue position.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class AdmissionTest {
     @Test
     void rateLimitAndActiveJobLimit() throws Exception {

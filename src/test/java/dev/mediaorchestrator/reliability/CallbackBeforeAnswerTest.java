@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * dispatch, and then forgets the job (its {@code /status} says 404, as a restarted runner would): with
  * {@code JOB_MAX_ATTEMPTS=2} the job runs exactly twice and fails saying so.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class CallbackBeforeAnswerTest {
 
     /** Calls back before it answers each dispatch; knows no job afterwards. */

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code RUNNER_COMPLETED_GRACE_SECONDS} the job fails naming the missing outputs, with one terminal
  * callback. The runner here uploads only the video of a download.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompletedWithoutOutputsTest {
     private final ExecutorService background = Executors.newCachedThreadPool();

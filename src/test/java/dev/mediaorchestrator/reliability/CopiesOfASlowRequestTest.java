@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * of the API's worker threads for minutes (at JOBS_RATE_PER_MINUTE retries, every thread). Once the
  * original is answered, a copy gets its job.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class CopiesOfASlowRequestTest {
 
     private static byte[] body(String mediaId) {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.Put;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restart on the same data dir: the callback is delivered again as the same event (same nonce),
  * never as a new one the app could not deduplicate.
  */
+@IntegrationTest
 class KillDuringCallbackIT {
     private static final Path JAR = Path.of("target/media-orchestrator.jar");
     private final HttpClient http = HttpClient.newHttpClient();

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.Storage;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing of the killed process is left (no tool still running, no job directory, no multipart
  * upload in the bucket).
  */
+@IntegrationTest
 class KillMidWorkIT {
     private static final Path JAR = Path.of("target/media-orchestrator.jar");
     private final HttpClient http = HttpClient.newHttpClient();

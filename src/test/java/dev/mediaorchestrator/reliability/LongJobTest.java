@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (The inputs are fetched within the TTL: 2 s was too short for that on a loaded machine, as an
  * input URL is signed when the dispatch payload is built.)
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LongJobTest {
     private TestMedia.TempDir dir;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -29,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A runner with one slot (429 when busy) and 20 queued jobs under the default MAX_ACTIVE_JOBS=4:
  * they start in the order they were submitted, each as soon as the one before it ended.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class QueueOrderTest {
     @Test
     void twentyJobsOnARunnerWithOneSlotStartInOrderWithoutIdleGaps() throws Exception {

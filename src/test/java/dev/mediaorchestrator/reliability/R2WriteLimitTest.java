@@ -1,10 +1,12 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.storage.EmbeddedS3;
@@ -21,21 +23,25 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * this project's runners do. Every job is accepted (no 503 to the app), every runner callback is
  * taken (none refused), every job completes with one callback.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class R2WriteLimitTest {
     private static final int JOBS = 50;
 
@@ -62,7 +68,7 @@ class R2WriteLimitTest {
         SignedHttp signed = new SignedHttp(new Hmac(RunningApp.SECRET));
         ExecutorService work = Executors.newCachedThreadPool(); // each job runs at once, as on 50 runners
         List<String> refused = new CopyOnWriteArrayList<>();
-        java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> running = ConcurrentHashMap.newKeySet();
         StubHttpServer runner = new StubHttpServer();
         runner.on("/render", ex -> {
             Map<String, Object> p = Json.parseObject(runner.record(ex).body());
@@ -114,7 +120,7 @@ class R2WriteLimitTest {
             assertEquals(List.of(), refused, "no runner callback refused");
             assertTrue(r2.limited.get() > 0, "the store did refuse writes (" + r2.limited.get() + " answered 429)");
             System.out.printf("R2 limit: %d jobs, %d writes answered 429, %d record writes (%.1f per job)%n", JOBS, r2.limited.get(),
-                    r2.writesUnder(JobStore.STATE_PREFIX), r2.writesUnder(JobStore.STATE_PREFIX) / (double) JOBS);
+                    r2.writesUnder(JobKeys.STATE_PREFIX), r2.writesUnder(JobKeys.STATE_PREFIX) / (double) JOBS);
         } finally {
             clients.shutdownNow();
             work.shutdownNow();
@@ -147,7 +153,7 @@ class R2WriteLimitTest {
         ExecutorService writers = Executors.newFixedThreadPool(6);
         try (JobStore a = new JobStore(Duration.ofHours(1), storageA, new Hmac("r2-writers"), Clock.systemUTC());
              JobStore b = new JobStore(Duration.ofHours(1), storageB, new Hmac("r2-writers"), Clock.systemUTC())) {
-            Job job = a.create(new Job(JobStore.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
+            Job job = a.create(new Job(JobKeys.newJobId(), "m", Engine.DOWNLOADER, Map.of("url", "https://example.com/v"),
                     System.currentTimeMillis(), UUID.randomUUID().toString()));
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
@@ -239,7 +245,7 @@ class R2WriteLimitTest {
         info.put("key", p.get(field + "Key"));
         info.put("size", body.length);
         info.put("contentType", contentType);
-        info.put("sha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)));
+        info.put("sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)));
         Map<String, Object> report = phase("uploading", "uploading", 0.9);
         report.put("outputs", Map.of(kind, info));
         callback(p, signed, refused, report);

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.Put;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * runner, up to {@code JOB_MAX_ATTEMPTS} (2 by default); the second run completes it and the job
  * document and the callback say {@code runs: 2}. With {@code JOB_MAX_ATTEMPTS=1} the job fails as before.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RedispatchTest {
 
     /** A runner that forgets its first job and does the second (uploads the output it was given a URL for). */

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.StreamingPut;
 import dev.mediaorchestrator.support.RunningApp;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to a peer that stops reading gives up, the rate limit counts only signed requests, URL expiry
  * is parsed strictly, and a data dir serves one orchestrator.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RefusalsTest {
     private static final long BIG = 64L * 1024 * 1024;
 

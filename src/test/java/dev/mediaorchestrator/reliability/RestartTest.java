@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -31,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The orchestrator restarts (its Camel context stopped, a new one started on the same bucket and
  * port) while a runner is still working: the job still completes and the app hears once.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RestartTest {
     private final Path dataDir = TestServers.tempDir("mo-restart");
     /**

@@ -1,9 +1,10 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
-import dev.mediaorchestrator.orchestrator.JobStore;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.Put;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts, a store that refuses writes, secrets at rest, a cancel during an in-flight dispatch.
  * A is on its embedded store; B uses A's store as its R2 endpoint.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class SharedStateTest {
     private final Path dataDir = TestServers.tempDir("mo-shared-a");
     /**
@@ -136,7 +137,7 @@ class SharedStateTest {
     }
 
     private Map<String, Object> record(String jobId) {
-        return Json.parseObject(a.app.storage().getSmall(JobStore.STATE_PREFIX + jobId + ".json").orElseThrow().data());
+        return Json.parseObject(a.app.storage().getSmall(JobKeys.STATE_PREFIX + jobId + ".json").orElseThrow().data());
     }
 
     @Test
@@ -265,7 +266,7 @@ class SharedStateTest {
         try (EmbeddedS3 again = EmbeddedS3.starting(dataDir.resolve("bucket"), s3Port, s3.accessKey(), s3.secretKey()).await()) {
             Thread.sleep(500);
             assertEquals(1, runner.requests("/render").size(), "nothing else dispatched");
-            assertEquals(List.of(JobStore.STATE_PREFIX + known + ".json"), a.app.storage().list(JobStore.STATE_PREFIX), "no record of the refused job");
+            assertEquals(List.of(JobKeys.STATE_PREFIX + known + ".json"), a.app.storage().list(JobKeys.STATE_PREFIX), "no record of the refused job");
             assertEquals(200, a.postSigned("/callbacks/container", cb).statusCode(), "the runner's retry is taken, not a duplicate");
         }
     }
@@ -280,7 +281,7 @@ class SharedStateTest {
                 "ts", System.currentTimeMillis()));
         assertEquals(202, r.statusCode(), r.body());
         String jobId = (String) json(r).get("jobId");
-        byte[] raw = a.app.storage().getSmall(JobStore.STATE_PREFIX + jobId + ".json").orElseThrow().data();
+        byte[] raw = a.app.storage().getSmall(JobKeys.STATE_PREFIX + jobId + ".json").orElseThrow().data();
         assertFalse(new String(raw, StandardCharsets.UTF_8).contains("hunter2"), "the record holds no password");
         assertFalse(a.get("/jobs/" + jobId).body().contains("hunter2"));
         a.close();

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 40 clients open a 64 MiB object and never read: the memory the service holds for them stays
  * bounded (a few chunks each, not the whole object), and health, status and metrics still answer.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @org.junit.jupiter.api.parallel.Isolated("answers within 5 s (a frozen API would not: its stress lasts 20 s or for ever) under a stress of its own: not beside other classes on a 2-core machine")
 class SlowReadersTest {
     private static final long SIZE = 64L * 1024 * 1024;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.RunningApp;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 10 s), and loses nothing: started again on the same directories, the service dispatches the job
  * again and completes it, with one callback.
  */
+@IntegrationTest
 class StopDuringJobIT {
     /** README, "Stopping": SIGTERM ends the process within this. */
     private static final Duration STOP_BOUND = Duration.ofSeconds(20);

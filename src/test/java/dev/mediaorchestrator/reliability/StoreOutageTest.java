@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.dashboard.DashboardAccess;
@@ -35,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * naming the source. The store is the real embedded S3 server, stopped; or a store whose disk is
  * full ({@link FaultyStore}, answering as S3Proxy does on a full filesystem).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class StoreOutageTest {
     private static final String BUCKET = "vidgen-render";
     private final HttpClient http = HttpClient.newHttpClient();

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -19,7 +20,7 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Two orchestrators on one bucket both see a job complete: the delivery claim lets only one call the app. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class TwoOrchestratorsTest {
     @Test
     void oneJobOneCallback() throws Exception {

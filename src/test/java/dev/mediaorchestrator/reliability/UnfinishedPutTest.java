@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
@@ -25,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * data dir removes it, and only it (a multipart upload the kill left, whose files also end in a
  * UUID, is aborted through S3 as before).
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class UnfinishedPutTest {
 
     @Test

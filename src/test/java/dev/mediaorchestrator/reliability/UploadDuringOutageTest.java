@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.reliability;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.AppStandIn;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * refused; S3Proxy's own stop is graceful and would wait for the upload); 10 s later it is back on
  * the same address. The runner sends the file again from disk; the job completes, with one callback.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class UploadDuringOutageTest {
     private static final byte[] VTT = "WEBVTT\n\n00:00.000 --> 00:01.500\nhello\n".getBytes();
 

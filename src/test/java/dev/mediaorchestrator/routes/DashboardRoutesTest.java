@@ -86,7 +86,7 @@ class DashboardRoutesTest extends RouteTestSupport {
 
     @Override
     protected Map<String, Object> beans() {
-        return Map.of("dashboardAccess", dashboard, "dashboardApi", dashboard, "lifecycle", dashboard);
+        return Map.of("dashboardAccess", dashboard, "dashboardApi", dashboard, "jobEndings", dashboard);
     }
 
     private Exchange call(String routeId, Map<String, Object> headers) throws Exception {

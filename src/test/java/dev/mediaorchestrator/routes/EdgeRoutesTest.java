@@ -4,6 +4,7 @@ import dev.mediaorchestrator.common.HttpError;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,8 +95,8 @@ class EdgeRoutesTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Beans b = new Beans();
-        Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("artifacts", "localApp", "signedRequests", "metrics", "health", "openApi")) {
+        Map<String, Object> m = new HashMap<>();
+        for (String name : List.of("artifacts", "uploads", "localApp", "signedRequests", "metrics", "health", "openApi")) {
             m.put(name, b);
         }
         return m;
@@ -110,7 +111,7 @@ class EdgeRoutesTest extends RouteTestSupport {
     private Exchange send(String route, Object body, Map<String, Object> headers) {
         return template.request("direct:" + route, x -> {
             x.getMessage().setBody(body);
-            x.getMessage().setHeaders(new java.util.HashMap<>(headers));
+            x.getMessage().setHeaders(new HashMap<>(headers));
         });
     }
 

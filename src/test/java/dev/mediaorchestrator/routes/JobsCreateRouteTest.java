@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.HttpError;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -144,8 +145,8 @@ class JobsCreateRouteTest extends RouteTestSupport {
 
     @Override
     protected Map<String, Object> beans() {
-        Map<String, Object> beans = new java.util.HashMap<>();
-        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "terminalCallbacks",
+        Map<String, Object> beans = new HashMap<>();
+        for (String name : new String[]{"jobsRateLimiter", "signedRequests", "jobsApi", "mirror", "dispatcher", "lifecycle", "jobEndings", "terminalCallbacks",
                 "jobListing", "dashboardAccess"}) {
             beans.put(name, steps);
         }

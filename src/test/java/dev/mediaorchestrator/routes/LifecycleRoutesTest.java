@@ -5,6 +5,7 @@ import dev.mediaorchestrator.common.Json;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -103,8 +104,8 @@ class LifecycleRoutesTest extends RouteTestSupport {
             calls.add("retryDue");
         }
 
-        public void syncActive() {
-            calls.add("syncActive");
+        public void sync() {
+            calls.add("sync");
         }
 
         public void sweep() {
@@ -120,9 +121,9 @@ class LifecycleRoutesTest extends RouteTestSupport {
     @Override
     protected Map<String, Object> beans() {
         Beans b = new Beans();
-        Map<String, Object> m = new java.util.HashMap<>();
-        for (String name : List.of("signedRequests", "lifecycle", "terminalCallbacks", "dispatcher", "jobStore", "replayStore", "uploadJanitor",
-                "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
+        Map<String, Object> m = new HashMap<>();
+        for (String name : List.of("signedRequests", "runnerReports", "completionCheck", "lifecycle", "terminalCallbacks", "dispatcher", "activeIndex",
+                "jobRetention", "replayStore", "uploadJanitor", "jobEvents", "jobListing", "jobTraces", "taskCallbacks")) {
             m.put(name, b);
         }
         return m;
@@ -225,7 +226,7 @@ class LifecycleRoutesTest extends RouteTestSupport {
     void eachTimerCallsItsBeans() throws Exception {
         isolate();
         for (String[] route : new String[][]{{"completion-timer", "pollOutputs"}, {"terminal-callback-timer", "deliverDue"},
-                {"dispatch-retry-timer", "retryDue"}, {"state-sync-timer", "syncActive"}, {"state-retention-timer", "sweep,sweep,sweep"}}) {
+                {"dispatch-retry-timer", "retryDue"}, {"state-sync-timer", "sync"}, {"state-retention-timer", "sweep,sweep,sweep"}}) {
             calls.clear();
             template.sendBody("direct:" + route[0], null);
             assertEquals(List.of(route[1].split(",")), calls, route[0]);

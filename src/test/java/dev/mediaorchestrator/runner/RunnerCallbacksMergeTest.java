@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and the mp3's provenance report queue up behind the {@code uploading} callback. A phase change,
  * a terminal callback, and a report already on its way are never merged.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RunnerCallbacksMergeTest {
 
     /** The receiver holds the first callback until the test has queued the others. */

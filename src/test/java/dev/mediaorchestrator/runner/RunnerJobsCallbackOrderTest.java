@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * for a race where the job's {@code uploading} callback was sent while the timer's {@code running}
  * callback was still in flight, so the two could arrive in either order.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RunnerJobsCallbackOrderTest {
 
     @Test

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mediaorchestrator.common.Hmac;
@@ -21,7 +22,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class RunnerJobsTest {
 
     /**

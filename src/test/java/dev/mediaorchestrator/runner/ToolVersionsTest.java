@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Versions as the tools print them, and the tools of this machine. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class ToolVersionsTest {
     @Test
     void parsesTheFirstLineOfEachToolsAnswer() {

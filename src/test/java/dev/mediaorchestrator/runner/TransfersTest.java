@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A runner's file transfers against a real local HTTP server. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class TransfersTest {
     @Test
     void uploadsTheFileWithItsContentTypeOrStopsWhenToldAndSendsNothingWhole() throws Exception {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.runner;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * at a start removes every directory whose lock nobody holds, whatever pid was written in it (in a
  * container the runner is PID 1 before and after a restart).
  */
+@IntegrationTest
 class WorkDirSweeperTest {
     @TempDir
     Path work;

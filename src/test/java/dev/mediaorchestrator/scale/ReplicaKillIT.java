@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (its lease runs out) and works the jobs of members that are gone. bench/replica-timers runs the
  * same at 2 000 jobs with the request rates ({@link ReplicaTimers}).
  */
+@IntegrationTest
 class ReplicaKillIT {
     @Test
     void theKilledLeadersJobsCompleteEachWithOneCallback() throws Exception {

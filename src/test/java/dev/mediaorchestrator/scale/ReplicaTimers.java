@@ -3,6 +3,7 @@ package dev.mediaorchestrator.scale;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.storage.Storage;
@@ -145,7 +146,7 @@ public final class ReplicaTimers {
         long now = System.currentTimeMillis();
         try (JobStore writer = new JobStore(Duration.ofDays(1), StateObjects.of(storage), new Hmac(SECRET), Clock.systemUTC())) {
             for (int i = 0; i < s.jobs; i++) {
-                Job.Draft d = new Job(JobStore.newJobId(), "media-" + i, Engine.BURNER, Map.of(), now - (s.jobs - i), "n" + i).draft();
+                Job.Draft d = new Job(JobKeys.newJobId(), "media-" + i, Engine.BURNER, Map.of(), now - (s.jobs - i), "n" + i).draft();
                 d.owner = s.owners ? "replica-" + (i % s.replicas + 1) : null;
                 if (i < RUNNING) {
                     d.dispatched = true;

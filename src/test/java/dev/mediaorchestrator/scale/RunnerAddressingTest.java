@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.RunningApp;
@@ -46,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The stand-in ffmpeg hangs for subtitles that say {@code HANG}; for others it waits 10 s before it
  * burns, a silence the runner fills only with its progress report every 5 s.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunnerAddressingTest {
     private static final String FAKE_FFMPEG = """

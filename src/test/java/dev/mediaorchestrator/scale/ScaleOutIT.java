@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whole, nothing is left half-uploaded, and the jobs of the killed runner completed on another
  * runner process ({@link ScaleRun} checks it all; its report is in this class's output file).
  */
+@IntegrationTest
 class ScaleOutIT {
     @Test
     void thirtyJobsThroughKilledRunnerAndOrchestrator() throws Exception {

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.SegmentedOutputChecks;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.storage.Storage;
@@ -55,7 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code fail-{key}} fails the first ffmpeg whose task's work directory has {@code key} in its name
  * (a task id: {@code -s001-}), a file {@code gate-{key}} holds such a run until it is removed.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SegmentedBurnJobTest {
     private static final String MEDIA = "long-talk";

@@ -1,8 +1,10 @@
 package dev.mediaorchestrator.scale;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.storage.Storage;
@@ -10,7 +12,6 @@ import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of one of them (read from the bucket on demand) before it has read them all, and reads them all
  * in the background. Before, {@code App.start} read every open record before the service was up.
  */
-@Tag("integration")
+@IntegrationTest
 class StartBeforeReadingTest {
     private static final int OPEN_JOBS = 300;
 
@@ -52,7 +53,7 @@ class StartBeforeReadingTest {
             List<String> ids = new ArrayList<>();
             try (JobStore writer = new JobStore(Duration.ofDays(1), StateObjects.of(storage), new Hmac(RunningApp.SECRET), Clock.systemUTC())) {
                 for (int i = 0; i < OPEN_JOBS; i++) {
-                    Job.Draft d = new Job(JobStore.newJobId(), "m" + i, Engine.BURNER, Map.of(), System.currentTimeMillis(), "n" + i).draft();
+                    Job.Draft d = new Job(JobKeys.newJobId(), "m" + i, Engine.BURNER, Map.of(), System.currentTimeMillis(), "n" + i).draft();
                     d.owner = "replica-under-test";
                     ids.add(writer.create(d.build()).jobId);
                 }
@@ -61,7 +62,7 @@ class StartBeforeReadingTest {
 
             AtomicInteger recordReads = new AtomicInteger();
             bucket.beforeRequest = (type, key) -> {
-                if ("GET".equals(type) && key != null && key.startsWith(JobStore.STATE_PREFIX)) {
+                if ("GET".equals(type) && key != null && key.startsWith(JobKeys.STATE_PREFIX)) {
                     recordReads.incrementAndGet();
                     try {
                         Thread.sleep(100);

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.smoke;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -63,7 +64,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       and its callback's URLs fetch them (step 5).</li>
  * </ol>
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SeedSmokeTest {
     private static final double CLIP_SECONDS = 15;

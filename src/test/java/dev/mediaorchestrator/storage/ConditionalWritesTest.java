@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.storage;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The conditional writes job state rests on, against the embedded store: If-None-Match: * creates
  * once, If-Match replaces only the version read, and concurrent writers on one version: exactly one wins.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConditionalWritesTest {
     private Path dir;

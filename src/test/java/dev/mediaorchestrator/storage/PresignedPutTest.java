@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.storage;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A multipart upload's part PUT: what it sends, and which answers the store's retry policy tries again. */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 class PresignedPutTest {
     private HttpServer server;
     private String base;

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.storage;
 
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The storage component against a real S3 server in-process (S3Proxy), twice: on two ports with
  * two bucket names, so endpoint and bucket demonstrably come from configuration.
  */
-@org.junit.jupiter.api.Tag("integration")
+@IntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StorageTest {
     private final HttpClient http = HttpClient.newHttpClient();

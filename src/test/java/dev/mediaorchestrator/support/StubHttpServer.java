@@ -38,6 +38,9 @@ public final class StubHttpServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // the document is read once per JVM, seconds on a busy machine: here, not in the first request's
+        // answer, where a caller's short timeout (a readiness probe's 3 s) would see a server that hangs
+        OpenApiCheck.served();
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", this::handle);
         server.start();
