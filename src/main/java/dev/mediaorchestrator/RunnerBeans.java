@@ -10,6 +10,7 @@ import dev.mediaorchestrator.downloader.Egress;
 import dev.mediaorchestrator.downloader.EgressPolicy;
 import dev.mediaorchestrator.downloader.ProxySettings;
 import dev.mediaorchestrator.observability.Observability;
+import dev.mediaorchestrator.observability.RunnerMetrics;
 import dev.mediaorchestrator.runner.AdvertisedUrl;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
 import dev.mediaorchestrator.runner.RunnerCallbacks;
@@ -114,11 +115,16 @@ final class RunnerBeans extends Beans {
         };
     }
 
+    /** The runners' meters on the service's registry: one for both engines (a transfer finds its job by its thread). */
+    RunnerMetrics runnerMetrics() {
+        return part("runnerMetrics", () -> new RunnerMetrics(common.metrics().registry()));
+    }
+
     /** Inputs down and outputs up, streamed; each upload can be ended ({@link #beforeStop}). */
     Transfers transfers() {
         return part("transfers", () -> {
             Transfers transfers = new Transfers();
-            transfers.setMetrics(common.metrics());
+            transfers.setMetrics(runnerMetrics());
             transfers.setTracing(common.tracing());
             return transfers;
         });
@@ -128,7 +134,7 @@ final class RunnerBeans extends Beans {
     RunnerCallbacks callbacks() {
         return part("callbacks", () -> {
             RunnerCallbacks callbacks = new RunnerCallbacks(common.signedHttp(), common.clock(), 1000, common.pools());
-            callbacks.setMetrics(common.metrics());
+            callbacks.setMetrics(runnerMetrics());
             return callbacks;
         });
     }
@@ -173,7 +179,7 @@ final class RunnerBeans extends Beans {
         jobs.setAdvertisedUrl(AdvertisedUrl.of(rc.advertisedUrl, config.host, config.port, path(config, engine)));
         jobs.setTools(new ToolVersions(ToolVersions.of(engine, rc)));
         jobs.setTracing(common.tracing());
-        Observability.bindRunner(main, common.metrics(), jobs, rc, tools);
+        Observability.bindRunner(main, runnerMetrics(), jobs, rc, tools);
         return jobs;
     }
 

@@ -33,13 +33,6 @@ class NamesTest {
     private static final Pattern ENDPOINT = Pattern.compile("\\b(?:direct|seda):[A-Za-z0-9_-]+");
     private static final Pattern PROPERTY = Pattern.compile("\\$\\{exchangeProperty\\.([A-Za-z0-9_]+)");
     private static final Pattern SET_PROPERTY = Pattern.compile("- setProperty:\\s*\\n\\s*name:\\s*\"?([A-Za-z0-9_]+)");
-    /**
-     * Main classes that still spell a shared property name as a string: RunnerJobs
-     * ({@code "duplicate"}, {@code "runnerJob"}) is being changed by another branch at the same time;
-     * to become {@code Names.DUPLICATE}, {@code Names.RUNNER_JOB} once both are merged.
-     */
-    private static final Set<String> NOT_YET = Set.of("runner/RunnerJobs.java");
-
     /** Constant name → value. */
     private static Map<String, String> constants() throws IllegalAccessException {
         Map<String, String> out = new LinkedHashMap<>();
@@ -121,7 +114,7 @@ class NamesTest {
         for (Path p : mainSources()) {
             String relative = MAIN.relativize(p).toString().replace('\\', '/');
             Matcher m = bare.matcher(Files.readString(p));
-            while (m.find() && !NOT_YET.contains(relative)) {
+            while (m.find()) {
                 spelled.add(relative + ": \"" + m.group(1) + "\"");
             }
         }

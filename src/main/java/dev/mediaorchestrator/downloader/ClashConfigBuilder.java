@@ -147,16 +147,16 @@ public final class ClashConfigBuilder {
         String p = spec.protocol();
         Map<String, Object> e;
         switch (p) {
-            case "http", "https", "socks5", "socks5h" -> e = NodeUrlParser.plainEntry(null, p, spec.server(), spec.port(),
+            case "http", "https", "socks5", "socks5h" -> e = PlainProxyLinks.entry(null, p, spec.server(), spec.port(),
                     spec.username(), spec.password());
             case "ss" -> {
-                e = NodeUrlParser.entry(null, "ss", spec.server(), spec.port());
+                e = ShareLinks.entry(null, "ss", spec.server(), spec.port());
                 e.put("cipher", spec.username().trim().toLowerCase(Locale.ROOT));
                 e.put("password", spec.password());
                 e.put("udp", true);
             }
             case "trojan" -> {
-                e = NodeUrlParser.entry(null, "trojan", spec.server(), spec.port());
+                e = ShareLinks.entry(null, "trojan", spec.server(), spec.port());
                 e.put("password", spec.password());
                 e.put("udp", true);
             }

@@ -73,7 +73,7 @@ public final class Observability {
     }
 
     /** One runner role: its gauges and phase times, its readiness (work dir, {@code tools}). */
-    public static void bindRunner(Main main, Metrics metrics, RunnerJobs jobs, RunnerConfig rc, List<String> tools) {
+    public static void bindRunner(Main main, RunnerMetrics metrics, RunnerJobs jobs, RunnerConfig rc, List<String> tools) {
         metrics.runnerGauges(jobs);
         jobs.setMetrics(metrics);
         main.bind(jobs.engine() + "HealthCheck", new RunnerHealthCheck(jobs, rc.workDir, tools));

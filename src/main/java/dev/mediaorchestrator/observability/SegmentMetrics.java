@@ -11,7 +11,7 @@ import java.util.List;
  * The orchestrator's meters of segmented burns (docs/segmented-burn.md §7), beside {@link Metrics}
  * on its registry: burn jobs planned and what became of them, segments and joins by outcome, and a
  * segment's wall time from its dispatch to its upload. The runner's side is
- * {@code mediaorch_runner_tasks_total} ({@link Metrics#runnerFinished}).
+ * {@code mediaorch_runner_tasks_total} ({@link RunnerMetrics#runnerFinished}).
  */
 public final class SegmentMetrics implements SegmentEvents {
     static final String PREFIX = Metrics.PREFIX + "burn.";

@@ -1,12 +1,11 @@
 package dev.mediaorchestrator.runner;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.mediaorchestrator.common.Tracing;
+import dev.mediaorchestrator.Names;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.common.JobContext;
+import dev.mediaorchestrator.common.Tracing;
 import org.apache.camel.Exchange;
+import org.apache.camel.component.exec.ExecException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,26 +16,21 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 
 /**
- * The jobs of one runner (one engine): admission with a concurrency limit ({@code 429 busy} with
- * {@code Retry-After} beyond it), the local status view, phase changes with their callbacks,
- * periodic progress callbacks (at least every 10 % or 5 s), and clean-up of each job's temp
- * directory whatever happened. Shared by the burner and the downloader.
+ * The jobs of one runner (one engine), as its routes and steps see them: admission ({@code 429 busy}
+ * with {@code Retry-After} beyond {@code RUNNER_MAX_CONCURRENCY}; the body checked by
+ * {@link RenderPayload}, the jobs and slots kept by {@link RunnerJobTable}), phase changes with their
+ * callbacks, cancel and stop, the job's last step (its temp directory removed whatever happened),
+ * and the {@code /status} and {@code /healthz} answers. The progress timer is {@link ProgressTimer}.
+ * Shared by the burner and the downloader.
  */
 public final class RunnerJobs {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerJobs.class);
-    static final double PROGRESS_STEP = 0.1;
-    static final long PROGRESS_INTERVAL_MS = 5000;
-    /** While no tool runs (downloads, uploads), the job's state is re-sent this often so the orchestrator knows it is alive. */
-    static final long HEARTBEAT_INTERVAL_MS = 30_000;
-    /** Job ids a runner takes: the orchestrator's {@code job_…}, and any other plain id of the same alphabet as a mediaId. */
-    static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
 
     private final String engine;
     private final RunnerConfig config;
@@ -44,14 +38,13 @@ public final class RunnerJobs {
     private final JobProcessExecutor processes;
     private volatile Tracing tracing = Tracing.OFF;
     private final Clock clock;
-    private final Semaphore slots;
+    private final RunnerJobTable table;
+    private final ProgressTimer progressTimer;
     private volatile RunnerEvents metrics = RunnerEvents.NONE;
     private volatile ToolVersions tools = new ToolVersions(List.of());
     /** Where the orchestrator can reach this runner, told in each job's answer and callbacks; null: nothing is told. */
     private volatile URI advertisedUrl;
     private volatile List<String> features = List.of();
-    private final Map<String, RunnerJob> active = new ConcurrentHashMap<>();
-    private final Cache<String, RunnerJob> finished = Caffeine.newBuilder().expireAfterWrite(Duration.ofHours(1)).build();
 
     public RunnerJobs(String engine, RunnerConfig config, RunnerCallbacks callbacks, JobProcessExecutor processes, Clock clock) {
         this.engine = engine;
@@ -59,7 +52,8 @@ public final class RunnerJobs {
         this.callbacks = callbacks;
         this.processes = processes;
         this.clock = clock;
-        this.slots = new Semaphore(config.maxConcurrency);
+        this.table = new RunnerJobTable(config.maxConcurrency);
+        this.progressTimer = new ProgressTimer(this, table, config.stallSeconds, clock);
     }
 
     /** The versions of this runner's tools, for {@code /healthz}. */
@@ -98,11 +92,11 @@ public final class RunnerJobs {
     }
 
     public int activeCount() {
-        return active.size();
+        return table.activeCount();
     }
 
     public int maxConcurrency() {
-        return config.maxConcurrency;
+        return table.maxConcurrency();
     }
 
     /**
@@ -111,50 +105,36 @@ public final class RunnerJobs {
      * property {@code runnerJob}.
      */
     public RunnerJob accept(Map<String, Object> payload, List<String> requiredUrls, Exchange exchange) {
-        String jobId = payload.get("jobId") instanceof String s && !s.isBlank() ? s : null;
-        if (jobId == null) {
-            throw HttpError.badRequest("jobId is required");
-        }
-        if (!JOB_ID.matcher(jobId).matches()) {
-            // it names the work directory and goes into logs and callbacks: no separators, control characters or megabytes
-            throw HttpError.badRequest("jobId is invalid: must match " + JOB_ID.pattern());
-        }
-        if (!(payload.get("callbackUrl") instanceof String cb) || !isHttpUrl(cb)) {
-            throw HttpError.badRequest("callbackUrl is required (an http(s) URL)");
-        }
-        for (String field : requiredUrls) {
-            if (!(payload.get(field) instanceof String u) || !isHttpUrl(u)) {
-                throw HttpError.badRequest(field + " is required (an http(s) URL)");
-            }
-        }
-        RunnerJob known = active.get(jobId);
-        if (known == null) {
-            known = finished.getIfPresent(jobId);
-        }
+        RenderPayload checked = RenderPayload.check(payload, requiredUrls);
+        String jobId = checked.jobId();
+        RunnerJob known = table.find(jobId);
         if (known != null) {
-            exchange.setProperty("duplicate", true);
-            exchange.setProperty("runnerJob", known);
-            return known;
+            return duplicate(known, exchange);
         }
-        if (!slots.tryAcquire()) {
+        if (!table.takeSlot()) {
             exchange.getMessage().setHeader("Retry-After", String.valueOf(config.retryAfterSeconds));
             throw new HttpError(429, "busy");
         }
-        RunnerJob job = new RunnerJob(jobId, engine, payload, cb, clock.millis());
+        RunnerJob job = new RunnerJob(jobId, engine, payload, checked.callbackUrl(), clock.millis());
         job.runnerUrl = advertisedUrl == null ? null : advertisedUrl.toString();
-        if (active.putIfAbsent(jobId, job) != null) {
-            slots.release();
-            exchange.setProperty("duplicate", true);
-            exchange.setProperty("runnerJob", active.get(jobId));
-            return active.get(jobId);
+        RunnerJob first = table.add(job);
+        if (first != null) {
+            return duplicate(first, exchange);
         }
-        exchange.setProperty("runnerJob", job);
+        exchange.setProperty(Names.RUNNER_JOB, job);
         // the job's trace: the /render request's span (its traceparent came from the dispatch); the
         // callbacks sent later, from other threads, join it
         String mediaId = payload.get("mediaId") instanceof String m ? m : null;
         tracing.remember(jobId, tracing.currentTraceparent(), mediaId, engine);
         tracing.annotate(jobId, mediaId, engine);
         return job;
+    }
+
+    /** A copy of a {@code /render} already taken: answered again with the job it made. */
+    private static RunnerJob duplicate(RunnerJob known, Exchange exchange) {
+        exchange.setProperty(Names.DUPLICATE, true);
+        exchange.setProperty(Names.RUNNER_JOB, known);
+        return known;
     }
 
     /** The answer to {@code POST /render}: {@code {"jobId"}}, and {@code runnerUrl} where the orchestrator can reach the job's runner. */
@@ -210,7 +190,7 @@ public final class RunnerJobs {
         if (key == null) {
             return;
         }
-        Map<String, Object> info = new java.util.LinkedHashMap<>();
+        Map<String, Object> info = new LinkedHashMap<>();
         info.put("key", key);
         info.put("size", u.size());
         info.put("contentType", contentType);
@@ -218,7 +198,7 @@ public final class RunnerJobs {
         job.uploaded.put(kind, info);
         synchronized (job) {
             job.updatedAt = clock.millis();
-            Map<String, Object> extra = new java.util.LinkedHashMap<>();
+            Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("outputs", Map.of(kind, info));
             Map<String, String> versions = tools.now();
             if (!versions.isEmpty()) {
@@ -234,11 +214,11 @@ public final class RunnerJobs {
      */
     @SuppressWarnings("unchecked")
     public void completed(RunnerJob job, Map<String, Object> extra) {
-        Map<String, Object> all = new java.util.LinkedHashMap<>(extra);
-        Map<String, Object> outputs = new java.util.LinkedHashMap<>(all.get("outputs") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of());
+        Map<String, Object> all = new LinkedHashMap<>(extra);
+        Map<String, Object> outputs = new LinkedHashMap<>(all.get("outputs") instanceof Map<?, ?> o ? (Map<String, Object>) o : Map.of());
         job.uploaded.forEach((kind, info) -> {
             if (outputs.get(kind) instanceof Map<?, ?> given) {
-                Map<String, Object> merged = new java.util.LinkedHashMap<>((Map<String, Object>) given);
+                Map<String, Object> merged = new LinkedHashMap<>((Map<String, Object>) given);
                 merged.putAll(info);
                 outputs.put(kind, merged);
             } else if (!kind.startsWith("subtitles.")) {
@@ -280,7 +260,7 @@ public final class RunnerJobs {
             return;
         }
         String error = JobPaths.relative(job.abortReason != null ? job.abortReason
-                : e instanceof RunnerFailure || e instanceof org.apache.camel.component.exec.ExecException
+                : e instanceof RunnerFailure || e instanceof ExecException
                 ? e.getMessage() : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()),
                 job.workDir, config.workDir);
         String status = job.abortStatus != null ? job.abortStatus : "failed";
@@ -301,79 +281,20 @@ public final class RunnerJobs {
      * built from one consistent state and queued in the order of its phases; they are sent one
      * after the other in the background (RunnerCallbacks): no phase waits for the orchestrator.
      */
-    private void report(RunnerJob job, Map<String, Object> extra) {
+    void report(RunnerJob job, Map<String, Object> extra) {
         job.reportedProgress = job.progress;
         job.reportedAt = clock.millis();
         callbacks.enqueue(job, extra);
     }
 
-    /**
-     * The progress timer adds nothing to a job that already has this many callbacks waiting (an
-     * orchestrator that answers slowly, or not at all): its next tick reports the latest progress.
-     * Phase changes and outputs are always queued.
-     */
-    static final int PROGRESS_BACKLOG = 2;
-
-    /**
-     * Called by the runner's progress timer: reads live progress of running tools and sends a
-     * callback for each job whose progress moved by {@value #PROGRESS_STEP} or more, or every
-     * 5 s while it runs.
-     */
+    /** The runner's progress timer: progress callbacks, heartbeats, stalled tools stopped ({@link ProgressTimer}). */
     public void reportProgress() {
-        long now = clock.millis();
-        for (RunnerJob job : active.values()) {
-            JobContext.set(job.jobId);
-            if (job.isTerminal() || job.abortStatus != null) {
-                continue; // never wait for the lock of a job sending its terminal callback
-            }
-            if (job.callbacksPending.get() >= PROGRESS_BACKLOG) {
-                continue;
-            }
-            if (job.liveProgress == null) {
-                if (now - job.reportedAt >= HEARTBEAT_INTERVAL_MS && job.reportedAt > 0) {
-                    synchronized (job) {
-                        if (job.liveProgress == null && !job.isTerminal()) {
-                            report(job, Map.of()); // heartbeat while downloading or uploading
-                        }
-                    }
-                }
-                continue;
-            }
-            if (stalled(job, now)) {
-                continue;
-            }
-            synchronized (job) {
-                // checked again under the lock: once the job's thread has moved on (liveProgress
-                // cleared, next phase sent), no late progress callback of the previous phase follows
-                var live = job.liveProgress;
-                if (live == null || job.isTerminal()) {
-                    continue;
-                }
-                progress(job, live.getAsDouble());
-                if (job.progress - job.reportedProgress >= PROGRESS_STEP - 1e-9 || now - job.reportedAt >= PROGRESS_INTERVAL_MS) {
-                    report(job, Map.of());
-                }
-            }
-        }
-    }
-
-    /** Kills the running tool of a job whose progress has not moved for {@code RUNNER_STALL_SECONDS}. */
-    private boolean stalled(RunnerJob job, long now) {
-        if (job.progress > job.lastAdvance) {
-            job.lastAdvance = job.progress;
-            job.lastAdvanceAt = now;
-            return false;
-        }
-        if (now - job.lastAdvanceAt < config.stallSeconds * 1000) {
-            return false;
-        }
-        abort(job, "failed", "no progress for " + config.stallSeconds + " s: the process was stopped");
-        return true;
+        progressTimer.tick();
     }
 
     /** {@code POST /cancel/{jobId}}: stops the job's processes; the job ends {@code canceled} and its files are removed. */
     public String cancel(String jobId) {
-        RunnerJob job = jobId == null ? null : active.get(jobId);
+        RunnerJob job = table.active(jobId);
         if (job == null) {
             throw new HttpError(404, "not found");
         }
@@ -381,7 +302,7 @@ public final class RunnerJobs {
         return Json.write(Map.of("ok", true, "jobId", jobId));
     }
 
-    private void abort(RunnerJob job, String status, String reason) {
+    void abort(RunnerJob job, String status, String reason) {
         job.abortReason = reason;
         job.abortStatus = status;
         LOG.warn("job {}: {}", job.jobId, reason);
@@ -407,7 +328,7 @@ public final class RunnerJobs {
      */
     public void stopAll() {
         stopping = true;
-        for (RunnerJob job : active.values()) {
+        for (RunnerJob job : table.active()) {
             if (!job.isTerminal()) {
                 abort(job, STOPPED, "the runner is stopping");
             }
@@ -431,18 +352,12 @@ public final class RunnerJobs {
             deleteRecursively(job.workDir);
             WorkDirSweeper.release(job.workDir);
         }
-        if (active.remove(job.jobId, job)) {
-            finished.put(job.jobId, job);
-            slots.release();
-        }
+        table.finished(job);
     }
 
     /** {@code GET /status/{jobId}}. */
     public String status(String jobId) {
-        RunnerJob job = jobId == null ? null : active.get(jobId);
-        if (job == null && jobId != null) {
-            job = finished.getIfPresent(jobId);
-        }
+        RunnerJob job = table.find(jobId);
         if (job == null) {
             throw new HttpError(404, "not found");
         }
@@ -451,24 +366,14 @@ public final class RunnerJobs {
 
     /** {@code GET /healthz}: the runner is up, and how busy it is. */
     public String health() {
-        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        Map<String, Object> h = new LinkedHashMap<>();
         h.put("ok", true);
         h.put("engine", engine);
-        h.put("active", active.size());
-        h.put("maxConcurrency", config.maxConcurrency);
+        h.put("active", table.activeCount());
+        h.put("maxConcurrency", table.maxConcurrency());
         h.put("tools", tools.now());
         h.put("features", features);
         return Json.write(h);
-    }
-
-    /** An absolute http(s) URL with a host: what a runner fetches from or sends to. */
-    public static boolean isHttpUrl(String s) {
-        try {
-            URI u = URI.create(s);
-            return ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme())) && u.getHost() != null;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     static void deleteRecursively(Path dir) {

@@ -365,7 +365,7 @@ class ClashConfigBuilderTest {
     @ValueSource(strings = {"123456", "yes", "no", "null", "true", "~", "0x1F", "1e3", " leading space", "a: b #c",
             "- dash", "'quoted'", "\"dq\"", "multi\nline", "中文密码", "@at", "%percent", "*star", "&amp", "!bang"})
     void stringValuesSurviveTheYamlRoundTripAsStrings(String password) {
-        Map<String, Object> entry = NodeUrlParser.entry(null, "trojan", "t.example.com", 443);
+        Map<String, Object> entry = ShareLinks.entry(null, "trojan", "t.example.com", 443);
         entry.put("password", password);
         Map<?, ?> p = singleProxyConfig(entry);
         assertEquals(password, p.get("password"));

@@ -6,7 +6,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,11 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * only that.
  */
 class RunnerTaskMetricsTest {
-    private final Metrics metrics = new Metrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Duration.ofHours(1));
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RunnerMetrics metrics = new RunnerMetrics(registry);
 
     @AfterEach
     void close() {
-        metrics.close();
+        registry.close();
     }
 
     private void finish(String jobId, String task, String status) {
@@ -44,7 +44,7 @@ class RunnerTaskMetricsTest {
         finish("job_a-plan", "plan", "completed");
         finish("job_b", null, "completed");
 
-        PrometheusText m = new PrometheusText(metrics.scrape());
+        PrometheusText m = new PrometheusText(registry.scrape());
         assertEquals(2, m.value("mediaorch_runner_tasks_total", "engine", "burner-ffmpeg", "task", "segment", "status", "completed"));
         assertEquals(1, m.value("mediaorch_runner_tasks_total", "task", "segment", "status", "failed"));
         assertEquals(1, m.value("mediaorch_runner_tasks_total", "task", "join", "status", "completed"));
