@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.burner;
 
 import dev.mediaorchestrator.common.HttpError;
-import dev.mediaorchestrator.runner.RenderPayload;
+import dev.mediaorchestrator.runner.RenderRequestCheck;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,7 @@ public sealed interface BurnTask {
     /** {@code burn}, {@code segment}, {@code join} or {@code plan}. */
     String kind();
 
-    /** The top-level URL fields this task needs ({@code RunnerJobs.accept} checks them: {@link RenderPayload}). */
+    /** The top-level URL fields this task needs ({@code RunnerJobs.accept} checks them: {@link RenderRequestCheck}). */
     List<String> requiredUrls();
 
     /** The contract's burn: subtitles and effects over the whole input, one output. */
@@ -144,7 +144,7 @@ public sealed interface BurnTask {
         }
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof String u) || !RenderPayload.isHttpUrl(u)) {
+            if (!(list.get(i) instanceof String u) || !RenderRequestCheck.isHttpUrl(u)) {
                 throw HttpError.badRequest("join.segmentUrls[" + i + "] must be an http(s) URL");
             }
             urls.add(u);
@@ -183,7 +183,7 @@ public sealed interface BurnTask {
     }
 
     private static String url(Map<?, ?> m, String field, String key) {
-        if (!(m.get(key) instanceof String u) || !RenderPayload.isHttpUrl(u)) {
+        if (!(m.get(key) instanceof String u) || !RenderRequestCheck.isHttpUrl(u)) {
             throw HttpError.badRequest(field + " is required (an http(s) URL)");
         }
         return u;

@@ -104,7 +104,7 @@ final class JobStatusMetrics {
         Map<String, Long> outputs = new LinkedHashMap<>();
         if ("completed".equals(s.status)) {
             for (Engine.OutputKind kind : job.outputs()) {
-                // the size as stored, which the completion check has just read (Lifecycle.checkOutputs):
+                // the size as stored, which the completion check has just read (CompletionCheck.checkOutputs):
                 // no HEAD on the way to the terminal callback; a HEAD for a job completed another way
                 if (job.provenance.getOrDefault(kind.id, Map.of()).get("size") instanceof Number size) {
                     outputs.put(kind.id, size.longValue());

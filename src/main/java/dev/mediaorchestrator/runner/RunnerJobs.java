@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 /**
  * The jobs of one runner (one engine), as its routes and steps see them: admission ({@code 429 busy}
  * with {@code Retry-After} beyond {@code RUNNER_MAX_CONCURRENCY}; the body checked by
- * {@link RenderPayload}, the jobs and slots kept by {@link RunnerJobTable}), phase changes with their
+ * {@link RenderRequestCheck}, the jobs and slots kept by {@link RunnerJobTable}), phase changes with their
  * callbacks, cancel and stop, the job's last step (its temp directory removed whatever happened),
  * and the {@code /status} and {@code /healthz} answers. The progress timer is {@link ProgressTimer}.
  * Shared by the burner and the downloader.
@@ -105,7 +105,7 @@ public final class RunnerJobs {
      * property {@code runnerJob}.
      */
     public RunnerJob accept(Map<String, Object> payload, List<String> requiredUrls, Exchange exchange) {
-        RenderPayload checked = RenderPayload.check(payload, requiredUrls);
+        RenderRequestCheck checked = RenderRequestCheck.check(payload, requiredUrls);
         String jobId = checked.jobId();
         RunnerJob known = table.find(jobId);
         if (known != null) {

@@ -12,12 +12,12 @@ import java.util.regex.Pattern;
  * accepted alphabet, an http(s) {@code callbackUrl}, and the URLs its task needs; a 400 naming the
  * field otherwise.
  */
-public record RenderPayload(String jobId, String callbackUrl) {
+public record RenderRequestCheck(String jobId, String callbackUrl) {
     /** Job ids a runner takes: the orchestrator's {@code job_…}, and any other plain id of the same alphabet as a mediaId. */
     static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,127}");
 
     /** The checked {@code jobId} and {@code callbackUrl} of {@code payload}, whose {@code requiredUrls} are http(s) URLs. */
-    static RenderPayload check(Map<String, Object> payload, List<String> requiredUrls) {
+    static RenderRequestCheck check(Map<String, Object> payload, List<String> requiredUrls) {
         String jobId = payload.get("jobId") instanceof String s && !s.isBlank() ? s : null;
         if (jobId == null) {
             throw HttpError.badRequest("jobId is required");
@@ -34,7 +34,7 @@ public record RenderPayload(String jobId, String callbackUrl) {
                 throw HttpError.badRequest(field + " is required (an http(s) URL)");
             }
         }
-        return new RenderPayload(jobId, cb);
+        return new RenderRequestCheck(jobId, cb);
     }
 
     /** An absolute http(s) URL with a host: what a runner fetches from or sends to. */
