@@ -1,8 +1,8 @@
 package dev.mediaorchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.orchestrator.Shares;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
 import org.apache.camel.cluster.CamelClusterService;
@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.time.Clock;
 
 /**
  * Issue 29: {@code CLUSTER_SERVICE=kubernetes} is Camel's Kubernetes cluster service as the service
@@ -64,7 +65,7 @@ class ClusterKubernetesTest {
             });
 
             Config config = Config.fromEnv(Map.of("CLUSTER_SERVICE", "kubernetes", "HOSTNAME", "orchestrator-pod-a"));
-            CamelClusterService service = Cluster.service(config, null, "unused", java.time.Clock.systemUTC());
+            CamelClusterService service = Cluster.service(config, null, "unused", Clock.systemUTC());
             KubernetesClusterService k = (KubernetesClusterService) service;
             k.setMasterUrl(api.base().toString());
             k.setNamespace(NS);

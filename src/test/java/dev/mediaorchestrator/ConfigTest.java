@@ -44,10 +44,10 @@ class ConfigTest {
         Map<String, String> r2 = Map.of("R2_S3_ENDPOINT", "acct.r2.cloudflarestorage.com", "R2_ACCESS_KEY_ID", "k", "R2_SECRET_ACCESS_KEY", "s");
         assertFalse(Config.fromEnv(Map.of()).artifactsRedirect, "the embedded store: its files are sent");
         assertFalse(Config.fromEnv(Map.of("TRANSFER_MODE", "direct")).artifactsRedirect, "direct on the embedded store (loopback only)");
-        Map<String, String> fallback = new java.util.HashMap<>(r2);
+        Map<String, String> fallback = new HashMap<>(r2);
         fallback.put("TRANSFER_MODE", "fallback");
         assertFalse(Config.fromEnv(fallback).artifactsRedirect);
-        Map<String, String> off = new java.util.HashMap<>(r2);
+        Map<String, String> off = new HashMap<>(r2);
         off.put("ARTIFACTS_REDIRECT", "false");
         assertFalse(Config.fromEnv(off).artifactsRedirect);
         assertTrue(Config.fromEnv(Map.of("ARTIFACTS_REDIRECT", "true")).artifactsRedirect, "asked for: on anywhere");

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.OpenApiCheck;
 import dev.mediaorchestrator.support.RawHttp;
 import dev.mediaorchestrator.support.RawHttp.Answer;
@@ -44,6 +44,11 @@ import java.util.stream.Collectors;
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.URLDecoder;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Issue 7, hygiene: a corpus of hostile requests, generated here, against every endpoint of the
@@ -769,7 +774,7 @@ class HostileInputTest {
 
     private static String decode(String s) {
         try {
-            return java.net.URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             return s;
         }
@@ -787,7 +792,7 @@ class HostileInputTest {
     record Case(String category, String name, Send send, Check check, boolean success, boolean listedException) {
     }
 
-    record Endpoint(String path, java.util.function.Supplier<Map<String, Object>> body) {
+    record Endpoint(String path, Supplier<Map<String, Object>> body) {
     }
 
     private void add(String category, String name, Send send, Check check) {
@@ -901,7 +906,7 @@ class HostileInputTest {
         return (ListedException) a -> a.status() == status ? null : "expected the listed " + status + " (" + reason + "), got " + a.status();
     }
 
-    private static Check success(int status, java.util.function.Predicate<Answer> ok) {
+    private static Check success(int status, Predicate<Answer> ok) {
         return (SuccessCheck) a -> a.status() == status && ok.test(a) ? null : "expected " + status + ", got " + a.status() + " " + preview(a.body());
     }
 
@@ -918,7 +923,7 @@ class HostileInputTest {
                 }
                 case 206 -> {
                     String cr = a.header("content-range").orElse("");
-                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)").matcher(cr);
+                    Matcher m = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)").matcher(cr);
                     if (!m.matches() || Long.parseLong(m.group(3)) != object.length) {
                         return "206 with Content-Range '" + cr + "'";
                     }

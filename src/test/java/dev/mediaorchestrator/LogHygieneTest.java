@@ -1,6 +1,5 @@
 package dev.mediaorchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -11,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
@@ -46,6 +46,8 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * Issue 7, hygiene: the logs of a whole job never hold the secret, a signature or a presigned
@@ -73,7 +75,7 @@ class LogHygieneTest {
     @ValueSource(strings = {"direct", "fallback"})
     void aWholeJobLeavesNoSecretInTheLogs(String transferMode) throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
-        Set<String> onTheWire = new java.util.concurrent.ConcurrentSkipListSet<>();
+        Set<String> onTheWire = new ConcurrentSkipListSet<>();
         Path dir = TestServers.tempDir("mo-log-hygiene");
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         Logger ours = (Logger) LoggerFactory.getLogger("dev.mediaorchestrator");
@@ -110,7 +112,7 @@ class LogHygieneTest {
                 proxy.target = app.base;
 
                 byte[] body = Json.writeBytes(Map.of("mediaId", "logs1", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis(),
-                        "nonce", java.util.UUID.randomUUID().toString()));
+                        "nonce", UUID.randomUUID().toString()));
                 onTheWire.add(hmac.sign(body));
                 HttpResponse<String> r = app.postRaw("/jobs", body, Map.of());
                 assertEquals(202, r.statusCode(), r.body());

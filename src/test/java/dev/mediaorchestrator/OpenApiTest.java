@@ -22,6 +22,8 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 
 /**
  * Issue 17: {@code /openapi.json} and {@code /openapi.yaml} parse with a real OpenAPI parser
@@ -40,9 +42,9 @@ class OpenApiTest {
         try (RunningApp orchestrator = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
             served.addAll(served(orchestrator));
             // the live stream is on the Vert.x router itself (a platform-http route would end it): served, not a route
-            java.net.http.HttpResponse<java.io.InputStream> stream = ValidatingHttpClient.wrap(java.net.http.HttpClient.newHttpClient()).send(
-                    java.net.http.HttpRequest.newBuilder(orchestrator.base.resolve(dev.mediaorchestrator.dashboard.JobEvents.PATH)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> stream = ValidatingHttpClient.wrap(HttpClient.newHttpClient()).send(
+                    HttpRequest.newBuilder(orchestrator.base.resolve(dev.mediaorchestrator.dashboard.JobEvents.PATH)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             stream.body().close();
             assertEquals(200, stream.statusCode(), "the stream is served");
             served.add("GET " + dev.mediaorchestrator.dashboard.JobEvents.PATH);

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import java.lang.reflect.AccessibleObject;
 
 /**
  * The package layering drawn in docs/architecture.md: no cycles between the packages, and the
@@ -33,7 +34,7 @@ class LayeringTest {
     /** Camel and Vert.x are used through their public API: no reflection into their private fields. */
     @Test
     void noReflectionIntoPrivateFields() {
-        noClasses().should().callMethod(java.lang.reflect.AccessibleObject.class, "setAccessible", boolean.class)
+        noClasses().should().callMethod(AccessibleObject.class, "setAccessible", boolean.class)
                 .orShould().callMethod(Class.class, "getDeclaredField", String.class)
                 .check(CLASSES);
     }

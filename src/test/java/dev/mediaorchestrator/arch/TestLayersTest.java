@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.lang.ProcessBuilder;
+import java.net.ServerSocket;
 
 /**
  * One convention for the two test layers (README, "Tests"): a class that starts the service, a
@@ -28,7 +30,7 @@ class TestLayersTest {
     /** What only an integration test may use: the service, a server socket, a process, a tool. */
     private static final Set<String> INTEGRATION_ONLY = Set.of("dev.mediaorchestrator.support.RunningApp",
             "dev.mediaorchestrator.support.StubHttpServer", "dev.mediaorchestrator.deploy.Promtool",
-            "com.sun.net.httpserver.HttpServer", "java.net.ServerSocket", "java.lang.ProcessBuilder");
+            "com.sun.net.httpserver.HttpServer", "ServerSocket", "ProcessBuilder");
 
     @Test
     void everyTestClassIsInOneLayerByOneMark() {

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.burner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.testutil.TestMedia;
@@ -28,6 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Issue 3 acceptance, the route test: the burner role alone in-process, a real local HTTP server
@@ -48,7 +53,7 @@ class BurnerRouteTest {
         fx = new BurnerRunnerFixture("burner-route");
         TestMedia.generateClip(fx.media("clip.mp4"), CLIP_SECONDS, true);
         fx.serveFile("/in/clip.mp4", fx.media("clip.mp4"), "video/mp4");
-        fx.serveBytes("/in/subs.vtt", BurnerRunnerFixture.BILINGUAL_VTT.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/vtt");
+        fx.serveBytes("/in/subs.vtt", BurnerRunnerFixture.BILINGUAL_VTT.getBytes(StandardCharsets.UTF_8), "text/vtt");
         app = fx.startApp(Map.of("BURNER_X264_PRESET", "medium"));
     }
 
@@ -114,7 +119,7 @@ class BurnerRouteTest {
                     "ts is the sending time: " + c.bodyText());
             String nonce = (String) body.get("nonce");
             assertNotNull(nonce, c.bodyText());
-            assertEquals(nonce, java.util.UUID.fromString(nonce).toString(), "nonce is a UUID");
+            assertEquals(nonce, UUID.fromString(nonce).toString(), "nonce is a UUID");
             assertTrue(nonces.add(nonce), "fresh nonce on every callback: " + nonce);
         }
         List<String> statuses = statuses(callbacks);
@@ -135,7 +140,7 @@ class BurnerRouteTest {
             assertTrue(progress.get(i) >= progress.get(i - 1), "progress never goes back: " + progress);
         }
         for (int i = 1; i < callbacks.size(); i++) {
-            boolean samePhase = java.util.Objects.equals(callbacks.get(i).get("status"), callbacks.get(i - 1).get("status"));
+            boolean samePhase = Objects.equals(callbacks.get(i).get("status"), callbacks.get(i - 1).get("status"));
             assertTrue(samePhase || ((Number) callbacks.get(i).get("progress")).doubleValue() > ((Number) callbacks.get(i - 1).get("progress")).doubleValue(),
                     "each new phase moves progress on: " + progress);
         }
@@ -153,7 +158,7 @@ class BurnerRouteTest {
         assertEquals(payload.get("outputVideoKey"), out.get("key"));
         assertEquals("video/mp4", out.get("contentType"));
         assertEquals(((Number) out.get("size")).longValue(), fx.server.requests("/out/" + jobId).get(0).body().length, "size as sent");
-        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                 .digest(fx.server.requests("/out/" + jobId).get(0).body())), out.get("sha256"), "sha256 of the bytes sent");
         assertTrue(((Map<?, ?>) completed.get("tools")).containsKey("ffmpeg"), "tools: " + completed.get("tools"));
         assertTrue(callbacks.stream().noneMatch(m -> m.containsKey("error")), "no error on a good job");

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -113,7 +114,7 @@ final class BurnerRunnerFixture {
         p.put("callbackUrl", base + "/callbacks/container");
         p.put("engineOptions", Map.of("subtitleConfig", Map.of("fontSize", 36)));
         p.put("ts", System.currentTimeMillis());
-        p.put("nonce", java.util.UUID.randomUUID().toString());
+        p.put("nonce", UUID.randomUUID().toString());
         // the query names the job, so a test can tell whose download a request was
         p.put("inputVideoUrl", base + videoPath + "?job=" + jobId + "&X-Amz-Signature=abc");
         p.put("inputVttUrl", base + vttPath + "?job=" + jobId + "&X-Amz-Signature=def");

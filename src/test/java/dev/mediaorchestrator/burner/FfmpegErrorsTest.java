@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.burner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.testutil.TestMedia.ProcessResult;
 import dev.mediaorchestrator.testutil.TestMedia.TempDir;

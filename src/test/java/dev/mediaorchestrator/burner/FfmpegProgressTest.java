@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.burner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
 import dev.mediaorchestrator.burner.FfmpegProgress.CallbackThrottle;
 import dev.mediaorchestrator.burner.FfmpegProgress.Mapper;
 import dev.mediaorchestrator.burner.FfmpegProgress.Snapshot;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.testutil.TestMedia.TempDir;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.burner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mediaorchestrator.burner.FfmpegCommand.BurnRequest;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.testutil.TestMedia.TempDir;
 import org.junit.jupiter.api.AfterAll;

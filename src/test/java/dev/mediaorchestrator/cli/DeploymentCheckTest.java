@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.cli;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.observability.BucketHealthCheck;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;

@@ -7,6 +7,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import java.util.Arrays;
 
 /** The in-process replay memory and the keys a signed body is remembered by. */
 class ReplayCacheTest {
@@ -22,7 +23,7 @@ class ReplayCacheTest {
     void theFirstClaimHoldsEveryKeyAndACopyGetsItsValue() {
         ReplayCache cache = new ReplayCache(Duration.ofMinutes(1));
         Object first = new Object();
-        assertNull(cache.claim(java.util.Arrays.asList("jobs-nonce:a", null, "jobs-idem:k"), first));
+        assertNull(cache.claim(Arrays.asList("jobs-nonce:a", null, "jobs-idem:k"), first));
         assertEquals(first, cache.claim(List.of("jobs-nonce:b", "jobs-idem:k"), new Object()), "the idempotency key is taken");
         assertNull(cache.claim(List.of("jobs-nonce:b"), new Object()), "and the copy kept none of its keys");
     }

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.common;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.ServerSocket;
 
 /** The blocking GET that mirrors and runner downloads use, against a real local HTTP server. */
 @IntegrationTest
@@ -131,7 +132,7 @@ class StreamingGetTest {
     @Test
     void anUnreachableServerIsAnIOException() throws IOException {
         int port;
-        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         assertThrows(IOException.class, () -> StreamingGet.open(URI.create("http://127.0.0.1:" + port + "/x"), T, T));

@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.common;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpServer;
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Set;
 
 /** The blocking PUT of uploads to the store and of runner outputs, against a real local HTTP server. */
 @IntegrationTest
@@ -104,11 +105,11 @@ class StreamingPutTest {
 
     @Test
     void theSignedHeadersOfAPresignedUrlAreReadInAnyCaseAndEncoding() throws IOException {
-        assertEquals(java.util.Set.of("content-type", "host", "x-amz-content-sha256"), StreamingPut.signedHeaders(new URL(
+        assertEquals(Set.of("content-type", "host", "x-amz-content-sha256"), StreamingPut.signedHeaders(new URL(
                 base + "/ok?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-content-sha256&X-Amz-Signature=ab")));
-        assertEquals(java.util.Set.of("host", "content-type"), StreamingPut.signedHeaders(new URL(base + "/ok?x-amz-signedheaders=Host;Content-Type")));
-        assertEquals(java.util.Set.of(), StreamingPut.signedHeaders(new URL(base + "/upload/job_a?kind=video&exp=1&sig=ab")));
-        assertEquals(java.util.Set.of(), StreamingPut.signedHeaders(new URL(base + "/ok")));
+        assertEquals(Set.of("host", "content-type"), StreamingPut.signedHeaders(new URL(base + "/ok?x-amz-signedheaders=Host;Content-Type")));
+        assertEquals(Set.of(), StreamingPut.signedHeaders(new URL(base + "/upload/job_a?kind=video&exp=1&sig=ab")));
+        assertEquals(Set.of(), StreamingPut.signedHeaders(new URL(base + "/ok")));
     }
 
     @Test

@@ -1,13 +1,13 @@
 package dev.mediaorchestrator.compat;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
-import dev.mediaorchestrator.support.StubHttpServer;
-import dev.mediaorchestrator.testutil.TestMedia;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
+import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
+import dev.mediaorchestrator.testutil.TestMedia;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +26,7 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The original node containers behind this orchestrator (CONTRACT.md, "Compatibility with the
@@ -53,7 +54,7 @@ class OriginalContainersBehindOrchestratorTest {
                 + "\"extractor\":\"youtube\",\"extractor_key\":\"Youtube\"}";
     }
 
-    private final Map<String, Integer> lateCallbacks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Integer> lateCallbacks = new ConcurrentHashMap<>();
     private final byte[] video = new byte[200_000];
     private final byte[] audio = new byte[50_000];
     private AppStandIn next;

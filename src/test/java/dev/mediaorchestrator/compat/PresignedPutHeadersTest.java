@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.compat;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.runner.RunnerFailure;
 import dev.mediaorchestrator.runner.Transfers;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.WorkerPresigner;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 
 /**
  * CONTRACT.md, "Presigned PUT headers": the original Worker presigns output PUTs with
@@ -86,7 +88,7 @@ class PresignedPutHeadersTest {
     private static String signedHeadersOf(URI url) {
         for (String param : url.getRawQuery().split("&")) {
             if (param.startsWith("X-Amz-SignedHeaders=")) {
-                return java.net.URLDecoder.decode(param.substring("X-Amz-SignedHeaders=".length()), java.nio.charset.StandardCharsets.UTF_8);
+                return URLDecoder.decode(param.substring("X-Amz-SignedHeaders=".length()), StandardCharsets.UTF_8);
             }
         }
         return null;

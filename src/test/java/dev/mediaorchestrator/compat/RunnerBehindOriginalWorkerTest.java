@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.compat;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 
 /**
  * Our burner runner behind the original Cloudflare Worker (CONTRACT.md, "Compatibility with the
@@ -66,8 +69,8 @@ class RunnerBehindOriginalWorkerTest {
         try (InputStream in = Files.newInputStream(clip)) {
             storage.put("inputs/videos/w1.mp4", in, "video/mp4", Files.size(clip));
         }
-        byte[] vtt = "WEBVTT\n\n00:00.200 --> 00:01.800\nHello\n你好\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        storage.put("inputs/subtitles/w1.vtt", new java.io.ByteArrayInputStream(vtt), "text/vtt", vtt.length);
+        byte[] vtt = "WEBVTT\n\n00:00.200 --> 00:01.800\nHello\n你好\n".getBytes(StandardCharsets.UTF_8);
+        storage.put("inputs/subtitles/w1.vtt", new ByteArrayInputStream(vtt), "text/vtt", vtt.length);
         worker = new StubHttpServer();
         worker.on("/internal/callback", ex -> {
             StubHttpServer.Recorded r = worker.record(ex);
@@ -79,7 +82,7 @@ class RunnerBehindOriginalWorkerTest {
         });
         Map<String, String> env = Map.of("ROLES", "burner", "RUNNER_WORK_DIR", root.resolve("work").toString(),
                 "BURNER_X264_PRESET", "ultrafast");
-        Map<String, String> unsigned = new java.util.HashMap<>(env);
+        Map<String, String> unsigned = new HashMap<>(env);
         unsigned.put("RUNNER_REQUIRE_SIGNATURE", "false");
         unsignedRunner = RunningApp.start(unsigned);
         signedRunner = RunningApp.start(env);

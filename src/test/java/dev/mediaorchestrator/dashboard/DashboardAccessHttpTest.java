@@ -19,6 +19,10 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.URLEncoder;
+import java.net.http.HttpHeaders;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
 
 /**
  * Issue 21, access: bound off loopback (0.0.0.0), every dashboard and listing request without the
@@ -113,7 +117,7 @@ class DashboardAccessHttpTest {
             assertEquals("/ui/login.html?failed=1", failed.headers().firstValue("location").orElse(""));
             assertTrue(failed.headers().firstValue("set-cookie").isEmpty());
 
-            HttpResponse<String> ok = send(app, new Call("POST", "/ui/login", "token=" + java.net.URLEncoder.encode(TOKEN, StandardCharsets.UTF_8)),
+            HttpResponse<String> ok = send(app, new Call("POST", "/ui/login", "token=" + URLEncoder.encode(TOKEN, StandardCharsets.UTF_8)),
                     Map.of("Content-Type", "application/x-www-form-urlencoded"));
             assertEquals(303, ok.statusCode());
             String setCookie = ok.headers().firstValue("set-cookie").orElseThrow();
@@ -154,9 +158,9 @@ class DashboardAccessHttpTest {
     private record Fixed(HttpResponse<InputStream> r, String body) implements HttpResponse<String> {
         public int statusCode() { return r.statusCode(); }
         public HttpRequest request() { return r.request(); }
-        public java.util.Optional<HttpResponse<String>> previousResponse() { return java.util.Optional.empty(); }
-        public java.net.http.HttpHeaders headers() { return r.headers(); }
-        public java.util.Optional<javax.net.ssl.SSLSession> sslSession() { return r.sslSession(); }
+        public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
+        public HttpHeaders headers() { return r.headers(); }
+        public Optional<SSLSession> sslSession() { return r.sslSession(); }
         public URI uri() { return r.uri(); }
         public HttpClient.Version version() { return r.version(); }
     }

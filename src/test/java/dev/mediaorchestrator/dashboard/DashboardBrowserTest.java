@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.ArrayList;
 
 /**
  * Issue 21, in a real browser (Debian's chromium and chromium-driver, headless): submit a burn from
@@ -147,7 +148,7 @@ class DashboardBrowserTest {
     }
 
     private static void ffmpeg(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("ffmpeg", "-loglevel", "error", "-y"));
+        List<String> cmd = new ArrayList<>(List.of("ffmpeg", "-loglevel", "error", "-y"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());

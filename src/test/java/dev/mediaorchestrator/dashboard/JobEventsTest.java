@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.dashboard;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
@@ -21,6 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.lang.reflect.Method;
+import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.function.BooleanSupplier;
 
 /**
  * Issue 21: {@code GET /jobs/events} — 50 idle clients and one that never reads: the heap stays
@@ -49,8 +53,8 @@ class JobEventsTest {
     private static final class Reader implements AutoCloseable {
         final Socket socket;
         final AtomicReference<String> lastId = new AtomicReference<>();
-        final List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
-        final List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> ids = Collections.synchronizedList(new ArrayList<>());
+        final List<String> lines = Collections.synchronizedList(new ArrayList<>());
         final Thread thread;
 
         Reader(int port, String lastEventId, boolean keepLines) throws Exception {
@@ -118,7 +122,7 @@ class JobEventsTest {
     private static Socket neverReads(int port) throws Exception {
         Socket stuck = new Socket();
         stuck.setReceiveBufferSize(4096); // a small window, and nothing is ever taken from it
-        stuck.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        stuck.connect(new InetSocketAddress("127.0.0.1", port));
         stuck.getOutputStream().write("GET /jobs/events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         return stuck;
     }
@@ -186,7 +190,7 @@ class JobEventsTest {
     }
 
     private static String lastEventId(JobEvents events) throws Exception {
-        java.lang.reflect.Method m = JobEvents.class.getDeclaredMethod("lastEventId");
+        Method m = JobEvents.class.getDeclaredMethod("lastEventId");
         m.setAccessible(true);
         return (String) m.invoke(events);
     }
@@ -221,7 +225,7 @@ class JobEventsTest {
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+    private static void waitFor(BooleanSupplier c) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (!c.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {

@@ -1,11 +1,11 @@
 package dev.mediaorchestrator.deploy;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +22,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.file.StandardCopyOption;
 
 /**
  * The alert rules an operator loads as they are ({@code deploy/monitoring/alerts.rules.yml}): valid for
@@ -110,7 +111,7 @@ class AlertRulesTest {
         for (String name : alerts(rules).keySet()) {
             ObjectNode tests = testsOf(name);
             YAML.writeValue(dir.resolve("alerts.test.yml").toFile(), tests);
-            Files.copy(MONITORING.resolve(RULES), dir.resolve(RULES), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(MONITORING.resolve(RULES), dir.resolve(RULES), StandardCopyOption.REPLACE_EXISTING);
             assertTrue(Promtool.run(dir, "test", "rules", "alerts.test.yml").ok(), name + ": its tests pass alone");
             for (String broken : List.of("vector(1)", "vector(0) > 1")) {
                 JsonNode mutated = rules.deepCopy();

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.deploy;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.HashSet;
 
 /**
  * The Grafana dashboard ({@code deploy/monitoring/grafana-dashboard.json}) imports as it is: a
@@ -50,7 +51,7 @@ class DashboardTest {
         assertEquals("prometheus", variables.get("datasource").path("query").asText());
         assertTrue(variables.get("engine").path("includeAll").asBoolean() && variables.get("engine").path("multi").asBoolean());
         assertEquals(".*", variables.get("engine").path("allValue").asText());
-        Set<Integer> ids = new java.util.HashSet<>();
+        Set<Integer> ids = new HashSet<>();
         for (JsonNode p : panels(d)) {
             String title = p.path("title").asText();
             assertTrue(ids.add(p.path("id").asInt()), title + ": a unique id");

@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Issue 28, the egress guard: with {@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS=false}, what yt-dlp
@@ -175,7 +181,7 @@ class DownloaderEgressGuardTest {
     @Test
     void aSocksProxyIsChainedBehindTheGuard() throws Exception {
         TestMedia.requireOnPath("microsocks");
-        List<String> from = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> from = new CopyOnWriteArrayList<>();
         try (StubHttpServer site = new StubHttpServer(); DownloaderRouteTest.Rig rig = rig(site, Map.of())) {
             site.on("/clip.mp4", ex -> {
                 from.add(ex.getRemoteAddress().getAddress().getHostAddress());
@@ -187,7 +193,7 @@ class DownloaderEgressGuardTest {
                     "-P", "socks-pass-1", "-b", "127.0.0.2").redirectErrorStream(true)
                     .redirectOutput(rig.dir.resolve("microsocks.log").toFile()).start();
             try {
-                dev.mediaorchestrator.support.Wait.until("microsocks listening", java.time.Duration.ofSeconds(30), () -> listening(port));
+                dev.mediaorchestrator.support.Wait.until("microsocks listening", Duration.ofSeconds(30), () -> listening(port));
                 for (String protocol : List.of("socks5", "socks5h")) {
                     Map<String, Object> viaProxy = Map.of("protocol", protocol, "server", "127.0.0.1", "port", port,
                             "username", "downloader", "password", "socks-pass-1");
@@ -198,16 +204,16 @@ class DownloaderEgressGuardTest {
                 rig.awaitWorkDirEmpty();
             } finally {
                 socks.destroy();
-                socks.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                socks.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }
 
     private static boolean listening(int port) {
-        try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

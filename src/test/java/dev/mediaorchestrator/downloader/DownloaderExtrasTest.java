@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.downloader;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -30,6 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Issue 18 acceptance, with real yt-dlp against a local page (its generic extractor reads an HTML5
@@ -65,7 +71,7 @@ class DownloaderExtrasTest {
     @ValueSource(strings = {"direct", "fallback"})
     void subtitlesThumbnailAndCookies(String mode) throws Exception {
         Path dir = TestServers.tempDir("dl-extras");
-        List<String> cookieHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> cookieHeaders = new CopyOnWriteArrayList<>();
         try (StubHttpServer site = new StubHttpServer(); StubHttpServer next = new StubHttpServer();
              DownloaderRouteTest.LogCapture logs = new DownloaderRouteTest.LogCapture()) {
             serveSite(site, cookieHeaders);
@@ -113,7 +119,7 @@ class DownloaderExtrasTest {
                         HttpResponse.BodyHandlers.discarding()).statusCode());
 
                 // provenance: each output's size, type and sha256 (computed by the runner as it uploaded) match the stored bytes
-                List<Map<?, ?>> entries = new java.util.ArrayList<>();
+                List<Map<?, ?>> entries = new ArrayList<>();
                 for (String kind : List.of("video", "audio", "metadata", "thumbnail")) {
                     entries.add((Map<?, ?>) cbOutputs.get(kind));
                 }
@@ -182,7 +188,7 @@ class DownloaderExtrasTest {
     @org.junit.jupiter.api.Test
     void aGlobalCookiesFileServesJobsThatBringNone() throws Exception {
         Path dir = TestServers.tempDir("dl-cookies-file");
-        List<String> cookieHeaders = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> cookieHeaders = new CopyOnWriteArrayList<>();
         try (StubHttpServer site = new StubHttpServer(); StubHttpServer next = new StubHttpServer()) {
             serveSite(site, cookieHeaders);
             next.answer("/api/render/cf-callback", 200, "{\"ok\":true}");
@@ -219,12 +225,12 @@ class DownloaderExtrasTest {
     private static void assertStoredAsReported(RunningApp app, Map<?, ?> entry) throws Exception {
         String key = (String) entry.get("key");
         assertTrue(entry.get("sha256") instanceof String, "sha256 reported for " + entry);
-        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
         long size;
-        try (InputStream in = new java.security.DigestInputStream(app.app.storage().get(key, null, null), sha)) {
-            size = in.transferTo(java.io.OutputStream.nullOutputStream());
+        try (InputStream in = new DigestInputStream(app.app.storage().get(key, null, null), sha)) {
+            size = in.transferTo(OutputStream.nullOutputStream());
         }
-        assertEquals(java.util.HexFormat.of().formatHex(sha.digest()), entry.get("sha256"), key);
+        assertEquals(HexFormat.of().formatHex(sha.digest()), entry.get("sha256"), key);
         assertEquals(size, ((Number) entry.get("size")).longValue(), key);
         assertEquals(app.app.storage().head(key).orElseThrow().contentType(), entry.get("contentType"), key);
     }

@@ -22,6 +22,8 @@ import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,15 +35,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.slf4j.LoggerFactory;
 
 /**
  * Issue 4 acceptance: the service in the downloader role ({@code ROLES=downloader}, so {@code /render}
@@ -92,7 +95,7 @@ class DownloaderRouteTest {
                             && ((Number) c.get("progress")).doubleValue() <= 0.6, "downloading progress in 0.1..0.6: " + c));
 
             Map<?, ?> outputs = (Map<?, ?>) last.get("outputs");
-            assertEquals(java.util.Set.of("video", "audio", "metadata"), outputs.keySet());
+            assertEquals(Set.of("video", "audio", "metadata"), outputs.keySet());
             assertEquals("downloads/m1/" + jobId + "/video.mp4", ((Map<?, ?>) outputs.get("video")).get("key"));
             assertEquals("downloads/m1/" + jobId + "/audio.mp3", ((Map<?, ?>) outputs.get("audio")).get("key"));
             assertEquals("downloads/m1/" + jobId + "/metadata.json", ((Map<?, ?>) outputs.get("metadata")).get("key"));
@@ -534,7 +537,7 @@ class DownloaderRouteTest {
         }
 
         HttpResponse<byte[]> artifact(String jobId, String kind) throws Exception {
-            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     app.base.resolve("/artifacts/" + jobId + "?kind=" + kind)).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         }
@@ -581,7 +584,7 @@ class DownloaderRouteTest {
         void assertNeverLogged(String jobId, String secret) {
             List<ILoggingEvent> events;
             synchronized (appender) { // AppenderBase.doAppend holds this lock: other tests' threads append while we read
-                events = new java.util.ArrayList<>(appender.list);
+                events = new ArrayList<>(appender.list);
             }
             List<String> lines = events.stream().map(ILoggingEvent::getFormattedMessage).toList();
             assertTrue(lines.stream().anyMatch(l -> l.contains("start download (job " + jobId)), "the job's log lines were captured");

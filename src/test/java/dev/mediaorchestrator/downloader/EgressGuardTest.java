@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.downloader;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Pools;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.AfterEach;

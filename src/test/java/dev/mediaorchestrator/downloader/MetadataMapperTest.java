@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,8 +138,8 @@ class MetadataMapperTest {
         assertEquals("Me at the zoo", MetadataMapper.fromInfoFile(f, YT_720).get("title"));
     }
 
-    private static java.io.InputStream stream(String s) {
-        return new java.io.ByteArrayInputStream(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    private static InputStream stream(String s) {
+        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -174,10 +180,10 @@ class MetadataMapperTest {
             big.append(i == 0 ? "" : ",").append("{\"format_id\":\"").append(i).append("\",\"url\":\"https://cdn.example/").append(i).append("\"}");
         }
         big.append("],\"view_count\":5}");
-        java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
-        java.io.InputStream counting = new java.io.FilterInputStream(stream(big.toString())) {
+        AtomicLong read = new AtomicLong();
+        InputStream counting = new FilterInputStream(stream(big.toString())) {
             @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
+            public int read(byte[] b, int off, int len) throws IOException {
                 int n = super.read(b, off, len);
                 read.addAndGet(Math.max(0, n));
                 return n;

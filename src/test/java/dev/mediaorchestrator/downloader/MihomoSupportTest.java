@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mediaorchestrator.support.IntegrationTest;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +76,7 @@ class MihomoSupportTest {
 
     /** A loopback port that nothing listens on (just released). */
     /** Sockets holding the ports of {@link #closedPort()} until the JVM ends. */
-    private static final java.util.List<java.net.Socket> HELD = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final List<Socket> HELD = new CopyOnWriteArrayList<>();
 
     /**
      * A port nothing listens on, and nothing can while the tests run: it stays bound by a socket
@@ -81,8 +84,8 @@ class MihomoSupportTest {
      * and the "closed" port then answered: this test failed so once in a full run).
      */
     private static int closedPort() throws Exception {
-        java.net.Socket s = new java.net.Socket();
-        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         HELD.add(s);
         return s.getLocalPort();
     }

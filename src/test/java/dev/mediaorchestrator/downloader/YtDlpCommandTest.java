@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +81,7 @@ class YtDlpCommandTest {
         List<String> args = YtDlpCommand.builder("https://a.example/v", dir).proxy("http://h:1").ffmpegLocation("/x").build();
         for (String a : args) {
             if (a.startsWith("--") && a.length() > 2) {
-                assertTrue(help.stdout().matches("(?s).*\\s" + java.util.regex.Pattern.quote(a) + "[\\s,].*"), a + " not in yt-dlp --help");
+                assertTrue(help.stdout().matches("(?s).*\\s" + Pattern.quote(a) + "[\\s,].*"), a + " not in yt-dlp --help");
             }
         }
     }

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.Put;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -27,6 +27,9 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
 
 /**
  * #20: in direct mode (an S3 endpoint) {@code GET /artifacts} answers 302 to a presigned GET of the
@@ -166,16 +169,16 @@ class ArtifactsRedirectTest {
     @Test
     void theCliFollowsTheRedirect() throws Exception {
         Path out = dir.resolve("cli-out");
-        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
         int exit = new dev.mediaorchestrator.cli.Cli(Map.of("ORCHESTRATOR_URL", app.base.toString(), "OUT_DIR", out.toString(),
-                "JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET), new java.io.PrintStream(printed, true, StandardCharsets.UTF_8))
+                "JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET), new PrintStream(printed, true, StandardCharsets.UTF_8))
                 .run(new String[]{"submit", "--url", "https://example.com/v", "--media-id", "cli1"});
         String text = printed.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, text);
-        try (var saved = java.nio.file.Files.list(out)) {
+        try (var saved = Files.list(out)) {
             Path jobDir = saved.findFirst().orElseThrow();
-            assertArrayEquals(data, java.nio.file.Files.readAllBytes(jobDir.resolve("video.mp4")), text);
-            assertArrayEquals("mp3".getBytes(), java.nio.file.Files.readAllBytes(jobDir.resolve("audio.mp3")));
+            assertArrayEquals(data, Files.readAllBytes(jobDir.resolve("video.mp4")), text);
+            assertArrayEquals("mp3".getBytes(), Files.readAllBytes(jobDir.resolve("audio.mp3")));
         }
     }
 

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.WebhookVerificationException;
 import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;

@@ -1,12 +1,12 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
-import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.support.ValidatingHttpClient;
+import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.HashMap;
 
 /**
  * A stand-in runner that only PUTs the output to its presigned URL and never calls back: the
@@ -124,7 +125,7 @@ class CompletionAndCallbackTest {
     }
 
     private static Map<String, Object> stringify(Map<?, ?> m) {
-        java.util.Map<String, Object> out = new java.util.HashMap<>();
+        Map<String, Object> out = new HashMap<>();
         m.forEach((k, v) -> out.put((String) k, v == null ? "null" : v));
         return out;
     }

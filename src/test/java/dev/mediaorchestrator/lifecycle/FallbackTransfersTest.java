@@ -1,13 +1,13 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
-import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.support.ValidatingHttpClient;
+import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +28,14 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.SequenceInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Fallback mode end to end (no R2_S3_*): a stand-in runner fetches its inputs from the
@@ -37,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FallbackTransfersTest {
     private final byte[] source = new byte[2_000_000];
-    private final byte[] vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n嗨\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private final byte[] vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n嗨\n".getBytes(StandardCharsets.UTF_8);
     private final byte[] output = new byte[1_500_000];
     private final Map<String, Map<String, Object>> payloads = new ConcurrentHashMap<>();
     private final Map<String, byte[]> fetched = new ConcurrentHashMap<>();
@@ -130,30 +138,30 @@ class FallbackTransfersTest {
         String metadata = app.base + "/upload/" + jobId + "?kind=metadata&exp=" + exp + "&sig=" + hmac.signUrl("PUT", "/upload/" + jobId, "metadata", exp);
 
         // an upload that is half sent while the other request is refused
-        byte[] first = "{\"title\":\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        byte[] rest = "slow\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        java.util.concurrent.CountDownLatch halfSent = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch refused = new java.util.concurrent.CountDownLatch(1);
+        byte[] first = "{\"title\":\"".getBytes(StandardCharsets.UTF_8);
+        byte[] rest = "slow\"}".getBytes(StandardCharsets.UTF_8);
+        CountDownLatch halfSent = new CountDownLatch(1);
+        CountDownLatch refused = new CountDownLatch(1);
         HttpRequest.BodyPublisher slow = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() ->
-                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(first), new java.io.InputStream() {
-                    private java.io.InputStream tail;
+                new SequenceInputStream(new ByteArrayInputStream(first), new InputStream() {
+                    private InputStream tail;
 
                     @Override
-                    public int read() throws java.io.IOException {
+                    public int read() throws IOException {
                         if (tail == null) {
                             halfSent.countDown();
                             try {
-                                refused.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                                refused.await(30, TimeUnit.SECONDS);
                             } catch (InterruptedException e) {
-                                throw new java.io.InterruptedIOException();
+                                throw new InterruptedIOException();
                             }
-                            tail = new java.io.ByteArrayInputStream(rest);
+                            tail = new ByteArrayInputStream(rest);
                         }
                         return tail.read();
                     }
                 })), first.length + rest.length);
         var inFlight = h2.sendAsync(HttpRequest.newBuilder(URI.create(metadata)).PUT(slow).build(), HttpResponse.BodyHandlers.ofString());
-        assertTrue(halfSent.await(10, java.util.concurrent.TimeUnit.SECONDS), "the slow upload started");
+        assertTrue(halfSent.await(10, TimeUnit.SECONDS), "the slow upload started");
 
         byte[] big = new byte[3_000_000];
         HttpResponse<String> wrongKind = h2.send(HttpRequest.newBuilder(URI.create(metadata.replace("kind=metadata", "kind=video")))
@@ -162,10 +170,10 @@ class FallbackTransfersTest {
         assertEquals(HttpClient.Version.HTTP_2, wrongKind.version());
         refused.countDown();
 
-        HttpResponse<String> done = inFlight.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        HttpResponse<String> done = inFlight.get(30, TimeUnit.SECONDS);
         assertEquals(200, done.statusCode(), done.body());
         assertEquals("{\"title\":\"slow\"}", new String(app.app.storage().get("downloads/fb3/" + jobId + "/metadata.json", null, null).readAllBytes(),
-                java.nio.charset.StandardCharsets.UTF_8));
+                StandardCharsets.UTF_8));
     }
 
     @Test

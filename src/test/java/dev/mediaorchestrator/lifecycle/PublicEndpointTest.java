@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.Put;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.lifecycle;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
@@ -22,6 +22,12 @@ import java.util.UUID;
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** POST /callbacks/container: replay-safe, forward-only, final once terminal, 404/401/400. */
 @IntegrationTest
@@ -124,7 +130,7 @@ class RunnerCallbacksTest {
         Map<String, Object> m = cb(jobId, "uploading", "uploading", 0.95);
         m.put("provenance", true);
         m.put("outputs", Map.of(kind, Map.of("size", bytes.length,
-                "sha256", java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)))));
+                "sha256", HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))));
         return m;
     }
 
@@ -136,7 +142,7 @@ class RunnerCallbacksTest {
         for (dev.mediaorchestrator.orchestrator.Engine.OutputKind kind : job.outputs()) {
             outputs.put(kind.id, (kind.id + " of " + jobId).getBytes());
         }
-        assertEquals(java.util.Set.of("video", "audio", "metadata"), outputs.keySet());
+        assertEquals(Set.of("video", "audio", "metadata"), outputs.keySet());
         app.postSigned("/callbacks/container", cb(jobId, "uploading", "uploading", 0.9));
         // each output goes up, then its report (the runner's order); the last report brings the last digest
         int n = 0;
@@ -154,7 +160,7 @@ class RunnerCallbacksTest {
         assertTrue(((Map<?, ?>) ((Map<?, ?>) doc.get("outputs")).get("audio")).get("sha256") instanceof String, "with every digest: " + doc.get("outputs"));
         Map<String, Object> late = cb(jobId, "completed", "completed", 1.0);
         assertEquals(Map.of("ok", true, "status", "completed"), json(app.postSigned("/callbacks/container", late)), "the runner's completed callback finds it done");
-        Wait.until("the app's callback", java.time.Duration.ofSeconds(20), () -> !next.acceptedFor(jobId).isEmpty());
+        Wait.until("the app's callback", Duration.ofSeconds(20), () -> !next.acceptedFor(jobId).isEmpty());
         Thread.sleep(1000);
         assertEquals(1, next.acceptedFor(jobId).size(), "one terminal callback");
     }
@@ -162,10 +168,10 @@ class RunnerCallbacksTest {
     @Test
     void aCallbackWithANonceIsRememberedByItsNonceAlone() throws Exception {
         String jobId = job("cbkeys");
-        java.util.Set<String> before = new java.util.HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
+        Set<String> before = new HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
         byte[] body = Json.writeBytes(cb(jobId, "running", "downloading", 0.2));
         assertEquals(Map.of("ok", true, "status", "running"), json(app.postRaw("/callbacks/container", body, Map.of())));
-        java.util.Set<String> added = new java.util.HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
+        Set<String> added = new HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
         added.removeAll(before);
         // the signature covers the nonce: one key refuses what the pair did, with one bucket write fewer
         assertEquals(1, added.size(), "replay objects written for one callback: " + added);
@@ -183,7 +189,7 @@ class RunnerCallbacksTest {
         // this job's record writes, counted as the distinct versions (ETags) of its record the
         // store learns: the process-wide counter also counts what the timers write for the other
         // jobs of this class (a flake seen in CI: 5 writes counted in 7.7 s)
-        java.util.Set<String> versions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> versions = ConcurrentHashMap.newKeySet();
         AdviceWith.adviceWith(app.app.camelContext(), "job-changed", a -> a.weaveAddLast().process(e -> {
             Job j = e.getMessage().getBody(Job.class);
             if (j.jobId.equals(jobId)) {
@@ -239,7 +245,7 @@ class RunnerCallbacksTest {
             app.app.storage().put("downloads/cbfinal/" + jobId + "/" + f, new ByteArrayInputStream(f.getBytes()), "application/octet-stream");
         }
         // a poll sees outputs that are there within COMPLETION_POLL_INTERVAL_MS (the check is shared with the timer)
-        dev.mediaorchestrator.support.Wait.until("completed once the outputs are there", java.time.Duration.ofSeconds(10),
+        dev.mediaorchestrator.support.Wait.until("completed once the outputs are there", Duration.ofSeconds(10),
                 () -> "completed".equals(docQuietly(jobId).get("status")));
         assertEquals(Map.of("title", "T"), doc(jobId).get("metadata"));
         HttpResponse<String> late = app.postSigned("/callbacks/container", cb(jobId, "failed", "failed", 0.1));
@@ -265,7 +271,7 @@ class RunnerCallbacksTest {
         for (String f : new String[]{"video.mp4", "audio.mp3"}) {
             app.app.storage().put("downloads/cbbigtitle/" + jobId + "/" + f, new ByteArrayInputStream(f.getBytes()), "application/octet-stream");
         }
-        dev.mediaorchestrator.support.Wait.until("completed", java.time.Duration.ofSeconds(30),
+        dev.mediaorchestrator.support.Wait.until("completed", Duration.ofSeconds(30),
                 () -> "completed".equals(docQuietly(jobId).get("status")));
         long recordBytes = app.app.storage().head("state/jobs/" + jobId + ".json").orElseThrow().size();
         assertTrue(recordBytes < 64 * 1024, "the job record is small: " + recordBytes + " bytes");
@@ -273,7 +279,7 @@ class RunnerCallbacksTest {
         assertEquals("T".repeat(dev.mediaorchestrator.downloader.MetadataMapper.MAX_TITLE - 1) + "…", metadata.get("title"));
         assertEquals("U".repeat(dev.mediaorchestrator.downloader.MetadataMapper.MAX_AUTHOR - 1) + "…", metadata.get("author"));
         assertEquals(null, metadata.get("thumbnail"), "a URL cut short is no URL");
-        dev.mediaorchestrator.support.Wait.until("the terminal callback", java.time.Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
+        dev.mediaorchestrator.support.Wait.until("the terminal callback", Duration.ofSeconds(30), () -> !next.acceptedFor(jobId).isEmpty());
         Map<?, ?> sent = (Map<?, ?>) next.acceptedFor(jobId).get(0).get("metadata");
         assertEquals(metadata.get("title"), sent.get("title"));
     }

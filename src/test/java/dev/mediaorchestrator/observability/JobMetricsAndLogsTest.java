@@ -1,11 +1,11 @@
 package dev.mediaorchestrator.observability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
-import dev.mediaorchestrator.common.JobContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.mediaorchestrator.common.Hmac;
+import dev.mediaorchestrator.common.JobContext;
 import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.testutil.TestMedia;

@@ -14,6 +14,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * How job state changes become meters: each transition once, the end of a job once however often
@@ -133,10 +137,10 @@ class MetricsTest {
      */
     @Test
     void theSummaryTakesOutputSizesFromTheRecord() {
-        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> asked = new CopyOnWriteArrayList<>();
         metrics.objectSizes(key -> {
             asked.add(key);
-            return java.util.Optional.of(7L);
+            return Optional.of(7L);
         });
         Job j = job("job_sizes", 0);
         metrics.jobCreated(j);
@@ -145,7 +149,7 @@ class MetricsTest {
         d.provenance.put("audio", Map.of("size", 20L));
         d.provenance.put("metadata", Map.of("size", 3L));
         metrics.jobChanged(d.build());
-        assertEquals(java.util.List.of(), asked, "no bucket read for sizes the record gives");
+        assertEquals(List.of(), asked, "no bucket read for sizes the record gives");
 
         Job k = job("job_no_sizes", 0);
         metrics.jobCreated(k);
@@ -160,7 +164,7 @@ class MetricsTest {
             in.read();
         }
         try (InputStream in = metrics.mirrored("inputs/subtitles/m1.vtt", new ByteArrayInputStream(new byte[77]))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         }
         PrometheusText m = scrape();
         assertEquals(301, m.value("mediaorch_served_bytes_total", "endpoint", "artifacts", "kind", "video"));

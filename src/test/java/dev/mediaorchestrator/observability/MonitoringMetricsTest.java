@@ -1,12 +1,12 @@
 package dev.mediaorchestrator.observability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.deploy.PromQl;
 import dev.mediaorchestrator.deploy.Promtool;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.VideoSite;
 import dev.mediaorchestrator.support.Wait;
@@ -30,6 +30,7 @@ import java.util.Map;
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.regex.Pattern;
 
 /**
  * The dashboard and the alert rules read metrics the service really exports: the all-in-one service
@@ -126,7 +127,7 @@ class MonitoringMetricsTest {
         JsonNode d = new ObjectMapper().readTree(PromQl.DASHBOARD.toFile());
         for (JsonNode v : d.path("templating").path("list")) {
             String def = v.path("definition").asText();
-            var m = java.util.regex.Pattern.compile("label_values\\((\\w+),\\s*(\\w+)\\)").matcher(def);
+            var m = Pattern.compile("label_values\\((\\w+),\\s*(\\w+)\\)").matcher(def);
             if (m.matches()) {
                 String metric = m.group(1);
                 String label = m.group(2);

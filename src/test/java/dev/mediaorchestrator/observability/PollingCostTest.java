@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.observability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.Test;

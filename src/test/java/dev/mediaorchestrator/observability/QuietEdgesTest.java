@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.observability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +15,9 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 
 /**
  * Requests a client breaks on purpose make no ERROR line (and no stack trace) in the service's
@@ -59,13 +62,13 @@ class QuietEdgesTest {
     void readersThatResetTheirConnectionDuringASentFileMakeNoError() throws Exception {
         try (CapturedLogs logs = new CapturedLogs(); RunningApp app = RunningApp.start(Map.of("ROLES", "orchestrator"))) {
             long size = 16L << 20;
-            app.app.storage().put("inputs/videos/reset.mp4", new java.io.ByteArrayInputStream(new byte[(int) size]), "video/mp4", size);
+            app.app.storage().put("inputs/videos/reset.mp4", new ByteArrayInputStream(new byte[(int) size]), "video/mp4", size);
             long exp = System.currentTimeMillis() / 1000 + 600;
             String path = "/inputs/reset/video?exp=" + exp + "&sig=" + app.hmac.signUrl("GET", "/inputs/reset/video", "video", exp);
             for (int i = 0; i < 10; i++) {
                 try (Socket s = new Socket()) {
                     s.setReceiveBufferSize(4096);
-                    s.connect(new java.net.InetSocketAddress("127.0.0.1", app.base.getPort()));
+                    s.connect(new InetSocketAddress("127.0.0.1", app.base.getPort()));
                     s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
                     s.getOutputStream().flush();
                     s.getInputStream().readNBytes(64 * 1024); // the head and a little of the body, then nothing more
@@ -106,7 +109,7 @@ class QuietEdgesTest {
                         break;
                     }
                 }
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 // what came so far
             }
             return b.toString();

@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.observability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.storage.EmbeddedS3;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;

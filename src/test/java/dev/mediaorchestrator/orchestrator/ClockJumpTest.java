@@ -1,11 +1,11 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.ReplayCache;
 import dev.mediaorchestrator.common.SignedHttp;
 import dev.mediaorchestrator.common.Ticker;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.Test;

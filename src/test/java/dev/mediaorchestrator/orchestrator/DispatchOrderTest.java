@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
 import org.junit.jupiter.api.Test;

@@ -14,6 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.time.ZoneId;
 
 /**
  * The dispatch timer leaves a job that {@code POST /jobs} is recording to that request's own
@@ -25,7 +26,7 @@ class InlineDispatchTest {
     private final long[] now = {1_000_000};
     private final Clock clock = new Clock() {
         @Override public ZoneOffset getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public Clock withZone(ZoneId zone) { return this; }
         @Override public Instant instant() { return Instant.ofEpochMilli(now[0]); }
     };
 

@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Integration: the embedded S3 server, a real local HTTP server standing in for the Next app and
@@ -39,7 +40,7 @@ class MirrorAndPresignTest {
     static final int SOURCE_SIZE = 5 * 1024 * 1024;
     private final byte[] source = new byte[SOURCE_SIZE];
     private final byte[] big = new byte[9 * 1024 * 1024 + 5];
-    private final byte[] vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n你好\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private final byte[] vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n你好\n".getBytes(StandardCharsets.UTF_8);
     private final HttpClient http = HttpClient.newHttpClient();
     private StubHttpServer next;
     private StubHttpServer runner;

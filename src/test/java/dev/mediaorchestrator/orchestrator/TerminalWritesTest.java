@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.orchestrator;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.Wait;
@@ -28,6 +28,9 @@ import java.util.stream.Collectors;
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * 200 concurrent POST /jobs from 20 threads against JOBS_RATE_PER_MINUTE=60 and MAX_ACTIVE_JOBS=4:
@@ -45,7 +48,7 @@ class AdmissionTest {
         AtomicInteger maxRunning = new AtomicInteger();
         // the runner works on nothing until the queue positions are looked at: the burst may take
         // longer than the queue takes to drain on a loaded machine
-        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch hold = new CountDownLatch(1);
         try (AppStandIn next = new AppStandIn(new Hmac(RunningApp.SECRET)); StubHttpServer runner = new StubHttpServer()) {
             next.media("adm", "source", "v".getBytes()).media("adm", "subtitles", "WEBVTT\n".getBytes());
             runner.on("/render", ex -> {
@@ -54,7 +57,7 @@ class AdmissionTest {
                 maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
                 StubHttpServer.respond(ex, 202, "application/json", "{}".getBytes());
                 runnerWork.submit(() -> {
-                    hold.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    hold.await(60, TimeUnit.SECONDS);
                     Thread.sleep(150);
                     running.decrementAndGet(); // done working; the upload completes the job
                     return http.send(HttpRequest.newBuilder(URI.create((String) p.get("outputPutUrl")))
@@ -69,7 +72,7 @@ class AdmissionTest {
                 List<Future<HttpResponse<String>>> fs = new ArrayList<>();
                 for (int i = 0; i < 200; i++) {
                     fs.add(clients.submit(() -> app.postSigned("/jobs", Map.of("mediaId", "adm", "engine", "burner-ffmpeg",
-                            "ts", System.currentTimeMillis(), "nonce", java.util.UUID.randomUUID().toString()))));
+                            "ts", System.currentTimeMillis(), "nonce", UUID.randomUUID().toString()))));
                 }
                 List<String> accepted = new ArrayList<>();
                 int limited = 0;

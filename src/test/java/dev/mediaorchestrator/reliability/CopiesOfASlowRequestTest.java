@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import org.junit.jupiter.api.Test;

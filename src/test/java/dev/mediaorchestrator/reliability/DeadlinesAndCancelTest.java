@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -24,6 +24,8 @@ import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /** A runner that forgets its job (probes), a hanging ffmpeg killed by the stall limit, and cancel during a real burn. */
 @IntegrationTest
@@ -35,7 +37,7 @@ class DeadlinesAndCancelTest {
     private static boolean emptyDir(Path dir) {
         try (var s = Files.list(dir)) {
             return s.findAny().isEmpty();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return !Files.exists(dir);
         }
     }
@@ -124,7 +126,7 @@ class DeadlinesAndCancelTest {
             Path clip = media.path().resolve("clip.mp4");
             TestMedia.generateClip(clip, 640, 360, 60, true);
             next.media("cancel1", "source", Files.readAllBytes(clip))
-                    .media("cancel1", "subtitles", "WEBVTT\n\n00:00.000 --> 00:50.000\nHello\n你好\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .media("cancel1", "subtitles", "WEBVTT\n\n00:00.000 --> 00:50.000\nHello\n你好\n".getBytes(StandardCharsets.UTF_8));
             try (RunningApp app = RunningApp.start(Map.of("ROLES", "orchestrator,burner", "NEXT_BASE_URL", next.base().toString(),
                     "RUNNER_WORK_DIR", work.toString(), "BURNER_X264_PRESET", "slow"))) {
                 String jobId = (String) json(app.postSigned("/jobs", Map.of("mediaId", "cancel1", "engine", "burner-ffmpeg",

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -31,6 +31,12 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * kill -9 of the packaged service in the middle of the work, then a start on the same directories:
@@ -49,7 +55,7 @@ class KillMidWorkIT {
 
     /** The packaged service, its command after {@code prefix} (e.g. to run it as PID 1 of a new PID namespace). */
     private Process start(Path dir, Map<String, String> env, List<String> prefix) throws IOException {
-        List<String> command = new java.util.ArrayList<>(prefix);
+        List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile()).redirectErrorStream(true)
@@ -190,7 +196,7 @@ class KillMidWorkIT {
 
     private static boolean pid1Works() {
         try {
-            List<String> command = new java.util.ArrayList<>(AS_PID_1);
+            List<String> command = new ArrayList<>(AS_PID_1);
             command.addAll(List.of("sh", "-c", "echo $$"));
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes()).trim();
@@ -353,7 +359,7 @@ class KillMidWorkIT {
 
     private HttpResponse<String> postJob(int port, String mediaId, String idempotencyKey) throws Exception {
         byte[] body = Json.writeBytes(Map.of("mediaId", mediaId, "engine", "media-downloader", "options", Map.of("url", "https://example.com/v"),
-                "ts", System.currentTimeMillis(), "nonce", java.util.UUID.randomUUID().toString()));
+                "ts", System.currentTimeMillis(), "nonce", UUID.randomUUID().toString()));
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs")).timeout(Duration.ofSeconds(60))
                 .header("content-type", "application/json").header("x-signature", hmac.sign(body)).header("Idempotency-Key", idempotencyKey)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -372,8 +378,8 @@ class KillMidWorkIT {
         int port = TestServers.freePort();
         int s3Port = TestServers.freePort();
         CountDownLatch dispatched = new CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean hang = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.Set<String> renderedJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicBoolean hang = new AtomicBoolean(true);
+        Set<String> renderedJobs = ConcurrentHashMap.newKeySet();
         Process p = null;
         try (StubHttpServer app = new StubHttpServer(); StubHttpServer runner = new StubHttpServer()) {
             runner.on("/render", ex -> {
@@ -421,7 +427,7 @@ class KillMidWorkIT {
             assertEquals(1, jobs.size(), "one job for the key: " + listed.body());
             Wait.until("the restarted service to dispatch the job again", Duration.ofSeconds(60),
                     () -> runner.requests("/render").size() >= 2);
-            assertEquals(java.util.Set.of(jobId), renderedJobs, "only that job reached the runner");
+            assertEquals(Set.of(jobId), renderedJobs, "only that job reached the runner");
         } finally {
             stop(p);
             TestServers.deleteRecursively(dir);
@@ -434,7 +440,7 @@ class KillMidWorkIT {
             Process jcmd = new ProcessBuilder("jcmd", String.valueOf(p.pid()), "Thread.print").redirectErrorStream(true).start();
             byte[] out = jcmd.getInputStream().readAllBytes();
             jcmd.waitFor(30, TimeUnit.SECONDS);
-            return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(out, StandardCharsets.UTF_8);
         } catch (Exception e) {
             return "(no thread dump: " + e + ")";
         }

@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.testutil.TestMedia;
@@ -22,6 +22,7 @@ import java.util.Map;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A burn whose ffmpeg outlasts PRESIGN_TTL_SECONDS (a stand-in ffmpeg that waits 7 s first, with a
@@ -43,7 +44,7 @@ class LongJobTest {
         Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
         Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 2.0, true);
         next = new AppStandIn(new Hmac(RunningApp.SECRET)).media("long1", "source", Files.readAllBytes(clip))
-                .media("long1", "subtitles", "WEBVTT\n\n00:00.200 --> 00:01.500\nSlow\n慢\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                .media("long1", "subtitles", "WEBVTT\n\n00:00.200 --> 00:01.500\nSlow\n慢\n".getBytes(StandardCharsets.UTF_8));
     }
 
     @AfterAll

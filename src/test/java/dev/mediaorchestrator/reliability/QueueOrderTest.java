@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.Put;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.UUID;
 
 /**
  * A runner with one slot (429 when busy) and 20 queued jobs under the default MAX_ACTIVE_JOBS=4:
@@ -65,7 +66,7 @@ class QueueOrderTest {
                 List<String> submitted = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", "q", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis(),
-                            "nonce", java.util.UUID.randomUUID().toString()));
+                            "nonce", UUID.randomUUID().toString()));
                     assertEquals(202, r.statusCode(), r.body());
                     submitted.add((String) json(r).get("jobId"));
                 }

@@ -1,6 +1,5 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
@@ -8,10 +7,11 @@ import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
 import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
-import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.storage.EmbeddedS3;
+import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.FaultyStore;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.Put;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;

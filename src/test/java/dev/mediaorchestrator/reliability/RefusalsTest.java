@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.StreamingPut;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import org.junit.jupiter.api.Test;
@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.net.URLEncoder;
+import java.util.Arrays;
 
 /**
  * The edges of refusals: an upload refused without its body being read ends the connection, a PUT
@@ -52,7 +54,7 @@ class RefusalsTest {
                     return -1;
                 }
                 int n = (int) Math.min(len, left);
-                java.util.Arrays.fill(b, off, off + n, (byte) 0);
+                Arrays.fill(b, off, off + n, (byte) 0);
                 left -= n;
                 return n;
             }
@@ -126,7 +128,7 @@ class RefusalsTest {
             long exp = System.currentTimeMillis() / 1000 + 600;
             String sig = app.hmac.signUrl("GET", "/inputs/m1/video", "video", exp);
             for (String odd : new String[]{"+" + exp, "0" + exp, " " + exp, exp + ".0"}) {
-                HttpResponse<String> r = app.get("/inputs/m1/video?exp=" + java.net.URLEncoder.encode(odd, StandardCharsets.UTF_8) + "&sig=" + sig);
+                HttpResponse<String> r = app.get("/inputs/m1/video?exp=" + URLEncoder.encode(odd, StandardCharsets.UTF_8) + "&sig=" + sig);
                 assertEquals(403, r.statusCode(), odd);
             }
             assertEquals(404, app.get("/inputs/m1/video?exp=" + exp + "&sig=" + sig).statusCode(), "the exact form passes (no such input)");

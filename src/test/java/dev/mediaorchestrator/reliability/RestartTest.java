@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import java.io.IOException;
 
 /**
  * The orchestrator restarts (its Camel context stopped, a new one started on the same bucket and
@@ -97,7 +98,7 @@ class RestartTest {
                         if (r.statusCode() == 200) {
                             return true;
                         }
-                    } catch (java.io.IOException notUp) {
+                    } catch (IOException notUp) {
                         // the orchestrator is restarting
                     }
                     Thread.sleep(100);

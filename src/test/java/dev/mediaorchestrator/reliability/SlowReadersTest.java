@@ -21,6 +21,11 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * 40 clients open a 64 MiB object and never read: the memory the service holds for them stays
@@ -46,7 +51,7 @@ class SlowReadersTest {
                     return -1;
                 }
                 int n = (int) Math.min(len, left);
-                java.util.Arrays.fill(b, off, off + n, (byte) 7);
+                Arrays.fill(b, off, off + n, (byte) 7);
                 left -= n;
                 return n;
             }
@@ -110,9 +115,9 @@ class SlowReadersTest {
                     Thread.currentThread().interrupt();
                 }
             });
-            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(30);
+            ExecutorService clients = Executors.newFixedThreadPool(30);
             try {
-                List<java.util.concurrent.Future<HttpResponse<String>>> posts = new ArrayList<>();
+                List<Future<HttpResponse<String>>> posts = new ArrayList<>();
                 for (int i = 0; i < 30; i++) {
                     int n = i;
                     posts.add(clients.submit(() -> app.postSigned("/jobs", Map.of("mediaId", "hang" + n, "engine", "burner-ffmpeg",
@@ -127,7 +132,7 @@ class SlowReadersTest {
                 }
                 int refused = 0;
                 for (var f : posts) {
-                    HttpResponse<String> r = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
                     assertTrue(r.statusCode() == 503 || r.statusCode() == 502, r.statusCode() + " " + r.body());
                     if (r.statusCode() == 503) {
                         refused++;

@@ -1,12 +1,12 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.dashboard.DashboardAccess;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.FaultyStore;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;

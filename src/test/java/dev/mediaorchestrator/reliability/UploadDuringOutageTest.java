@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.storage.EmbeddedS3;
 import dev.mediaorchestrator.support.AppStandIn;
 import dev.mediaorchestrator.support.FaultyStore;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;

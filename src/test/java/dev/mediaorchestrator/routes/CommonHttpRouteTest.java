@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import java.util.List;
+import java.util.Map;
 
 /**
  * common-http.camel.yaml alone: each exception a route throws becomes its JSON answer, with
@@ -15,13 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class CommonHttpRouteTest extends RouteTestSupport {
     @Override
-    protected java.util.List<String> routeFiles() {
-        return java.util.List.of("common-http.camel.yaml");
+    protected List<String> routeFiles() {
+        return List.of("common-http.camel.yaml");
     }
 
     @Override
-    protected java.util.Map<String, Object> beans() {
-        return java.util.Map.of();
+    protected Map<String, Object> beans() {
+        return Map.of();
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.runner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.testutil.TestMedia;
 import org.apache.camel.impl.DefaultCamelContext;

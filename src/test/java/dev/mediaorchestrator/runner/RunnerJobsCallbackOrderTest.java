@@ -1,9 +1,9 @@
 package dev.mediaorchestrator.runner;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.common.SignedHttp;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.testutil.TestMedia;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -21,6 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A job's callbacks go out one at a time and in phase order, although two threads send them: the
@@ -88,8 +91,8 @@ class RunnerJobsCallbackOrderTest {
     @Test
     void phasesDoNotWaitForTheOrchestratorButArriveInOrder() throws Exception {
         AtomicBoolean concurrent = new AtomicBoolean();
-        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicInteger inFlight = new AtomicInteger();
         try (StubHttpServer server = new StubHttpServer(); TestMedia.TempDir dir = TestMedia.tempDir("runner-async")) {
             server.on("/cb", ex -> {
                 if (inFlight.incrementAndGet() > 1) {
@@ -97,7 +100,7 @@ class RunnerJobsCallbackOrderTest {
                 }
                 server.record(ex);
                 try {
-                    answer.await(30, java.util.concurrent.TimeUnit.SECONDS); // no answer until the phases are through
+                    answer.await(30, TimeUnit.SECONDS); // no answer until the phases are through
                     Thread.sleep(1500);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -116,15 +119,15 @@ class RunnerJobsCallbackOrderTest {
             RunnerJob theJob = job;
             // the orchestrator answers nothing until the four phases are through: phases that waited
             // for its answers would never get through
-            var phases = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            var phases = CompletableFuture.runAsync(() -> {
                 jobs.phase(theJob, "preparing", "preparing", 0.05);
                 jobs.phase(theJob, "fetching_metadata", "fetching_metadata", 0.1);
                 jobs.phase(theJob, "downloading", "downloading", 0.6);
                 jobs.completed(theJob, Map.of());
             });
             try {
-                phases.get(20, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+                phases.get(20, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
                 fail("the phases waited for the orchestrator's answer");
             } finally {
                 answer.countDown();

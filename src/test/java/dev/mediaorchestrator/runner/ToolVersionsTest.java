@@ -7,6 +7,10 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** Versions as the tools print them, and the tools of this machine. */
 @IntegrationTest
@@ -24,19 +28,19 @@ class ToolVersionsTest {
     void asksTheRealToolsAndReportsAMissingOne() {
         ToolVersions v = new ToolVersions(List.of(new ToolVersions.Tool("ffmpeg", List.of("ffmpeg", "-version")),
                 new ToolVersions.Tool("nothing", List.of("/nonexistent/tool", "--version"))));
-        dev.mediaorchestrator.support.Wait.until("the versions", java.time.Duration.ofSeconds(20), () -> v.now().size() == 2);
+        dev.mediaorchestrator.support.Wait.until("the versions", Duration.ofSeconds(20), () -> v.now().size() == 2);
         assertTrue(v.now().get("ffmpeg").matches("\\d.*"), v.now().toString());
         assertEquals("missing", v.now().get("nothing"));
     }
 
     @Test
     void aToolThatNeverEndsIsStoppedAndLeavesNothing() throws Exception {
-        java.nio.file.Path before = java.nio.file.Path.of("").toAbsolutePath();
+        Path before = Path.of("").toAbsolutePath();
         long t0 = System.nanoTime();
         // a wrapper that makes a fifo where it runs and hangs on it (as a stand-in ffmpeg of a test did)
         assertEquals("unknown", ToolVersions.ask(List.of("sh", "-c", "mkfifo tv.fifo; exec cat tv.fifo")));
-        assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
-        assertTrue(!java.nio.file.Files.exists(before.resolve("tv.fifo")), "nothing written where the service runs");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30));
+        assertTrue(!Files.exists(before.resolve("tv.fifo")), "nothing written where the service runs");
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains("tv.fifo")), "no process left");
     }
 }

@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** A runner's file transfers against a real local HTTP server. */
 @IntegrationTest
@@ -50,7 +53,7 @@ class TransfersTest {
     @Test
     void aTransientFailureIsSentAgainFromTheFileUntilTheStoreTakesIt() throws Exception {
         Path dir = TestServers.tempDir("transfers-retry");
-        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
         try (StubHttpServer store = new StubHttpServer()) {
             store.on("/put/", ex -> {
                 StubHttpServer.Recorded r = store.record(ex);
@@ -61,7 +64,7 @@ class TransfersTest {
             byte[] data = new byte[200_000];
             new Random(7).nextBytes(data);
             Path file = Files.write(dir.resolve("video.mp4"), data);
-            Transfers transfers = new Transfers(5, java.time.Clock.systemUTC(), dev.mediaorchestrator.common.Ticker.SYSTEM);
+            Transfers transfers = new Transfers(5, Clock.systemUTC(), dev.mediaorchestrator.common.Ticker.SYSTEM);
 
             Transfers.Uploaded u = transfers.upload("video", file, store.base() + "/put/a?X-Amz-Signature=s3cr3t", "video/mp4");
             assertEquals(3, store.requests("/put/a").size(), "sent again after a 503 and a 429");
@@ -85,7 +88,7 @@ class TransfersTest {
                 StubHttpServer.respond(ex, 503, null, new byte[0]);
             });
             Path file = Files.write(dir.resolve("video.mp4"), new byte[1000]);
-            Transfers transfers = new Transfers(5, java.time.Clock.systemUTC(), dev.mediaorchestrator.common.Ticker.SYSTEM);
+            Transfers transfers = new Transfers(5, Clock.systemUTC(), dev.mediaorchestrator.common.Ticker.SYSTEM);
 
             RunnerFailure refused = assertThrows(RunnerFailure.class, () -> transfers.upload("video", file, store.base() + "/put/refused", "video/mp4"));
             assertEquals("upload of video failed: HTTP 403", refused.getMessage());
@@ -103,10 +106,10 @@ class TransfersTest {
 
     @Test
     void theUrlSaysWhenItExpires() {
-        assertEquals(java.time.Instant.parse("2026-10-01T12:00:00Z").plusSeconds(3600),
+        assertEquals(Instant.parse("2026-10-01T12:00:00Z").plusSeconds(3600),
                 UrlExpiry.of("https://acc.r2.cloudflarestorage.com/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261001T120000Z"
                         + "&X-Amz-Expires=3600&X-Amz-Signature=abc").orElseThrow());
-        assertEquals(java.time.Instant.ofEpochSecond(1790000000L),
+        assertEquals(Instant.ofEpochSecond(1790000000L),
                 UrlExpiry.of("http://o:8787/upload/job_x?kind=video&exp=1790000000&sig=abc").orElseThrow());
         assertTrue(UrlExpiry.of("http://stub/put/a").isEmpty());
     }

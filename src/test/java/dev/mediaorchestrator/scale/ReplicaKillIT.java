@@ -8,6 +8,7 @@ import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Map;
 
 /**
  * Issue 29: three orchestrator processes on one bucket divide 36 open jobs (12 recorded by each);
@@ -24,6 +25,6 @@ class ReplicaKillIT {
                 Path.of("target/media-orchestrator.jar"), System.out));
         assertTrue(r.ok(), String.join("\n", r.problems()));
         assertEquals(36, r.completed());
-        assertEquals(java.util.Map.of(1, 36), r.callbackTally());
+        assertEquals(Map.of(1, 36), r.callbackTally());
     }
 }

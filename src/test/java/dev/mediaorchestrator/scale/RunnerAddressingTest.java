@@ -1,8 +1,8 @@
 package dev.mediaorchestrator.scale;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -448,7 +451,7 @@ public final class ScaleRun {
             }
         }
         return lastTaken.values().stream().filter(t -> t.backend() == index && !callbacks.containsKey(t.jobId()))
-                .map(RoundRobinProxy.Taken::jobId).collect(Collectors.toCollection(java.util.TreeSet::new));
+                .map(RoundRobinProxy.Taken::jobId).collect(Collectors.toCollection(TreeSet::new));
     }
 
     // ------------------------------------------------------------------ the checks
@@ -520,7 +523,7 @@ public final class ScaleRun {
         int probed = 0;
         int unreported = 0;
         int multipartLeft;
-        Set<String> toProbe = new java.util.HashSet<>(onVictim);
+        Set<String> toProbe = new HashSet<>(onVictim);
         jobs.keySet().stream().sorted().limit(6).forEach(toProbe::add);
         try (Storage storage = new Storage(bucket.endpoint(), bucket.accessKey, bucket.secretKey, "auto", SharedBucket.BUCKET)) {
             for (String jobId : jobs.keySet()) {
@@ -704,7 +707,7 @@ public final class ScaleRun {
         }
     }
 
-    private static boolean waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    private static boolean waitFor(BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -1,10 +1,10 @@
 package dev.mediaorchestrator.scale;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.burner.SegmentedOutputChecks;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;

@@ -1,6 +1,5 @@
 package dev.mediaorchestrator.scale;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.orchestrator.Engine;
 import dev.mediaorchestrator.orchestrator.Job;
@@ -8,6 +7,7 @@ import dev.mediaorchestrator.orchestrator.JobKeys;
 import dev.mediaorchestrator.orchestrator.JobStore;
 import dev.mediaorchestrator.orchestrator.StateObjects;
 import dev.mediaorchestrator.storage.Storage;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;

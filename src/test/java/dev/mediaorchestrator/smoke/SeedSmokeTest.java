@@ -1,6 +1,5 @@
 package dev.mediaorchestrator.smoke;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -9,12 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.support.AppStandIn;
+import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
+import dev.mediaorchestrator.support.ValidatingHttpClient;
 import dev.mediaorchestrator.support.Wait;
 import dev.mediaorchestrator.testutil.TestMedia;
-import dev.mediaorchestrator.support.ValidatingHttpClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;

@@ -17,6 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
 
 /**
  * The conditional writes job state rests on, against the embedded store: If-None-Match: * creates
@@ -103,8 +106,8 @@ class ConditionalWritesTest {
         String id = client.createMultipartUpload(b -> b.bucket("cond").key("inputs/videos/left.mp4")).uploadId();
         client.uploadPart(b -> b.bucket("cond").key("inputs/videos/left.mp4").uploadId(id).partNumber(1),
                 software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[1024]));
-        assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), java.time.Instant.now().minusSeconds(3600)), "a fresh one is kept");
-        assertEquals(1, storage.abortMultipartUploads(List.of("inputs/", "outputs/"), java.time.Instant.now().plusSeconds(1)));
+        assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), Instant.now().minusSeconds(3600)), "a fresh one is kept");
+        assertEquals(1, storage.abortMultipartUploads(List.of("inputs/", "outputs/"), Instant.now().plusSeconds(1)));
         assertEquals(0, client.listMultipartUploads(b -> b.bucket("cond")).uploads().size());
     }
 
@@ -112,7 +115,7 @@ class ConditionalWritesTest {
     void anUploadInProgressHereIsNotTakenForALeftOver() throws Exception {
         CountDownLatch firstPartSent = new CountDownLatch(1);
         CountDownLatch go = new CountDownLatch(1);
-        java.io.InputStream slow = new java.io.InputStream() {
+        InputStream slow = new InputStream() {
             long left = Storage.PART_SIZE + 1024L * 1024;
 
             @Override
@@ -121,13 +124,13 @@ class ConditionalWritesTest {
             }
 
             @Override
-            public int read(byte[] b, int off, int len) throws java.io.IOException {
+            public int read(byte[] b, int off, int len) throws IOException {
                 if (left <= 1024L * 1024 && firstPartSent.getCount() > 0) {
                     firstPartSent.countDown(); // the first 8 MiB are read: the upload has begun
                     try {
                         go.await();
                     } catch (InterruptedException e) {
-                        throw new java.io.IOException(e);
+                        throw new IOException(e);
                     }
                 }
                 if (left <= 0) {
@@ -144,7 +147,7 @@ class ConditionalWritesTest {
             firstPartSent.await();
             Thread.sleep(500);
             assertEquals(1, storage.ownUploads().size(), "the upload is under way");
-            assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), java.time.Instant.MAX), "its own upload is kept");
+            assertEquals(0, storage.abortMultipartUploads(List.of("inputs/"), Instant.MAX), "its own upload is kept");
             go.countDown();
             assertEquals(Storage.PART_SIZE + 1024L * 1024, put.get().size());
             assertEquals(0, storage.ownUploads().size());

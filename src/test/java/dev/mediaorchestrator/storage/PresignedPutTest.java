@@ -1,7 +1,7 @@
 package dev.mediaorchestrator.storage;
 
-import dev.mediaorchestrator.support.IntegrationTest;
 import com.sun.net.httpserver.HttpServer;
+import dev.mediaorchestrator.support.IntegrationTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.time.Duration;
 
 /** A multipart upload's part PUT: what it sends, and which answers the store's retry policy tries again. */
 @IntegrationTest
@@ -79,7 +80,7 @@ class PresignedPutTest {
     /** The policy Storage wraps a part in, with waits that take no time and a ticker moved by them. */
     private static StoreRetry retry(long budgetMs) {
         long[] now = {0};
-        return new StoreRetry("b", java.time.Duration.ofMillis(budgetMs), () -> now[0], ms -> now[0] += ms * 1_000_000, () -> 0.5);
+        return new StoreRetry("b", Duration.ofMillis(budgetMs), () -> now[0], ms -> now[0] += ms * 1_000_000, () -> 0.5);
     }
 
     @Test

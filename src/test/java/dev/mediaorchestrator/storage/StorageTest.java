@@ -29,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.io.EOFException;
+import java.util.Arrays;
 
 /**
  * The storage component against a real S3 server in-process (S3Proxy), twice: on two ports with
@@ -81,7 +83,7 @@ class StorageTest {
         assertEquals("application/octet-stream", s.head("t/small.bin").orElseThrow().contentType());
         try (InputStream in = s.get("t/small.bin", 10L, 19L)) {
             byte[] part = in.readAllBytes();
-            assertArrayEquals(java.util.Arrays.copyOfRange(data, 10, 20), part);
+            assertArrayEquals(Arrays.copyOfRange(data, 10, 20), part);
         }
         try (InputStream in = s.get("t/small.bin", null, null)) {
             assertArrayEquals(data, in.readAllBytes());
@@ -130,7 +132,7 @@ class StorageTest {
     @MethodSource("stores")
     void aStreamOfKnownLengthThatEndsShortOrFailsLeavesNoObject(Storage s) {
         long size = 2L * Storage.PART_SIZE;
-        assertThrows(java.io.EOFException.class, () -> s.put("t/short.bin",
+        assertThrows(EOFException.class, () -> s.put("t/short.bin",
                 new GeneratedStream(size - 1000, 5, null, -1), "video/mp4", size));
         assertFalse(s.exists("t/short.bin"));
         assertThrows(IOException.class, () -> s.put("t/failing.bin",

@@ -6,6 +6,7 @@ import dev.mediaorchestrator.common.Json;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,7 +21,7 @@ public final class AppStandIn implements AutoCloseable {
     public final List<Map<String, Object>> attempts = new CopyOnWriteArrayList<>();
     public final AtomicInteger badSignatures = new AtomicInteger();
     public final AtomicInteger failNext = new AtomicInteger();
-    private final Map<String, byte[]> media = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, byte[]> media = new ConcurrentHashMap<>();
 
     public AppStandIn(Hmac hmac) {
         server.on("/api/render/cf-callback", ex -> {

@@ -1,8 +1,10 @@
 package dev.mediaorchestrator.support;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -55,7 +58,7 @@ public final class FaultyStore implements AutoCloseable {
     private final int port;
     private volatile ServerSocket server;
     /** Every socket open now (clients and the store behind): {@link #down()} cuts them all. */
-    private final java.util.Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "faulty-store");
         t.setDaemon(true);
@@ -317,7 +320,7 @@ public final class FaultyStore implements AutoCloseable {
     }
 
     /** A stream read at most {@code rate} bytes a second. */
-    private static final class Paced extends java.io.FilterInputStream {
+    private static final class Paced extends FilterInputStream {
         private final int rate;
         private final long start = System.nanoTime();
         private long read;
@@ -336,7 +339,7 @@ public final class FaultyStore implements AutoCloseable {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException();
+                    throw new InterruptedIOException();
                 }
             }
             int n = super.read(b, off, Math.min(len, Math.max(1, rate / 10)));

@@ -11,11 +11,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 
@@ -79,14 +81,14 @@ public final class OtlpReceiver implements AutoCloseable {
     /** The spans of one trace, by start time. */
     public List<Span> trace(String traceId) {
         List<Span> out = new ArrayList<>(spans.stream().filter(s -> s.traceId.equals(traceId)).toList());
-        out.sort(java.util.Comparator.comparingLong(Span::startNanos));
+        out.sort(Comparator.comparingLong(Span::startNanos));
         return out;
     }
 
     @Override
     public void close() {
         server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        ((ExecutorService) server.getExecutor()).shutdownNow();
     }
 
     // ---------------------------------------------------------------- protobuf

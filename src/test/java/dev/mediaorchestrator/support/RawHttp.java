@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * HTTP/1.1 written by hand on a {@link Socket}, for requests that {@code java.net.http.HttpClient}
+ * HTTP/1.1 written by hand on a {@link Socket}, for requests that {@code HttpClient}
  * refuses to send (duplicated headers, malformed request lines, bad escapes, conflicting lengths),
  * and a small parser of the answer. The request is sent as given: the caller writes
  * {@code Connection: close} if it wants the server to end the connection after answering. An
@@ -134,7 +136,7 @@ public final class RawHttp {
         String statusLine;
         try {
             statusLine = line(in);
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return Optional.empty(); // reset before any answer
         }
         if (statusLine == null) {

@@ -5,10 +5,12 @@ import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 
+import java.net.BindException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -93,7 +95,7 @@ public final class RunningApp implements AutoCloseable {
 
     private static boolean causedByBindException(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException) {
+            if (t instanceof BindException) {
                 return true;
             }
         }
@@ -184,7 +186,7 @@ public final class RunningApp implements AutoCloseable {
     }
 
     public static Map<String, Object> json(HttpResponse<String> r) {
-        return Json.parseObject(r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Json.parseObject(r.body().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

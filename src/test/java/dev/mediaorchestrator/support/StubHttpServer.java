@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -60,7 +62,7 @@ public final class StubHttpServer implements AutoCloseable {
     public StubHttpServer answer(String prefix, int status, String body) {
         return on(prefix, ex -> {
             record(ex);
-            respond(ex, status, "application/json", body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            respond(ex, status, "application/json", body.getBytes(StandardCharsets.UTF_8));
         });
     }
 
@@ -119,7 +121,7 @@ public final class StubHttpServer implements AutoCloseable {
 
     static Map<String, String> flat(HttpExchange ex) {
         Map<String, String> m = new ConcurrentHashMap<>();
-        ex.getRequestHeaders().forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+        ex.getRequestHeaders().forEach((k, v) -> m.put(k.toLowerCase(Locale.ROOT), String.join(",", v)));
         return m;
     }
 
@@ -144,7 +146,7 @@ public final class StubHttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        ((ExecutorService) server.getExecutor()).shutdownNow();
         if (!contractProblems.isEmpty()) {
             throw new AssertionError("openapi.yaml: requests the service sent are not what the document says (fix "
                     + "src/main/resources/openapi.yaml, or the code where it breaks /work/shared/CONTRACT.md):\n  "
@@ -154,7 +156,7 @@ public final class StubHttpServer implements AutoCloseable {
 
     public record Recorded(String method, String path, String query, Map<String, String> headers, byte[] body) {
         public String bodyText() {
-            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(body, StandardCharsets.UTF_8);
         }
     }
 }
