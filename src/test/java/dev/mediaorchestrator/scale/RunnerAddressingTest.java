@@ -12,8 +12,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,9 +63,8 @@ class RunnerAddressingTest {
     private Path work;
     private TestMedia.TempDir media;
     private AppStandIn next;
-    private int port;
+    private BurnerPods pods;
     private RoundRobinProxy service;
-    private final RunningApp[] runners = new RunningApp[2];
     private RunningApp orchestrator;
 
     @BeforeAll
@@ -82,17 +79,8 @@ class RunnerAddressingTest {
         next = new AppStandIn(new Hmac(RunningApp.SECRET));
         next.media("hang", "source", clip).media("hang", "subtitles", vtt("HANG"))
                 .media("quiet", "source", clip).media("quiet", "subtitles", vtt("Hello"));
-        for (int attempt = 1; ; attempt++) {
-            try {
-                startRunners(ffmpeg);
-                break;
-            } catch (BindException e) {
-                stopRunners();
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        pods = BurnerPods.start(work, ffmpeg, 2);
+        service = pods.service();
         Map<String, String> env = new HashMap<>();
         env.put("NEXT_BASE_URL", next.base().toString());
         env.put("CONTAINER_BASE_URL", service.base().toString());
@@ -107,54 +95,12 @@ class RunnerAddressingTest {
     }
 
     /** The "Service" on 127.0.0.1:P and its two "pods" on 127.0.0.2:P and 127.0.0.3:P. */
-    private void startRunners(Path ffmpeg) throws Exception {
-        port = TestServers.freePort();
-        service = new RoundRobinProxy("burner service", new InetSocketAddress("127.0.0.1", port),
-                List.of(pod(0), pod(1)));
-        for (int i = 0; i < 2; i++) {
-            Map<String, String> env = new HashMap<>();
-            env.put("ROLES", "burner");
-            env.put("HOST", pod(i).getHost());
-            env.put("PORT", String.valueOf(port));
-            env.put("RUNNER_WORK_DIR", work.resolve("runner" + i).toString());
-            env.put("RUNNER_MAX_CONCURRENCY", "2");
-            env.put("FFMPEG_BIN", ffmpeg.toString());
-            env.put("BURNER_X264_PRESET", "ultrafast");
-            try {
-                runners[i] = RunningApp.start(env);
-            } catch (Exception e) {
-                for (Throwable t = e; t != null; t = t.getCause()) {
-                    if (t instanceof BindException b) {
-                        throw b;
-                    }
-                }
-                throw e;
-            }
-        }
-    }
-
-    private URI pod(int i) {
-        return URI.create("http://127.0.0." + (i + 2) + ":" + port);
-    }
-
-    private void stopRunners() {
-        for (int i = 0; i < 2; i++) {
-            if (runners[i] != null) {
-                runners[i].close();
-                runners[i] = null;
-            }
-        }
-        if (service != null) {
-            service.close();
-        }
-    }
-
     @AfterAll
     void stop() {
         if (orchestrator != null) {
             orchestrator.close();
         }
-        stopRunners();
+        pods.close();
         next.close();
         media.close();
         TestServers.deleteRecursively(work);
@@ -182,7 +128,7 @@ class RunnerAddressingTest {
 
     private Map<String, Object> statusOn(int pod, String jobId) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(pod(pod) + "/status/" + jobId)).GET().build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(pods.pod(pod) + "/status/" + jobId)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? json(r) : Map.of("http", r.statusCode());
         } catch (Exception e) {

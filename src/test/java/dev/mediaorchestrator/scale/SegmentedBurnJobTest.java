@@ -17,8 +17,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,9 +66,8 @@ class SegmentedBurnJobTest {
     private Path orchestratorData;
     private TestMedia.TempDir media;
     private AppStandIn next;
-    private int port;
+    private BurnerPods pods;
     private RoundRobinProxy service;
-    private final RunningApp[] burners = new RunningApp[2];
     private RunningApp orchestrator;
     private int orchestratorPort;
 
@@ -101,63 +98,13 @@ class SegmentedBurnJobTest {
         next = new AppStandIn(new Hmac(RunningApp.SECRET));
         next.media(MEDIA, "source", Files.readAllBytes(input))
                 .media(MEDIA, "subtitles", SegmentedOutputChecks.VTT.getBytes(StandardCharsets.UTF_8));
-        for (int attempt = 1; ; attempt++) {
-            try {
-                startBurners(ffmpeg);
-                break;
-            } catch (BindException e) {
-                stopBurners();
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        pods = BurnerPods.start(work, ffmpeg, 1);
+        service = pods.service();
         orchestrator = startOrchestrator(Map.of());
         orchestratorPort = orchestrator.base.getPort();
     }
 
     /** The "Service" on 127.0.0.1:P and its two "pods" on 127.0.0.2:P and 127.0.0.3:P, one slot each. */
-    private void startBurners(Path ffmpeg) throws Exception {
-        port = TestServers.freePort();
-        service = new RoundRobinProxy("burner service", new InetSocketAddress("127.0.0.1", port), List.of(pod(0), pod(1)));
-        for (int i = 0; i < 2; i++) {
-            Map<String, String> env = new HashMap<>();
-            env.put("ROLES", "burner");
-            env.put("HOST", pod(i).getHost());
-            env.put("PORT", String.valueOf(port));
-            env.put("RUNNER_WORK_DIR", work.resolve("burner" + i).toString());
-            env.put("RUNNER_MAX_CONCURRENCY", "1");
-            env.put("FFMPEG_BIN", ffmpeg.toString());
-            env.put("BURNER_X264_PRESET", "ultrafast");
-            try {
-                burners[i] = RunningApp.start(env);
-            } catch (Exception e) {
-                for (Throwable t = e; t != null; t = t.getCause()) {
-                    if (t instanceof BindException b) {
-                        throw b;
-                    }
-                }
-                throw e;
-            }
-        }
-    }
-
-    private URI pod(int i) {
-        return URI.create("http://127.0.0." + (i + 2) + ":" + port);
-    }
-
-    private void stopBurners() {
-        for (int i = 0; i < 2; i++) {
-            if (burners[i] != null) {
-                burners[i].close();
-                burners[i] = null;
-            }
-        }
-        if (service != null) {
-            service.close();
-        }
-    }
-
     /** An orchestrator in front of the burners; {@code overrides} on top of the split's settings. */
     private RunningApp startOrchestrator(Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>();
@@ -198,7 +145,7 @@ class SegmentedBurnJobTest {
         if (orchestrator != null) {
             orchestrator.close();
         }
-        stopBurners();
+        pods.close();
         next.close();
         media.close();
         TestServers.deleteRecursively(work);
@@ -459,7 +406,7 @@ class SegmentedBurnJobTest {
 
     private String statusOn(int pod, String taskId) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(pod(pod) + "/status/" + taskId)).GET().build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(pods.pod(pod) + "/status/" + taskId)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? String.valueOf(json(r).get("status")) : "HTTP " + r.statusCode();
         } catch (Exception e) {
