@@ -26,15 +26,13 @@ public final class RunnerReports {
     private static final Logger LOG = LoggerFactory.getLogger(RunnerReports.class);
 
     private final JobStore jobs;
-    private final ReplayCache replay;
-    private final ReplayStore shared;
+    private final CallbackAdmission admission;
     private final Clock clock;
     private final RunnerAddress runnerAddress;
 
     public RunnerReports(Config config, JobStore jobs, ReplayCache replay, ReplayStore shared, Clock clock) {
         this.jobs = jobs;
-        this.replay = replay;
-        this.shared = shared;
+        this.admission = new CallbackAdmission(replay, shared);
         this.clock = clock;
         this.runnerAddress = new RunnerAddress(config);
     }
@@ -52,31 +50,12 @@ public final class RunnerReports {
      * {@code direct:runner-report} applies it ({@link #applyReport}).
      */
     public void admitCallback(Map<String, Object> body, Exchange exchange) {
-        if (!(body.get("jobId") instanceof String jobId) || jobId.isBlank()) {
-            throw HttpError.badRequest("jobId is required");
-        }
-        if (!(body.get("status") instanceof String status) || status.isBlank()) {
-            throw HttpError.badRequest("status is required");
-        }
-        if (!JobTransitions.isKnownStatus(status)) {
-            throw HttpError.badRequest("status is unknown"); // not echoed: the error text stays short and stable
-        }
+        String jobId = CallbackAdmission.checkedJobId(body);
         Job known = jobs.get(jobId).orElseThrow(() -> new HttpError(404, "not found"));
-        String signature = exchange.getProperty(Names.SIGNATURE, String.class);
-        String nonce = exchange.getProperty(Names.NONCE, String.class);
-        List<String> keys = ReplayCache.replayKeys("cb", signature, nonce);
-        if (replay.claim(keys, Boolean.TRUE) != null) {
+        List<String> keys = admission.claim(exchange);
+        if (keys == null) {
             exchange.setProperty(Names.DUPLICATE, true);
             return;
-        }
-        try {
-            if (shared.claim(keys, null).isPresent()) { // seen by another replica, or before a restart
-                exchange.setProperty(Names.DUPLICATE, true);
-                return;
-            }
-        } catch (RuntimeException e) {
-            replay.release(keys, Boolean.TRUE);
-            throw e;
         }
         exchange.setProperty(CALLBACK_KEYS, keys);
         exchange.setProperty(CALLBACK_JOB, known);
@@ -122,8 +101,7 @@ public final class RunnerReports {
             }).orElseThrow(() -> new HttpError(404, "not found"));
             pendingProgress.remove(jobId);
         } catch (RuntimeException e) {
-            replay.release(keys, Boolean.TRUE); // not applied: the runner's retry must not be a "duplicate"
-            shared.release(keys);
+            admission.release(keys);
             throw e;
         }
         if (outcome.get() == JobTransitions.Outcome.FAILED) {
@@ -145,7 +123,7 @@ public final class RunnerReports {
      * What a callback that only reports progress carries: this project's runners add
      * {@code provenance} and {@code runnerUrl} to every callback, which change nothing once known.
      */
-    private static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
+    static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
             "provenance", "runnerUrl");
 
     /**

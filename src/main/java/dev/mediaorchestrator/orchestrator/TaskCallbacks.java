@@ -22,55 +22,40 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class TaskCallbacks {
     /** A report of progress alone is written at most this often per job (as {@link RunnerReports} does for jobs). */
     static final long PROGRESS_WRITE_MS = RunnerReports.PROGRESS_WRITE_MS;
-    private static final Set<String> PROGRESS_FIELDS = Set.of("jobId", "status", "phase", "progress", "ts", "nonce",
-            "provenance", "runnerUrl");
+    private static final Set<String> PROGRESS_FIELDS = RunnerReports.PROGRESS_FIELDS;
 
     private final SegmentedBurns burns;
     private final JobStore jobs;
-    private final ReplayCache replay;
-    private final ReplayStore shared;
+    private final CallbackAdmission admission;
     private final Clock clock;
     private final RunnerAddress runnerAddress;
 
     public TaskCallbacks(SegmentedBurns burns, JobStore jobs, ReplayCache replay, ReplayStore shared, Clock clock) {
         this.burns = burns;
         this.jobs = jobs;
-        this.replay = replay;
-        this.shared = shared;
+        this.admission = new CallbackAdmission(replay, shared);
         this.clock = clock;
         this.runnerAddress = new RunnerAddress(burns.config);
     }
 
     /** The route's bean method, after the signature and ts checks. */
     public String callback(Map<String, Object> body, Exchange exchange) {
-        if (!(body.get("jobId") instanceof String taskId) || taskId.isBlank()) {
-            throw HttpError.badRequest("jobId is required");
-        }
-        if (!(body.get("status") instanceof String status) || status.isBlank()) {
-            throw HttpError.badRequest("status is required");
-        }
-        if (!JobTransitions.isKnownStatus(status)) {
-            throw HttpError.badRequest("status is unknown");
-        }
+        String taskId = CallbackAdmission.checkedJobId(body);
+        String status = (String) body.get("status");
         BurnTasks.RunRef ref = BurnTasks.parse(taskId);
         if (ref == null) {
             throw new HttpError(404, "not found");
         }
         Job known = jobs.get(ref.jobId()).orElseThrow(() -> new HttpError(404, "not found"));
-        List<String> keys = ReplayCache.replayKeys("cb", exchange.getProperty(Names.SIGNATURE, String.class),
-                exchange.getProperty(Names.NONCE, String.class));
-        if (replay.claim(keys, Boolean.TRUE) != null) {
+        List<String> keys = admission.claim(exchange);
+        if (keys == null) {
             return Json.write(Map.of("ok", true, "duplicate", true));
         }
         try {
-            if (shared.claim(keys, null).isPresent()) {
-                return Json.write(Map.of("ok", true, "duplicate", true));
-            }
             Job after = apply(known, ref, status, body);
             return Json.write(Map.of("ok", true, "status", after.status));
         } catch (RuntimeException e) {
-            replay.release(keys, Boolean.TRUE); // not applied: the runner's retry must not be a "duplicate"
-            shared.release(keys);
+            admission.release(keys);
             throw e;
         }
     }
