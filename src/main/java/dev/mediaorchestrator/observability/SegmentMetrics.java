@@ -63,4 +63,12 @@ public final class SegmentMetrics implements SegmentEvents {
             counter("joins", "status", status).increment();
         }
     }
+
+    /** Counted with the probes of quiet jobs ({@link Metrics#runnerProbe}): a task runs on a burner too. */
+    @Override
+    public void taskProbe(String result) {
+        if (registry != null) {
+            Meters.counter(registry, "runner.probes", "engine", "burner", "result", result).increment();
+        }
+    }
 }

@@ -53,6 +53,17 @@ public final class CompletionCheck {
     }
 
     /**
+     * Whether the job waits for its runner's digests: the runner reports provenance, has not said
+     * {@code completed} in a callback, spoke less than {@link #PROVENANCE_WAIT_MS} ago, and some
+     * output's sha256 has not come. The runner sends each digest once the output is up, so an
+     * output found in the bucket, or a probe that finds the run done, is ahead of its report.
+     */
+    static boolean awaitsDigests(Job job, long now) {
+        return job.reportsProvenance && !job.runnerCompleted && now - job.lastReportAt < PROVENANCE_WAIT_MS
+                && job.outputs().stream().anyMatch(kind -> !hasDigest(job, kind.id));
+    }
+
+    /**
      * Completes the job if all its outputs are in the bucket; returns the job as it is afterwards
      * (completed when they are, or as given when not). The completion itself is a transition on a
      * fresh read, so a job that ended meanwhile (canceled through another replica) stays as it is.
@@ -74,8 +85,7 @@ public final class CompletionCheck {
         // a runner that reports provenance sends each output's digest once it is up, and completes
         // after its last upload: its job waits for that (while the runner keeps reporting), so the
         // terminal callback carries every sha256; a runner that went quiet does not hold it
-        if (job.reportsProvenance && !job.runnerCompleted && clock.millis() - job.lastReportAt < PROVENANCE_WAIT_MS
-                && stored.keySet().stream().anyMatch(k -> !hasDigest(job, k))) {
+        if (awaitsDigests(job, clock.millis())) {
             return job;
         }
         // subtitles: whichever of the languages asked for are there (a video may lack some); the

@@ -139,7 +139,6 @@ final class RunnerProbes implements AutoCloseable {
     void applyProbe(Job job, RunnerProbe.Answer answer, long askedAt) {
         long now = clock.millis();
         String jobId = job.jobId;
-        metrics.runnerProbe(job.engine.id, answer.kind().name().toLowerCase(Locale.ROOT));
         Predicate<Job> stillQuiet = j -> j.dispatched && j.lastReportAt <= askedAt;
         switch (answer.kind()) {
             case ALIVE -> jobs.transition(jobId, j -> {
@@ -155,6 +154,10 @@ final class RunnerProbes implements AutoCloseable {
                     return j;
                 }
                 Job.Draft d = j.draft();
+                if (CompletionCheck.awaitsDigests(j, now)) {
+                    // done, and its reports (the outputs' digests) on their way: alive until they come
+                    return JobTransitions.probedAlive(d, answer.status(), answer.progress(), now) ? d.build() : j;
+                }
                 JobTransitions.runnerSaidCompleted(d, now);
                 d.runnerServesStatus = true;
                 d.probeMisses = 0;
@@ -163,6 +166,7 @@ final class RunnerProbes implements AutoCloseable {
             }).ifPresent(checkOutputs::apply);
             case NOT_FOUND, LOST -> missed(job, answer, stillQuiet, now);
         }
+        metrics.runnerProbe(job.engine.id, answer.kind().name().toLowerCase(Locale.ROOT)); // once its outcome is applied
     }
 
     /** A probe without news of the job: a miss, unless it is a 404 from a runner that serves no {@code /status}. */

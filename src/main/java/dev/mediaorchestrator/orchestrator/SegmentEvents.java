@@ -19,4 +19,8 @@ public interface SegmentEvents {
     /** The join's run ended: {@code completed}, {@code retried} or {@code failed}. */
     default void join(String status) {
     }
+
+    /** A probe of a quiet task's run and what it found: {@code alive}, {@code failed}, {@code completed}, {@code not_found} or {@code lost}. */
+    default void taskProbe(String result) {
+    }
 }

@@ -9,6 +9,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -109,15 +110,16 @@ final class TaskUpkeep implements AutoCloseable {
     private void apply(Job job, BurnTasks.RunRef ref, RunnerProbe.Answer answer, long askedAt) {
         long now = burns.clock.millis();
         switch (answer.kind()) {
-            case ALIVE -> burns.jobs.transition(job.jobId, j -> {
-                if (!stillQuiet(j, ref, askedAt)) {
-                    return j;
-                }
-                Job.Draft d = j.draft();
-                return SegmentTransitions.probedAlive(d, ref, answer.progress(), now) ? d.build() : j;
-            });
+            case ALIVE -> alive(job, ref, answer, askedAt, now);
             case FAILED -> burns.ended(job, ref, "runner reports " + answer.status() + (answer.error() == null ? "" : ": " + answer.error()));
-            case COMPLETED -> burns.completed(burns.jobs.fresh(job.jobId).orElse(job), ref, Map.of());
+            case COMPLETED -> {
+                Job fresh = burns.jobs.fresh(job.jobId).orElse(job);
+                if (ref.kind() == SegmentedBurn.Kind.JOIN && CompletionCheck.awaitsDigests(fresh, now)) {
+                    alive(fresh, ref, answer, askedAt, now); // the join's reports (the output's digest) are on their way
+                } else {
+                    burns.completed(fresh, ref, Map.of());
+                }
+            }
             case NOT_FOUND, LOST -> {
                 AtomicReference<SegmentTransitions.Ended> outcome = new AtomicReference<>();
                 String why = answer.why();
@@ -136,6 +138,17 @@ final class TaskUpkeep implements AutoCloseable {
                 burns.report(job.jobId, ref, "its runner lost it (" + why + ")", outcome.get(), after);
             }
         }
+        burns.events.taskProbe(answer.kind().name().toLowerCase(Locale.ROOT)); // counted once its outcome is applied
+    }
+
+    private void alive(Job job, BurnTasks.RunRef ref, RunnerProbe.Answer answer, long askedAt, long now) {
+        burns.jobs.transition(job.jobId, j -> {
+            if (!stillQuiet(j, ref, askedAt)) {
+                return j;
+            }
+            Job.Draft d = j.draft();
+            return SegmentTransitions.probedAlive(d, ref, answer.progress(), now) ? d.build() : j;
+        });
     }
 
     private static boolean stillQuiet(Job j, BurnTasks.RunRef ref, long askedAt) {

@@ -21,10 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @IntegrationTest
 class PollingCostTest {
 
-    private static double counter(RunningApp app, String name, String... labels) throws Exception {
-        return new PrometheusText(app.get("/metrics").body()).find(name, labels).stream().mapToDouble(PrometheusText.Sample::value).sum();
-    }
-
     @Test
     void pollsShareTheBucketChecks() throws Exception {
         try (AppStandIn next = new AppStandIn(new dev.mediaorchestrator.common.Hmac(RunningApp.SECRET));
@@ -35,24 +31,24 @@ class PollingCostTest {
             var r = app.postSigned("/jobs", Map.of("mediaId", "pc1", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
             String jobId = (String) json(r).get("jobId");
 
-            double checksBefore = counter(app, "mediaorch_output_checks_total");
+            double checksBefore = app.metric("mediaorch_output_checks_total");
             long t0 = System.nanoTime();
             for (int i = 0; i < 1000; i++) {
                 assertEquals(200, app.get("/jobs/" + jobId).statusCode());
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double checks = counter(app, "mediaorch_output_checks_total") - checksBefore;
+            double checks = app.metric("mediaorch_output_checks_total") - checksBefore;
             // one per second from the polls, one per second from the timer, and one of each in flight at the edges
             assertTrue(checks <= 2 * Math.ceil(seconds) + 2, checks + " bucket checks for 1000 polls in " + seconds + " s");
 
             String unknown = "job_" + "q".repeat(26);
-            double readsBefore = counter(app, "mediaorch_state_reads_total", "found", "false");
+            double readsBefore = app.metric("mediaorch_state_reads_total", "found", "false");
             t0 = System.nanoTime();
             for (int i = 0; i < 1000; i++) {
                 assertEquals(404, app.get("/jobs/" + unknown).statusCode());
             }
             seconds = (System.nanoTime() - t0) / 1e9;
-            double reads = counter(app, "mediaorch_state_reads_total", "found", "false") - readsBefore;
+            double reads = app.metric("mediaorch_state_reads_total", "found", "false") - readsBefore;
             assertTrue(reads >= 1 && reads <= Math.ceil(seconds / 2) + 1, reads + " bucket reads for 1000 polls of an unknown id in " + seconds + " s");
         }
     }

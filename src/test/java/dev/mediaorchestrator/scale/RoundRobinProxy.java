@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Predicate;
 
 /**
  * What a Kubernetes Service is to its pods, for the scale-out run on one machine: one address in
@@ -71,6 +72,9 @@ final class RoundRobinProxy implements AutoCloseable {
     private volatile boolean perConnection;
     /** Per connection (the client's address and port): its backend. */
     private final Map<String, Integer> pinned = new ConcurrentHashMap<>();
+    /** Requests whose body matches wait here before they reach a backend ({@link #hold}). */
+    private volatile Predicate<String> holding = body -> false;
+    private final AtomicInteger held = new AtomicInteger();
 
     RoundRobinProxy(String name, List<URI> backends) throws IOException {
         this(name, new InetSocketAddress("127.0.0.1", 0), backends);
@@ -111,9 +115,43 @@ final class RoundRobinProxy implements AutoCloseable {
         return name;
     }
 
+    /** From the next request on, one whose body matches {@code which} waits until {@link #release()}: a slow network on that path. */
+    void hold(Predicate<String> which) {
+        held.set(0);
+        holding = which;
+    }
+
+    /** Lets the held requests through, and the next ones pass. */
+    synchronized void release() {
+        holding = body -> false;
+        notifyAll();
+    }
+
+    /** How many requests {@link #hold} has stopped since it was set. */
+    int held() {
+        return held.get();
+    }
+
+    private synchronized void waitIfHeld(byte[] body) throws InterruptedException {
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (holding.test(text)) {
+            held.incrementAndGet();
+            while (holding.test(text)) {
+                wait();
+            }
+        }
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] body = ex.getRequestBody().readAllBytes();
+            try {
+                waitIfHeld(body);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                answer(ex, 503, "{\"error\":\"interrupted\"}");
+                return;
+            }
             String method = ex.getRequestMethod();
             String pathAndQuery = ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
             int start = pick(ex);

@@ -104,7 +104,6 @@ class SegmentedBurnJobTest {
         orchestratorPort = orchestrator.base.getPort();
     }
 
-    /** The "Service" on 127.0.0.1:P and its two "pods" on 127.0.0.2:P and 127.0.0.3:P, one slot each. */
     /** An orchestrator in front of the burners; {@code overrides} on top of the split's settings. */
     private RunningApp startOrchestrator(Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>();
@@ -238,21 +237,12 @@ class SegmentedBurnJobTest {
         return file;
     }
 
-    private double metric(RunningApp app, String series) throws Exception {
-        for (String line : app.get("/metrics").body().split("\n")) {
-            if (line.startsWith(series + " ")) {
-                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return 0;
-    }
-
     @Test
     @SuppressWarnings("unchecked")
     void aLongBurnIsSplitAcrossBurnersAndJoinedIntoTheSingleRunsOutput() throws Exception {
-        double segmentsBefore = metric(orchestrator, "mediaorch_burn_segments_total{status=\"completed\"}");
-        double joinsBefore = metric(orchestrator, "mediaorch_burn_joins_total{status=\"completed\"}");
-        double splitBefore = metric(orchestrator, "mediaorch_burn_split_total{result=\"split\"}");
+        double segmentsBefore = orchestrator.metric("mediaorch_burn_segments_total", "status", "completed");
+        double joinsBefore = orchestrator.metric("mediaorch_burn_joins_total", "status", "completed");
+        double splitBefore = orchestrator.metric("mediaorch_burn_split_total", "result", "split");
         // segment 0 waits until segment 1 has been taken: both burners burn at once
         fault("gate", "-s000-");
         String jobId = submit(orchestrator);
@@ -313,10 +303,10 @@ class SegmentedBurnJobTest {
         // nothing left: no segment in the bucket, no file on a runner
         awaitNoSegmentObjects(orchestrator);
         awaitBurnersIdle();
-        assertEquals(3.0, metric(orchestrator, "mediaorch_burn_segments_total{status=\"completed\"}") - segmentsBefore);
-        assertEquals(1.0, metric(orchestrator, "mediaorch_burn_joins_total{status=\"completed\"}") - joinsBefore);
-        assertEquals(1.0, metric(orchestrator, "mediaorch_burn_split_total{result=\"split\"}") - splitBefore);
-        assertTrue(metric(orchestrator, "mediaorch_burn_segment_seconds_count") >= 3, "a segment's wall time is measured");
+        assertEquals(3.0, orchestrator.metric("mediaorch_burn_segments_total", "status", "completed") - segmentsBefore);
+        assertEquals(1.0, orchestrator.metric("mediaorch_burn_joins_total", "status", "completed") - joinsBefore);
+        assertEquals(1.0, orchestrator.metric("mediaorch_burn_split_total", "result", "split") - splitBefore);
+        assertTrue(orchestrator.metric("mediaorch_burn_segment_seconds_count") >= 3, "a segment's wall time is measured");
 
         // what the single run of the same burn makes (an orchestrator that does not split, in direct mode)
         Path singleData = TestServers.tempDir("mo-seg-single");
@@ -336,6 +326,44 @@ class SegmentedBurnJobTest {
         }
     }
 
+    /**
+     * The join's burner answers {@code completed} to a probe before its reports reach the
+     * orchestrator (they queue behind a slow network, or a busy orchestrator): the job waits for them
+     * and its terminal callback carries the joined output's sha256. Seen in CI: a probe completed the
+     * job from the bucket alone, without the digest.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aProbeThatFindsTheJoinDoneBeforeItsReportsWaitsForTheDigest() throws Exception {
+        int port = TestServers.freePort();
+        Path data = TestServers.tempDir("mo-seg-probe");
+        try (RoundRobinProxy callbacks = new RoundRobinProxy("callbacks", List.of(URI.create("http://127.0.0.1:" + port)))) {
+            RunningApp app = startOrchestrator(Map.of("TRANSFER_MODE", "direct", "DATA_DIR", data.toString(),
+                    "PORT", String.valueOf(port), "ORCHESTRATOR_BASE_URL_CONTAINER", callbacks.base().toString()));
+            try {
+                // the join's reports of its output (with its digest) are held on their way
+                callbacks.hold(body -> body.contains("\"video\"") && body.contains("\"sha256\""));
+                String[] completed = {"engine", "burner", "result", "completed"};
+                double before = app.metric("mediaorch_runner_probes_total", completed);
+                String jobId = submit(app);
+                Wait.until("the join's report of its output held", Duration.ofSeconds(120), () -> callbacks.held() > 0);
+                Wait.until("a probe that finds the join done", Duration.ofSeconds(30), () -> app.metric("mediaorch_runner_probes_total", completed) > before);
+                Object status = document(app, jobId).get("status");
+                assertTrue(Set.of("running", "uploading").contains(status), "the job waits for the join's reports, but is " + status);
+                callbacks.release();
+                Map<String, Object> cb = callback(jobId);
+                assertEquals("completed", cb.get("status"), String.valueOf(cb.get("error")));
+                Map<String, Object> video = (Map<String, Object>) ((Map<String, Object>) cb.get("outputs")).get("video");
+                assertTrue(String.valueOf(video.get("sha256")).matches("[0-9a-f]{64}"), "the joined output's digest: " + video);
+                awaitNoSegmentObjects(app);
+            } finally {
+                app.close();
+            }
+        } finally {
+            TestServers.deleteRecursively(data);
+        }
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void aSegmentThatFailsIsBurnedAgainAloneAndTheJobCompletes() throws Exception {
@@ -344,7 +372,7 @@ class SegmentedBurnJobTest {
         RunningApp direct = startOrchestrator(Map.of("TRANSFER_MODE", "direct",
                 "DATA_DIR", directData.toString(), "PORT", String.valueOf(TestServers.freePort())));
         try {
-            double retriedBefore = metric(direct, "mediaorch_burn_segments_total{status=\"retried\"}");
+            double retriedBefore = direct.metric("mediaorch_burn_segments_total", "status", "retried");
             fault("fail", "-s001-");
             String jobId = submit(direct);
             Map<String, Object> cb = callback(jobId);
@@ -356,7 +384,7 @@ class SegmentedBurnJobTest {
             assertEquals(1, item(doc, 0).get("attempts"));
             assertEquals(1, item(doc, 2).get("attempts"));
             assertTrue(String.valueOf(item(doc, 1).get("error")).contains("ffmpeg"), "why its first run ended: " + item(doc, 1));
-            assertEquals(1.0, metric(direct, "mediaorch_burn_segments_total{status=\"retried\"}") - retriedBefore);
+            assertEquals(1.0, direct.metric("mediaorch_burn_segments_total", "status", "retried") - retriedBefore);
             awaitNoSegmentObjects(direct);
             awaitBurnersIdle();
             assertEquals(1, next.acceptedFor(jobId).size());

@@ -4,6 +4,7 @@ import dev.mediaorchestrator.App;
 import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
+import dev.mediaorchestrator.observability.PrometheusText;
 
 import java.net.BindException;
 import java.net.URI;
@@ -173,6 +174,15 @@ public final class RunningApp implements AutoCloseable {
     public HttpResponse<String> get(String path) throws Exception {
         return http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The sum of the samples of {@code name} in {@code /metrics} whose labels include {@code labels} (names and values); 0 when none. */
+    public double metric(String name, String... labels) {
+        try {
+            return new PrometheusText(get("/metrics").body()).find(name, labels).stream().mapToDouble(PrometheusText.Sample::value).sum();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** A downloader job (its runner a stand-in that accepts it), for tests that put its outputs in the bucket themselves. */
