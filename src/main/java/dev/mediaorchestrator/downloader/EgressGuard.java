@@ -230,6 +230,9 @@ public final class EgressGuard implements AutoCloseable {
         } catch (IOException e) {
             String why = e instanceof EgressUpstream.Refused ? e.getMessage() : "cannot connect to " + target.authority()
                     + (upstream == null ? "" : " through " + upstream.describe()) + ": " + e.getMessage();
+            if (e instanceof EgressUpstream.Forbidden) {
+                refusal.compareAndSet(null, why); // the job's proxy in a private network: the job fails saying so
+            }
             LOG.info("egress guard could not connect (job {}): {}", jobId, why);
             answer(out, 502, "Bad Gateway (" + why + ")", why, null);
             return;

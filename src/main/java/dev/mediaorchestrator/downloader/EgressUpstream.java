@@ -22,7 +22,8 @@ import java.util.Set;
  * The user's proxy behind the egress guard (a per-job {@code proxy}, {@code defaultProxyUrl}, or
  * the job's mihomo): {@code http}, {@code https} (TLS to the proxy), {@code socks4}, {@code
  * socks4a}, {@code socks5}, {@code socks5h}, with credentials from the URL. The guard has checked
- * the target before it asks this proxy for a connection.
+ * the target before it asks this proxy for a connection; a proxy the job names is itself checked
+ * where it is connected to ({@link #checkedBy}).
  *
  * <p>Who resolves the target's name follows the scheme, as in curl and yt-dlp: {@code socks4} and
  * {@code socks5} get the address the guard checked; {@code socks4a}, {@code socks5h} and the http
@@ -38,10 +39,22 @@ final class EgressUpstream {
     }
 
     /** The proxy refused the connection or answered what a proxy should not; the message has no credential. */
-    static final class Refused extends IOException {
+    static class Refused extends IOException {
         Refused(String message) {
             super(message);
         }
+    }
+
+    /** The proxy's own address is one the egress rules refuse (a job's proxy in a private network). */
+    static final class Forbidden extends Refused {
+        Forbidden(String message) {
+            super(message);
+        }
+    }
+
+    /** Resolves the proxy's host and checks the answer: the address to connect to, or {@link Forbidden}. */
+    interface AddressCheck {
+        InetAddress address(String host, int port) throws IOException;
     }
 
     private final String scheme;
@@ -49,13 +62,20 @@ final class EgressUpstream {
     private final int port;
     private final String username;
     private final String password;
+    private final AddressCheck check;
 
-    private EgressUpstream(String scheme, String host, int port, String username, String password) {
+    private EgressUpstream(String scheme, String host, int port, String username, String password, AddressCheck check) {
         this.scheme = scheme;
         this.host = host;
         this.port = port;
         this.username = username;
         this.password = password;
+        this.check = check;
+    }
+
+    /** This proxy, its address checked by {@code check} before each connection (and connected to as checked: no second lookup). */
+    EgressUpstream checkedBy(AddressCheck check) {
+        return new EgressUpstream(scheme, host, port, username, password, check);
     }
 
     /** The proxy of a {@code --proxy} URL ({@code scheme://[user[:pass]@]host[:port]}). */
@@ -72,7 +92,7 @@ final class EgressUpstream {
             pass = colon < 0 ? "" : Urls.decode(p.userInfo().substring(colon + 1));
         }
         int port = p.port() != null ? p.port() : p.scheme().startsWith("socks") ? 1080 : p.scheme().equals("https") ? 443 : 80;
-        return new EgressUpstream(p.scheme(), p.host(), port, user, pass);
+        return new EgressUpstream(p.scheme(), p.host(), port, user, pass, null);
     }
 
     /** {@code host:port} of the proxy, for messages. */
@@ -102,7 +122,7 @@ final class EgressUpstream {
     Socket open(int timeoutMillis) throws IOException {
         Socket s = new Socket();
         try {
-            s.connect(new InetSocketAddress(host, port), timeoutMillis);
+            s.connect(check == null ? new InetSocketAddress(host, port) : new InetSocketAddress(check.address(host, port), port), timeoutMillis);
             s.setSoTimeout(timeoutMillis);
             if (scheme.equals("https")) {
                 SSLSocket tls = (SSLSocket) ((SSLSocketFactory) SSLSocketFactory.getDefault()).createSocket(s, host, port, true);

@@ -41,9 +41,14 @@ public final class PrivateNetworks {
 
     /** {@link #refusal(String, Resolver)} with the addresses {@code policy} allows all the same. */
     public static Optional<String> refusal(String url, Resolver resolver, EgressPolicy policy) {
+        return refusal("url", url, resolver, policy);
+    }
+
+    /** {@link #refusal(String, Resolver, EgressPolicy)} of what the message calls {@code what} ("url", "the job's proxy"). */
+    static Optional<String> refusal(String what, String url, Resolver resolver, EgressPolicy policy) {
         Urls.Parts parts = Urls.split(url);
         if (parts == null) {
-            return Optional.of("url has no host");
+            return Optional.of(what + " has no host");
         }
         String host = normalizeHost(parts.host());
         int port = parts.port() != null ? parts.port() : "https".equals(parts.scheme()) ? 443 : 80;
@@ -56,7 +61,7 @@ public final class PrivateNetworks {
         for (InetAddress a : addresses) {
             String kind = policy.refusedKind(a, port);
             if (kind != null) {
-                return Optional.of("url is refused: its host is " + (isLiteral(host) ? "" : "a name for ")
+                return Optional.of(what + " is refused: its host is " + (isLiteral(host) ? "" : "a name for ")
                         + a.getHostAddress() + ", a " + kind + " address; " + OFF);
             }
         }

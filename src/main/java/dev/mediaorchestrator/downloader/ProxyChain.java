@@ -29,6 +29,9 @@ final class ProxyChain {
     /** The job's plan, on its own mihomo ports when it runs mihomo. */
     void plan(RunnerJob job, Download d) {
         d.plan = plan(d.options, settings);
+        egress.proxyRefusal(d.plan, d.options).ifPresent(reason -> {
+            throw new RunnerFailure(reason);
+        });
         if (d.plan.needsMihomo()) {
             d.mihomoPorts = mihomo.leasePorts(job);
             d.plan = plan(d.options, d.mihomoPorts);
@@ -41,7 +44,7 @@ final class ProxyChain {
             mihomo.start(job, d);
         }
         try {
-            d.guard = egress.guard(job.jobId, d.plan.ytDlpProxyUrl());
+            d.guard = egress.guard(job.jobId, d.plan);
         } catch (IOException | IllegalArgumentException e) {
             throw new RunnerFailure("the egress guard could not be started: " + e.getMessage(), e);
         }

@@ -7,24 +7,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.time.Duration;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Issue 28, the egress guard: with {@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS=false}, what yt-dlp
@@ -53,6 +53,14 @@ class DownloaderEgressGuardTest {
         clip = TestMedia.makeClip(media, "clip.mp4", "320x180", 2);
     }
 
+    /** {@code site} serves the clip at {@code /clip.mp4}, recording each request. */
+    private static void serveClip(StubHttpServer site) {
+        site.on("/clip.mp4", ex -> {
+            site.record(ex);
+            StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip));
+        });
+    }
+
     /** The loopback server that must never be reached: it serves a clip, as an internal service would. */
     private static StubHttpServer secret() {
         StubHttpServer s = new StubHttpServer();
@@ -69,6 +77,11 @@ class DownloaderEgressGuardTest {
                 "DOWNLOADER_EGRESS_ALLOW", "127.0.0.1:" + site.base().getPort(), "RUNNER_MAX_CONCURRENCY", "4"));
         env.putAll(more);
         return new DownloaderRouteTest.Rig(env, clip);
+    }
+
+    /** {@link #rig}, with the job's proxy on loopback port {@code proxyPort} allowed too (an internal proxy the operator lists). */
+    private static DownloaderRouteTest.Rig rigWithProxy(StubHttpServer site, int proxyPort) throws Exception {
+        return rig(site, Map.of("DOWNLOADER_EGRESS_ALLOW", "127.0.0.1:" + site.base().getPort() + ",127.0.0.1:" + proxyPort));
     }
 
     /** The job failed naming the refused address: {@code what} is e.g. "127.0.0.1:8080 is" or "localhost:8080 resolves to 127.0.0.1,". */
@@ -121,14 +134,7 @@ class DownloaderEgressGuardTest {
     void aNameThatAnswersPublicThenLoopbackIsRefusedAtTheConnection() throws Exception {
         try (StubHttpServer secret = secret(); StubHttpServer site = new StubHttpServer();
              DownloaderRouteTest.Rig rig = rig(site, Map.of())) {
-            AtomicInteger lookups = new AtomicInteger();
-            steps(rig).egress().resolveWith(host -> {
-                if (!host.equals("localhost")) {
-                    return PrivateNetworks.SYSTEM.resolve(host);
-                }
-                return lookups.incrementAndGet() == 1 ? new InetAddress[]{InetAddress.getByName("203.0.113.7")}
-                        : new InetAddress[]{InetAddress.getLoopbackAddress()};
-            });
+            AtomicInteger lookups = rebindLocalhost(rig);
             int port = secret.base().getPort();
             Map<String, Object> terminal = rig.awaitTerminal(rig.render(Map.of("url", "http://localhost:" + port + "/secret.mp4")));
             assertRefused(terminal, "localhost:" + port + " resolves to 127.0.0.1,");
@@ -145,18 +151,16 @@ class DownloaderEgressGuardTest {
     @Test
     void theJobsProxyIsChainedBehindTheGuard() throws Exception {
         try (StubHttpServer secret = secret(); StubHttpServer site = new StubHttpServer()) {
-            site.on("/clip.mp4", ex -> {
-                site.record(ex);
-                StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip));
-            });
+            serveClip(site);
             site.on("/go", ex -> {
                 site.record(ex);
                 ex.getResponseHeaders().set("location", secret.base() + "/secret.mp4");
                 StubHttpServer.respond(ex, 302, null, new byte[0]);
             });
-            try (DownloaderRouteTest.Rig rig = rig(site, Map.of());
+            int proxyPort = TestServers.freePort();
+            try (DownloaderRouteTest.Rig rig = rigWithProxy(site, proxyPort);
                  DownloaderRouteTest.TinyProxy proxy = new DownloaderRouteTest.TinyProxy(rig.dir.resolve("tinyproxy"),
-                         TestServers.freePort(), "downloader", "proxy-pass-1")) {
+                         proxyPort, "downloader", "proxy-pass-1")) {
                 Map<String, Object> viaProxy = Map.of("protocol", "http", "server", "127.0.0.1", "port", proxy.port,
                         "username", "downloader", "password", "proxy-pass-1");
                 Map<String, Object> ok = rig.awaitTerminal(rig.render(Map.of("url", site.base() + "/clip.mp4", "proxy", viaProxy)));
@@ -182,13 +186,13 @@ class DownloaderEgressGuardTest {
     void aSocksProxyIsChainedBehindTheGuard() throws Exception {
         TestMedia.requireOnPath("microsocks");
         List<String> from = new CopyOnWriteArrayList<>();
-        try (StubHttpServer site = new StubHttpServer(); DownloaderRouteTest.Rig rig = rig(site, Map.of())) {
+        int port = TestServers.freePort();
+        try (StubHttpServer site = new StubHttpServer(); DownloaderRouteTest.Rig rig = rigWithProxy(site, port)) {
             site.on("/clip.mp4", ex -> {
                 from.add(ex.getRemoteAddress().getAddress().getHostAddress());
                 site.record(ex);
                 StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip));
             });
-            int port = TestServers.freePort();
             Process socks = new ProcessBuilder("microsocks", "-i", "127.0.0.1", "-p", String.valueOf(port), "-u", "downloader",
                     "-P", "socks-pass-1", "-b", "127.0.0.2").redirectErrorStream(true)
                     .redirectOutput(rig.dir.resolve("microsocks.log").toFile()).start();
@@ -207,6 +211,79 @@ class DownloaderEgressGuardTest {
                 socks.waitFor(10, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /**
+     * The proxy a job names is input like its url: one in a private network is refused before
+     * anything starts, whichever way the job names it ({@code proxy} server, {@code nodeUrl},
+     * {@code defaultProxyUrl}), and the proxy sees nothing. Before: the job's proxy on loopback
+     * carried the download (its address was never checked).
+     */
+    @Test
+    void aJobsProxyInAPrivateNetworkIsRefusedBeforeAnythingStarts() throws Exception {
+        try (StubHttpServer site = new StubHttpServer(); DownloaderRouteTest.Rig rig = rig(site, Map.of())) {
+            serveClip(site);
+            int port = TestServers.freePort();
+            try (DownloaderRouteTest.TinyProxy proxy = new DownloaderRouteTest.TinyProxy(rig.dir.resolve("tinyproxy"), port, "u", "p-1")) {
+                String url = site.base() + "/clip.mp4";
+                Map<String, Object> plain = rig.awaitTerminal(rig.render(Map.of("url", url,
+                        "proxy", Map.of("protocol", "http", "server", "127.0.0.1", "port", port, "username", "u", "password", "p-1"))));
+                assertProxyRefused(plain, "its host is 127.0.0.1, a loopback address");
+                Map<String, Object> byDefault = rig.awaitTerminal(rig.render(Map.of("url", url, "defaultProxyUrl", "http://u:p-1@127.0.0.1:" + port)));
+                assertProxyRefused(byDefault, "its host is 127.0.0.1, a loopback address");
+                Map<String, Object> node = rig.awaitTerminal(rig.render(Map.of("url", url,
+                        "proxy", Map.of("nodeUrl", "trojan://secret-1@10.0.0.5:443#internal"))));
+                assertProxyRefused(node, "its host is 10.0.0.5, a private address");
+                assertTrue(!proxy.log().contains("clip.mp4"), "the proxy saw nothing:\n" + proxy.log());
+            }
+            assertEquals(List.of(), site.requests, "nothing was downloaded");
+            rig.awaitWorkDirEmpty();
+        }
+    }
+
+    /**
+     * A proxy named by a name whose DNS answer changes after the check (public, then loopback) is
+     * refused where the guard connects to it, and the job fails saying so: the guard connects to
+     * the address it checked. Before: the guard connected to the name, resolved again to loopback.
+     */
+    @Test
+    void aJobsProxyWhoseNameTurnsPrivateIsRefusedAtTheConnection() throws Exception {
+        try (StubHttpServer site = new StubHttpServer(); DownloaderRouteTest.Rig rig = rig(site, Map.of())) {
+            serveClip(site);
+            AtomicInteger lookups = rebindLocalhost(rig);
+            int port = TestServers.freePort();
+            try (DownloaderRouteTest.TinyProxy proxy = new DownloaderRouteTest.TinyProxy(rig.dir.resolve("tinyproxy"), port, "u", "p-1")) {
+                Map<String, Object> terminal = rig.awaitTerminal(rig.render(Map.of("url", site.base() + "/clip.mp4",
+                        "proxy", Map.of("protocol", "http", "server", "localhost", "port", port, "username", "u", "password", "p-1"))));
+                assertEquals("failed", terminal.get("status"), terminal.toString());
+                assertEquals("connection refused by the egress guard: the job's proxy localhost:" + port + " resolves to 127.0.0.1,"
+                        + " a loopback address; downloads from private networks are off (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true"
+                        + " turns them on)", terminal.get("error"));
+                assertTrue(lookups.get() >= 2, "one lookup for the check before yt-dlp, one by the guard for the connection: " + lookups);
+                assertTrue(!proxy.log().contains("clip.mp4"), "the proxy saw nothing:\n" + proxy.log());
+            }
+            assertEquals(List.of(), site.requests, "nothing was downloaded");
+            rig.awaitWorkDirEmpty();
+        }
+    }
+
+    /** The runner's DNS: {@code localhost} answers a public address (TEST-NET-3) the first time, loopback after; its lookups counted. */
+    private static AtomicInteger rebindLocalhost(DownloaderRouteTest.Rig rig) {
+        AtomicInteger lookups = new AtomicInteger();
+        steps(rig).egress().resolveWith(host -> {
+            if (!host.equals("localhost")) {
+                return PrivateNetworks.SYSTEM.resolve(host);
+            }
+            return lookups.incrementAndGet() == 1 ? new InetAddress[]{InetAddress.getByName("203.0.113.7")}
+                    : new InetAddress[]{InetAddress.getLoopbackAddress()};
+        });
+        return lookups;
+    }
+
+    private static void assertProxyRefused(Map<String, Object> terminal, String why) {
+        assertEquals("failed", terminal.get("status"), terminal.toString());
+        assertEquals("the job's proxy is refused: " + why + "; downloads from private networks are off"
+                + " (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true turns them on)", terminal.get("error"));
     }
 
     private static boolean listening(int port) {
