@@ -262,6 +262,11 @@ public final class Config {
         return "subtitles are " + bytes + " bytes, more than MAX_SUBTITLES_BYTES (" + max + ")";
     }
 
+    /** Why subtitles of unknown length (chunked) are refused once more than {@code max} bytes came. */
+    public static String subtitlesTooLarge(long max) {
+        return "subtitles are more than MAX_SUBTITLES_BYTES (" + max + ") bytes";
+    }
+
     /** {@code JOB_TIMEOUT_SECONDS} for an engine (per-engine variables {@code JOB_TIMEOUT_SECONDS_BURNER_FFMPEG} etc. win). */
     public long jobTimeoutSeconds(String engine) {
         return jobTimeoutSeconds.getOrDefault(engine, 7200L);

@@ -1,6 +1,7 @@
 package dev.mediaorchestrator.orchestrator;
 
 import dev.mediaorchestrator.Config;
+import dev.mediaorchestrator.common.CappedInputStream;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.StreamingGet;
 import dev.mediaorchestrator.common.Tracing;
@@ -160,11 +161,15 @@ public final class Mirror {
             if (kind == Engine.InputKind.SUBTITLES && declared.isPresent() && declared.getAsLong() > config.maxSubtitlesBytes) {
                 throw HttpError.badRequest(Config.subtitlesTooLarge(declared.getAsLong(), config.maxSubtitlesBytes));
             }
+            // subtitles sent without a length (chunked) are bounded while they stream: nothing is stored past the limit
+            InputStream body = kind == Engine.InputKind.SUBTITLES ? new CappedInputStream(in, config.maxSubtitlesBytes) : in;
             Storage.ObjectInfo info;
             try {
-                info = storage.put(key, metrics.mirrored(key, in), kind.contentType, declared.orElse(-1));
+                info = storage.put(key, metrics.mirrored(key, body), kind.contentType, declared.orElse(-1));
             } catch (EOFException e) {
                 throw new HttpError(502, kind.fetchError(), Map.of("detail", "source ended early"));
+            } catch (CappedInputStream.TooLarge e) {
+                throw HttpError.badRequest(Config.subtitlesTooLarge(config.maxSubtitlesBytes));
             }
             if (declared.isPresent() && declared.getAsLong() != info.size()) {
                 storage.delete(key);

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.common.CappedInputStream;
 import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.HttpError;
 import dev.mediaorchestrator.common.Json;
@@ -13,7 +14,6 @@ import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -126,9 +126,9 @@ public final class Uploads {
         }
         String key = target.key();
         Storage.ObjectInfo info;
-        try (InputStream in = new Capped(metrics.uploaded(key, VertxStreams.body(request)))) {
+        try (InputStream in = new CappedInputStream(metrics.uploaded(key, VertxStreams.body(request)), MAX_UPLOAD_BYTES)) {
             info = storage.put(key, in, target.contentType(), declaredLength(request));
-        } catch (Capped.TooLarge e) {
+        } catch (CappedInputStream.TooLarge e) {
             throw tooLarge();
         } catch (IOException e) {
             LOG.warn("upload {} for job {} failed: {}", kindId, jobId, e.getMessage());
@@ -181,38 +181,5 @@ public final class Uploads {
 
     private static HttpError tooLarge() {
         return new HttpError(413, "body too large (limit " + MAX_UPLOAD_BYTES + " bytes)");
-    }
-
-    /** Fails a read past {@link #MAX_UPLOAD_BYTES}; the multipart upload is then aborted and nothing is stored. */
-    private static final class Capped extends FilterInputStream {
-        static final class TooLarge extends IOException {
-        }
-
-        private long read;
-
-        Capped(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            count(b < 0 ? 0 : 1);
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            count(Math.max(n, 0));
-            return n;
-        }
-
-        private void count(int n) throws TooLarge {
-            read += n;
-            if (read > MAX_UPLOAD_BYTES) {
-                throw new TooLarge();
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.mediaorchestrator.orchestrator;
 
+import dev.mediaorchestrator.Config;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.RunningApp;
@@ -17,17 +18,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
-import static dev.mediaorchestrator.support.RunningApp.json;
 import static dev.mediaorchestrator.support.Put.put;
+import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Integration: the embedded S3 server, a real local HTTP server standing in for the Next app and
@@ -81,11 +82,22 @@ class MirrorAndPresignTest {
                 }
             } else if (p.contains("/hugevtt/")) {
                 // subtitles declared one byte over MAX_SUBTITLES_BYTES (its default): refused before a byte is read
-                ex.sendResponseHeaders(200, dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1);
+                ex.sendResponseHeaders(200, Config.DEFAULT_MAX_SUBTITLES_BYTES + 1);
                 try (OutputStream out = ex.getResponseBody()) {
                     byte[] chunk = new byte[64 * 1024];
-                    for (long left = dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1; left > 0; left -= chunk.length) {
+                    for (long left = Config.DEFAULT_MAX_SUBTITLES_BYTES + 1; left > 0; left -= chunk.length) {
                         out.write(chunk, 0, (int) Math.min(chunk.length, left));
+                    }
+                } catch (IOException e) {
+                    // the orchestrator hung up: expected
+                }
+            } else if (p.contains("/chunkedvtt/")) {
+                // subtitles over MAX_SUBTITLES_BYTES without a declared length (chunked): bounded while they stream
+                ex.sendResponseHeaders(200, 0);
+                try (OutputStream out = ex.getResponseBody()) {
+                    byte[] chunk = "00:00.000 --> 00:01.000\ncue\n\n".repeat(2048).getBytes(StandardCharsets.UTF_8);
+                    for (long sent = 0; sent <= 2L * Config.DEFAULT_MAX_SUBTITLES_BYTES; sent += chunk.length) {
+                        out.write(chunk);
                     }
                 } catch (IOException e) {
                     // the orchestrator hung up: expected
@@ -204,10 +216,20 @@ class MirrorAndPresignTest {
     void subtitlesDeclaredOverTheLimitAre400NamingIt() throws Exception {
         HttpResponse<String> r = app.postSigned("/jobs", body("hugevtt"));
         assertEquals(400, r.statusCode(), r.body());
-        assertEquals("subtitles are " + (dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + 1)
-                + " bytes, more than MAX_SUBTITLES_BYTES (" + dev.mediaorchestrator.Config.DEFAULT_MAX_SUBTITLES_BYTES + ")", json(r).get("error"));
+        assertEquals("subtitles are " + (Config.DEFAULT_MAX_SUBTITLES_BYTES + 1)
+                + " bytes, more than MAX_SUBTITLES_BYTES (" + Config.DEFAULT_MAX_SUBTITLES_BYTES + ")", json(r).get("error"));
         assertFalse(app.app.storage().exists("inputs/subtitles/hugevtt.vtt"));
         assertTrue(runner.requests("/render").stream().noneMatch(x -> x.bodyText().contains("\"hugevtt\"")));
+    }
+
+    /** Before: chunked subtitles were mirrored whole (any size) and the job failed later at the burner. */
+    @Test
+    void subtitlesOverTheLimitWithoutALengthAre400AndLeaveNoObject() throws Exception {
+        HttpResponse<String> r = app.postSigned("/jobs", body("chunkedvtt"));
+        assertEquals(400, r.statusCode(), r.body());
+        assertEquals("subtitles are more than MAX_SUBTITLES_BYTES (" + Config.DEFAULT_MAX_SUBTITLES_BYTES + ") bytes", json(r).get("error"));
+        assertFalse(app.app.storage().exists("inputs/subtitles/chunkedvtt.vtt"));
+        assertTrue(runner.requests("/render").stream().noneMatch(x -> x.bodyText().contains("\"chunkedvtt\"")));
     }
 
     @Test
