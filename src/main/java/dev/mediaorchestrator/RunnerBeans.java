@@ -13,6 +13,7 @@ import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.observability.RunnerMetrics;
 import dev.mediaorchestrator.runner.AdvertisedUrl;
 import dev.mediaorchestrator.runner.JobProcessExecutor;
+import dev.mediaorchestrator.runner.ParentDeath;
 import dev.mediaorchestrator.runner.RunnerCallbacks;
 import dev.mediaorchestrator.runner.RunnerConfig;
 import dev.mediaorchestrator.runner.RunnerJobs;
@@ -21,6 +22,8 @@ import dev.mediaorchestrator.runner.Transfers;
 import dev.mediaorchestrator.runner.WorkDirSweeper;
 import org.apache.camel.Service;
 import org.apache.camel.main.Main;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +38,8 @@ import java.util.Map;
  * otherwise each runner is served under {@code /runners/{engine}} (CONTRACT.md, Parts).
  */
 final class RunnerBeans extends Beans {
+    private static final Logger LOG = LoggerFactory.getLogger(RunnerBeans.class);
+
     /** Signed {@code /render} bodies larger than this are refused with 413. */
     static final int MAX_RENDER_BODY = 256 * 1024;
 
@@ -51,6 +56,10 @@ final class RunnerBeans extends Beans {
 
     /** What a runner killed before this start left (its tools still running, its job directories) goes first; then every bean. */
     RunnerBeans bindAll() {
+        String pid1 = ParentDeath.pid1Warning(ProcessHandle.current().pid());
+        if (pid1 != null) {
+            LOG.warn(pid1);
+        }
         WorkDirSweeper.sweep(rc.workDir);
         jobProcessExecutor();
         runnerSignedRequests();

@@ -21,6 +21,17 @@ public final class ParentDeath {
     private ParentDeath() {
     }
 
+    /**
+     * A runner that is PID 1 (a container started without an init) is where the tools' orphans go,
+     * and the JVM never reaps them: each killed tool's exited children (a canceled yt-dlp's ffmpeg)
+     * stay zombies for the life of the container. The images run java under tini; anything else
+     * that makes the runner PID 1 is told so, once, at start. Returns the warning, or null.
+     */
+    public static String pid1Warning(long pid) {
+        return pid != 1 ? null : "this runner is PID 1 without an init: the exited children of the tools it stops stay"
+                + " zombies (run it under tini, docker run --init, or the images' ENTRYPOINT)";
+    }
+
     /** {@code command} (executable first) prefixed so that it is killed when its parent dies. */
     public static List<String> guarded(List<String> command) {
         if (!AVAILABLE) {

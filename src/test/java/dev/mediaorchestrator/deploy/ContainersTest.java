@@ -175,6 +175,26 @@ class ContainersTest {
     }
 
     /** The stage names ({@code FROM … AS name}) of the Dockerfile. */
+    /**
+     * Every role's image runs java under tini: the runtime stage installs it and makes it the
+     * ENTRYPOINT, and no stage replaces that (nor does compose or a manifest with a command). As
+     * PID 1 the JVM would leave the tools' orphans as zombies (KillMidWorkIT shows both cases).
+     */
+    @Test
+    void everyImageRunsJavaUnderAnInitThatReapsOrphans() throws IOException {
+        String text = Files.readString(DOCKERFILE);
+        String runtime = text.substring(text.indexOf(" AS runtime"), text.indexOf("\nFROM ", text.indexOf(" AS runtime")));
+        assertTrue(Pattern.compile("apt-get install [^\\n]*\\btini\\b").matcher(runtime).find(), "the runtime stage installs tini");
+        assertTrue(runtime.contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\"]"), "tini is the runtime stage's ENTRYPOINT");
+        assertEquals(1, Pattern.compile("(?m)^ENTRYPOINT ").matcher(text).results().count(), "no stage replaces the ENTRYPOINT");
+        for (String target : TARGETS.values()) {
+            String stage = text.substring(text.indexOf(" AS " + target));
+            stage = stage.contains("\nFROM ") ? stage.substring(0, stage.indexOf("\nFROM ")) : stage;
+            assertTrue(stage.contains("CMD [\"java\", \"-jar\""), target + " runs java as tini's command: " + stage);
+        }
+        assertFalse(Files.readString(COMPOSE).contains("entrypoint:"), "compose keeps the images' ENTRYPOINT");
+    }
+
     private static Set<String> stages() throws IOException {
         Set<String> out = new LinkedHashSet<>();
         Matcher m = Pattern.compile("(?mi)^FROM \\S+ AS (\\S+)").matcher(Files.readString(DOCKERFILE));

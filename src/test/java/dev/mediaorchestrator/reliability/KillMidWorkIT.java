@@ -4,11 +4,10 @@ import dev.mediaorchestrator.common.Hmac;
 import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.storage.Storage;
 import dev.mediaorchestrator.support.IntegrationTest;
-import dev.mediaorchestrator.support.RunningApp;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
 import dev.mediaorchestrator.support.Wait;
-import dev.mediaorchestrator.testutil.TestMedia;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,26 +16,29 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static dev.mediaorchestrator.reliability.PackagedService.AS_PID_1;
+import static dev.mediaorchestrator.reliability.PackagedService.cleanUp;
+import static dev.mediaorchestrator.reliability.PackagedService.kill9;
+import static dev.mediaorchestrator.reliability.PackagedService.pid1Works;
+import static dev.mediaorchestrator.reliability.PackagedService.processesIn;
+import static dev.mediaorchestrator.reliability.PackagedService.runnerEnv;
+import static dev.mediaorchestrator.reliability.PackagedService.stop;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * kill -9 of the packaged service in the middle of the work, then a start on the same directories:
@@ -45,123 +47,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 @IntegrationTest
 class KillMidWorkIT {
-    private static final Path JAR = Path.of("target/media-orchestrator.jar");
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final Hmac hmac = new Hmac(RunningApp.SECRET);
-
-    private Process start(Path dir, Map<String, String> env) throws IOException {
-        return start(dir, env, List.of());
-    }
-
-    /** The packaged service, its command after {@code prefix} (e.g. to run it as PID 1 of a new PID namespace). */
-    private Process start(Path dir, Map<String, String> env, List<String> prefix) throws IOException {
-        List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("out.log").toFile()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("R2_") || k.equals("ROLES"));
-        pb.environment().put("HOST", "127.0.0.1");
-        pb.environment().put("JOB_CALLBACK_HMAC_SECRET", RunningApp.SECRET);
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    private void awaitAnswer(String url, Process p) {
-        Wait.until("the service to answer", Duration.ofSeconds(60), () -> {
-            try {
-                return p.isAlive() && http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() < 500;
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    private static void kill9(Process p) throws InterruptedException {
-        p.destroyForcibly();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
-    }
-
-    private static void stop(Process p) throws InterruptedException {
-        if (p != null && p.isAlive()) {
-            p.destroy();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    /** Processes whose working directory is under {@code dir}. */
-    private static List<ProcessHandle> processesIn(Path dir) throws IOException {
-        Path real = dir.toRealPath();
-        return ProcessHandle.allProcesses().filter(p -> {
-            try {
-                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")).startsWith(real);
-            } catch (IOException | RuntimeException e) {
-                return false;
-            }
-        }).toList();
-    }
-
-    /** A runner with a stand-in ffmpeg ({@code script}) that is running a burn when this returns. */
-    private Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script) throws Exception {
-        return startBurning(dir, work, env, stub, script, List.of());
-    }
-
-    private Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script,
-                                 List<String> prefix) throws Exception {
-        Path slow = dir.resolve("slow-ffmpeg");
-        Files.writeString(slow, script);
-        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwx------"));
-        Path clip = TestMedia.generateClip(dir.resolve("clip.mp4"), 1.0, true);
-        env.put("FFMPEG_BIN", slow.toString());
-        stub.on("/in/video", ex -> StubHttpServer.respond(ex, 200, "video/mp4", Files.readAllBytes(clip)));
-        stub.on("/in/vtt", ex -> StubHttpServer.respond(ex, 200, "text/vtt", "WEBVTT\n".getBytes()));
-        stub.answer("/cb", 200, "{}");
-        Process p = start(dir, env, prefix);
-        String port = env.get("PORT");
-        awaitAnswer("http://127.0.0.1:" + port + "/healthz", p);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("jobId", "job_killburnaaaaaaaaaaaaaaaaaa");
-        body.put("mediaId", "k1");
-        body.put("engine", "burner-ffmpeg");
-        body.put("callbackUrl", stub.base() + "/cb");
-        body.put("engineOptions", Map.of());
-        body.put("inputVideoUrl", stub.base() + "/in/video");
-        body.put("inputVttUrl", stub.base() + "/in/vtt");
-        body.put("outputPutUrl", stub.base() + "/out");
-        body.put("outputVideoKey", "outputs/by-media/k1/job_killburnaaaaaaaaaaaaaaaaaa/video.mp4");
-        body.put("ts", System.currentTimeMillis());
-        body.put("nonce", "n1");
-        byte[] raw = Json.writeBytes(body);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/render"))
-                .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, r.statusCode(), r.body());
-        Wait.until("the (slow) ffmpeg's sleep to run", Duration.ofSeconds(30), () -> {
-            try {
-                return processesIn(work).stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep"));
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        return p;
-    }
-
-    /** Stops the runner and whatever still runs in its work dir, and removes the test's directory. */
-    private static void cleanUp(Process p, Path work, Path dir) throws Exception {
-        stop(p);
-        for (ProcessHandle h : processesIn(work)) {
-            h.destroyForcibly();
-        }
-        TestServers.deleteRecursively(dir);
-    }
-
-    private static Map<String, String> runnerEnv(Path work) {
-        return new HashMap<>(Map.of("PORT", String.valueOf(TestServers.freePort()), "ROLES", "burner",
-                "RUNNER_WORK_DIR", work.toString()));
-    }
+    private final PackagedService service = new PackagedService();
+    private final HttpClient http = service.http;
+    private final Hmac hmac = service.hmac;
 
     @Test
     void killedMidBurnThenRestarted_noToolAndNoWorkDirIsLeft() throws Exception {
@@ -171,11 +59,11 @@ class KillMidWorkIT {
         Process p = null;
         try (StubHttpServer stub = new StubHttpServer()) {
             // the shell forks sleep: a grandchild, which only the sweep at the next start can stop
-            p = startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n");
+            p = service.startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n");
             kill9(p);
             assertTrue(!processesIn(work).isEmpty(), "the tool's child outlived the killed runner (so this test can fail)");
-            p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
+            p = service.start(dir, env);
+            service.awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
             Wait.until("no process left in the work dir", Duration.ofSeconds(10), () -> {
                 try {
                     return processesIn(work).isEmpty();
@@ -191,21 +79,6 @@ class KillMidWorkIT {
         }
     }
 
-    /** As a container runs it: PID 1 of a PID namespace of its own (the parent, unshare, kills it when it dies). */
-    private static final List<String> AS_PID_1 = List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc");
-
-    private static boolean pid1Works() {
-        try {
-            List<String> command = new ArrayList<>(AS_PID_1);
-            command.addAll(List.of("sh", "-c", "echo $$"));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0 && out.equals("1");
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
-    }
-
     /**
      * Issue 28: in a container the runner is PID 1, before a crash and after its restart (the
      * emptyDir work dir outlives the container), so a work dir that names its owner by pid names
@@ -215,13 +88,13 @@ class KillMidWorkIT {
      */
     @Test
     void killedMidBurnAsPid1ThenRestartedAsPid1_noWorkDirIsLeft() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(pid1Works(), "needs unshare --pid (root), as a container has");
+        Assumptions.assumeTrue(pid1Works(), "needs unshare --pid (root), as a container has");
         Path dir = TestServers.tempDir("mo-kill-pid1");
         Path work = Files.createDirectories(dir.resolve("work"));
         Map<String, String> env = runnerEnv(work);
         Process p = null;
         try (StubHttpServer stub = new StubHttpServer()) {
-            p = startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n", AS_PID_1);
+            p = service.startBurning(dir, work, env, stub, "#!/bin/sh\nsleep 120\nexec ffmpeg \"$@\"\n", AS_PID_1);
             ProcessHandle runner = p.toHandle().children().findFirst().orElseThrow();
             assertTrue(runner.info().command().orElse("").endsWith("java"), "the runner is unshare's child: " + runner.info());
             runner.destroyForcibly(); // kill -9 of PID 1 in its namespace
@@ -229,9 +102,9 @@ class KillMidWorkIT {
             try (Stream<Path> left = Files.list(work)) {
                 assertEquals(1, left.count(), "the killed runner left its job directory (so this test can fail)");
             }
-            p = start(dir, env, AS_PID_1);
-            awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
-            dev.mediaorchestrator.support.Wait.untilEmpty("no job directory left", work, Duration.ofSeconds(10));
+            p = service.start(dir, env, AS_PID_1);
+            service.awaitAnswer("http://127.0.0.1:" + env.get("PORT") + "/healthz", p);
+            Wait.untilEmpty("no job directory left", work, Duration.ofSeconds(10));
         } finally {
             cleanUp(p, work, dir);
         }
@@ -244,7 +117,7 @@ class KillMidWorkIT {
         Map<String, String> env = runnerEnv(work);
         Process p = null;
         try (StubHttpServer stub = new StubHttpServer()) {
-            p = startBurning(dir, work, env, stub, "#!/bin/sh\nexec sleep 120\n");
+            p = service.startBurning(dir, work, env, stub, "#!/bin/sh\nexec sleep 120\n");
             List<ProcessHandle> tools = processesIn(work);
             kill9(p);
             p = null;
@@ -273,7 +146,7 @@ class KillMidWorkIT {
                 }
             });
             // a stand-in ffmpeg that writes 64 MiB of output (more than any socket buffer) and exits 0
-            p = startBurning(dir, work, env, stub, "#!/bin/sh\nfor a; do last=$a; done\n"
+            p = service.startBurning(dir, work, env, stub, "#!/bin/sh\nfor a; do last=$a; done\n"
                     + "head -c 67108864 /dev/zero > \"${last#file:}\"\nexec sleep 1\n");
             assertTrue(uploadSeen.await(30, TimeUnit.SECONDS), "the upload started");
             Thread.sleep(1000); // the upload is blocked in a socket write now
@@ -321,8 +194,8 @@ class KillMidWorkIT {
             app.answer("/api/media/big/subtitles", 200, "WEBVTT\n");
             Map<String, String> env = Map.of("PORT", String.valueOf(port), "ROLES", "orchestrator", "DATA_DIR", dir.resolve("data").toString(),
                     "S3_EMBEDDED_PORT", String.valueOf(s3Port), "NEXT_BASE_URL", app.base().toString(), "CONTAINER_BASE_URL", "http://127.0.0.1:1");
-            p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+            p = service.start(dir, env);
+            service.awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
             byte[] body = Json.writeBytes(Map.of("mediaId", "big", "engine", "burner-ffmpeg", "ts", System.currentTimeMillis()));
             Thread client = new Thread(() -> {
                 try {
@@ -341,8 +214,8 @@ class KillMidWorkIT {
             try {
                 Wait.until("a part in the bucket", Duration.ofSeconds(30), () -> uploads(storage) > 0);
                 kill9(p);
-                p = start(dir, env);
-                awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+                p = service.start(dir, env);
+                service.awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
                 try {
                     Wait.until("the left-over upload aborted", Duration.ofSeconds(30), () -> uploads(storage) == 0);
                 } catch (AssertionError e) {
@@ -396,8 +269,8 @@ class KillMidWorkIT {
             });
             Map<String, String> env = Map.of("PORT", String.valueOf(port), "ROLES", "orchestrator", "DATA_DIR", dir.resolve("data").toString(),
                     "S3_EMBEDDED_PORT", String.valueOf(s3Port), "NEXT_BASE_URL", app.base().toString(), "CONTAINER_BASE_URL", runner.base().toString());
-            p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+            p = service.start(dir, env);
+            service.awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
             Thread client = new Thread(() -> {
                 try {
                     postJob(port, "killpost", "order-4711");
@@ -411,8 +284,8 @@ class KillMidWorkIT {
             String jobId = renderedJobs.iterator().next();
             kill9(p);
             hang.set(false);
-            p = start(dir, env);
-            awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
+            p = service.start(dir, env);
+            service.awaitAnswer("http://127.0.0.1:" + port + "/jobs/x", p);
 
             long t0 = System.nanoTime();
             HttpResponse<String> retry = postJob(port, "killpost", "order-4711");
