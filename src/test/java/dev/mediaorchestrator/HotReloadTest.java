@@ -44,21 +44,13 @@ class HotReloadTest {
                         + yaml.substring(to);
                 assertTrue(!edited.equals(yaml));
                 Files.writeString(file, edited);
-                int status = 0;
-                long deadline = System.currentTimeMillis() + 20_000;
-                while (System.currentTimeMillis() < deadline) {
-                    HttpResponse<String> r = unchecked(app, "/jobs/");
-                    status = r.statusCode();
-                    if (status == 418 && r.body().equals("{\"error\":\"edited\"}")) {
-                        break;
-                    }
-                    Thread.sleep(200);
-                }
-                assertEquals(418, status, "the edited route answers");
-                assertEquals(418, unchecked(app, "/jobs").statusCode());
-                // the file's routes come back one after the other: POST /jobs may answer 405 for a moment
-                Wait.until("POST /jobs back after the reload", Duration.ofSeconds(20),
-                        () -> uncheckedPost(app, "/jobs").statusCode() != 405);
+                // Camel re-adds the file's routes one after the other: for a moment a request may meet a route
+                // being stopped (500) or a method without its route yet (405); the reload is done when all answer
+                Wait.until("the edited routes answer, and the file's other routes are back", Duration.ofSeconds(20), () -> {
+                    HttpResponse<String> edited1 = unchecked(app, "/jobs/");
+                    return edited1.statusCode() == 418 && edited1.body().equals("{\"error\":\"edited\"}")
+                            && unchecked(app, "/jobs").statusCode() == 418 && uncheckedPost(app, "/jobs").statusCode() == 401;
+                });
                 var post = app.postRaw("/jobs", "{}".getBytes(), Map.of("x-signature", "00"));
                 assertEquals(401, post.statusCode(), post.body() + " " + post.headers().map() + " " +
                         "the other routes of the file keep working");
@@ -72,12 +64,16 @@ class HotReloadTest {
      * A GET the OpenAPI check does not see: the edited route's 418 is the test's own invention,
      * outside the document on purpose (the answers of the routes it did not edit are still checked).
      */
-    private static HttpResponse<String> unchecked(RunningApp app, String path) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(app.base.resolve(path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> unchecked(RunningApp app, String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(app.base.resolve(path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
-    /** A POST the OpenAPI check does not see: the 405 of a route that is being added again is no answer of the service. */
+    /** A POST the OpenAPI check does not see: a route that is being added again may answer 405 for a moment. */
     private static HttpResponse<String> uncheckedPost(RunningApp app, String path) {
         try {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(app.base.resolve(path))
