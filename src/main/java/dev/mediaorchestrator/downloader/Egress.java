@@ -53,7 +53,15 @@ public final class Egress {
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // not a proxy this runner can use: starting it says so
         }
-        return address == null ? Optional.empty() : PrivateNetworks.refusal("the job's proxy", address, resolver, policy);
+        return address == null ? Optional.empty()
+                : PrivateNetworks.refusal("the job's proxy", address, resolver, policy).map(why -> why + trustHint(address));
+    }
+
+    /** How an operator lets an internal proxy through: its {@code host:port} in {@code DOWNLOADER_EGRESS_ALLOW}. */
+    private static String trustHint(String proxyUrl) {
+        Urls.Parts p = Urls.split(proxyUrl);
+        String hostPort = p == null ? proxyUrl : p.hostForUrl() + (p.port() == null ? "" : ":" + p.port());
+        return "; a proxy the operator trusts can be listed in DOWNLOADER_EGRESS_ALLOW (" + hostPort + ")";
     }
 
     private static String serverOf(Map<String, Object> entry) {
@@ -87,7 +95,7 @@ public final class Egress {
             if (kind != null) {
                 throw new EgressUpstream.Forbidden("connection refused by the egress guard: the job's proxy " + host + ":" + port
                         + (PrivateNetworks.isLiteral(name) ? " is" : " resolves to " + a.getHostAddress() + ",") + " a " + kind
-                        + " address; " + PrivateNetworks.OFF);
+                        + " address; " + PrivateNetworks.OFF + trustHint("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port));
             }
         }
         if (addresses.length == 0) {

@@ -228,12 +228,12 @@ class DownloaderEgressGuardTest {
                 String url = site.base() + "/clip.mp4";
                 Map<String, Object> plain = rig.awaitTerminal(rig.render(Map.of("url", url,
                         "proxy", Map.of("protocol", "http", "server", "127.0.0.1", "port", port, "username", "u", "password", "p-1"))));
-                assertProxyRefused(plain, "its host is 127.0.0.1, a loopback address");
+                assertProxyRefused(plain, "its host is 127.0.0.1, a loopback address", "127.0.0.1:" + port);
                 Map<String, Object> byDefault = rig.awaitTerminal(rig.render(Map.of("url", url, "defaultProxyUrl", "http://u:p-1@127.0.0.1:" + port)));
-                assertProxyRefused(byDefault, "its host is 127.0.0.1, a loopback address");
+                assertProxyRefused(byDefault, "its host is 127.0.0.1, a loopback address", "127.0.0.1:" + port);
                 Map<String, Object> node = rig.awaitTerminal(rig.render(Map.of("url", url,
                         "proxy", Map.of("nodeUrl", "trojan://secret-1@10.0.0.5:443#internal"))));
-                assertProxyRefused(node, "its host is 10.0.0.5, a private address");
+                assertProxyRefused(node, "its host is 10.0.0.5, a private address", "10.0.0.5:443");
                 assertTrue(!proxy.log().contains("clip.mp4"), "the proxy saw nothing:\n" + proxy.log());
             }
             assertEquals(List.of(), site.requests, "nothing was downloaded");
@@ -258,7 +258,8 @@ class DownloaderEgressGuardTest {
                 assertEquals("failed", terminal.get("status"), terminal.toString());
                 assertEquals("connection refused by the egress guard: the job's proxy localhost:" + port + " resolves to 127.0.0.1,"
                         + " a loopback address; downloads from private networks are off (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true"
-                        + " turns them on)", terminal.get("error"));
+                        + " turns them on); a proxy the operator trusts can be listed in DOWNLOADER_EGRESS_ALLOW (localhost:" + port
+                        + ")", terminal.get("error"));
                 assertTrue(lookups.get() >= 2, "one lookup for the check before yt-dlp, one by the guard for the connection: " + lookups);
                 assertTrue(!proxy.log().contains("clip.mp4"), "the proxy saw nothing:\n" + proxy.log());
             }
@@ -280,10 +281,11 @@ class DownloaderEgressGuardTest {
         return lookups;
     }
 
-    private static void assertProxyRefused(Map<String, Object> terminal, String why) {
+    private static void assertProxyRefused(Map<String, Object> terminal, String why, String hostPort) {
         assertEquals("failed", terminal.get("status"), terminal.toString());
         assertEquals("the job's proxy is refused: " + why + "; downloads from private networks are off"
-                + " (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true turns them on)", terminal.get("error"));
+                + " (DOWNLOADER_ALLOW_PRIVATE_NETWORKS=true turns them on); a proxy the operator trusts can be listed in"
+                + " DOWNLOADER_EGRESS_ALLOW (" + hostPort + ")", terminal.get("error"));
     }
 
     private static boolean listening(int port) {
