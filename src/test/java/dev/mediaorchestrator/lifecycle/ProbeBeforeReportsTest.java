@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -68,10 +67,7 @@ class ProbeBeforeReportsTest {
     }
 
     private String job(String mediaId) throws Exception {
-        HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", mediaId, "engine", "media-downloader",
-                "options", Map.of("url", "https://example.com/x"), "ts", System.currentTimeMillis()));
-        assertEquals(202, r.statusCode(), r.body());
-        String jobId = (String) json(r).get("jobId");
+        String jobId = app.newDownloadJob(mediaId);
         Wait.until("the job dispatched", Duration.ofSeconds(20), () -> runner.requests("/render").stream()
                 .anyMatch(q -> q.bodyText().contains(jobId)));
         return jobId;

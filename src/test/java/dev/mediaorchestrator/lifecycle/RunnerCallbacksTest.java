@@ -15,19 +15,19 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.UUID;
-
-import static dev.mediaorchestrator.support.RunningApp.json;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+
+import static dev.mediaorchestrator.support.RunningApp.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** POST /callbacks/container: replay-safe, forward-only, final once terminal, 404/401/400. */
 @IntegrationTest
@@ -56,12 +56,6 @@ class RunnerCallbacksTest {
         next.close();
     }
 
-    private String job(String mediaId) throws Exception {
-        HttpResponse<String> r = app.postSigned("/jobs", Map.of("mediaId", mediaId, "engine", "media-downloader",
-                "options", Map.of("url", "https://example.com/x"), "ts", System.currentTimeMillis()));
-        assertEquals(202, r.statusCode(), r.body());
-        return (String) json(r).get("jobId");
-    }
 
     private static Map<String, Object> cb(String jobId, String status, String phase, double progress) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -87,7 +81,7 @@ class RunnerCallbacksTest {
 
     @Test
     void aReplayChangesNothing() throws Exception {
-        String jobId = job("cbreplay");
+        String jobId = app.newDownloadJob("cbreplay");
         byte[] body = Json.writeBytes(cb(jobId, "running", "downloading", 0.3));
         HttpResponse<String> first = app.postRaw("/callbacks/container", body, Map.of());
         assertEquals(200, first.statusCode(), first.body());
@@ -136,7 +130,7 @@ class RunnerCallbacksTest {
 
     @Test
     void theReportOfTheLastOutputsDigestCompletesTheJobAtOnce() throws Exception {
-        String jobId = job("cblast");
+        String jobId = app.newDownloadJob("cblast");
         dev.mediaorchestrator.orchestrator.Job job = jobStore().fresh(jobId).orElseThrow();
         Map<String, byte[]> outputs = new LinkedHashMap<>();
         for (dev.mediaorchestrator.orchestrator.Engine.OutputKind kind : job.outputs()) {
@@ -167,7 +161,7 @@ class RunnerCallbacksTest {
 
     @Test
     void aCallbackWithANonceIsRememberedByItsNonceAlone() throws Exception {
-        String jobId = job("cbkeys");
+        String jobId = app.newDownloadJob("cbkeys");
         Set<String> before = new HashSet<>(app.app.storage().list(dev.mediaorchestrator.orchestrator.ReplayStore.PREFIX));
         byte[] body = Json.writeBytes(cb(jobId, "running", "downloading", 0.2));
         assertEquals(Map.of("ok", true, "status", "running"), json(app.postRaw("/callbacks/container", body, Map.of())));
@@ -183,7 +177,7 @@ class RunnerCallbacksTest {
 
     @Test
     void progressIsWrittenThroughAtMostEveryTwoSecondsAndStatusChangesAtOnce() throws Exception {
-        String jobId = job("cbstorm");
+        String jobId = app.newDownloadJob("cbstorm");
         app.postSigned("/callbacks/container", ours(cb(jobId, "running", "downloading", 0.1)));
         assertEquals(runner.base().toString(), ((Map<?, ?>) doc(jobId).get("dispatch")).get("runnerUrl"), "the runner's address is kept");
         // this job's record writes, counted as the distinct versions (ETags) of its record the
@@ -224,7 +218,7 @@ class RunnerCallbacksTest {
 
     @Test
     void progressAndStatusOnlyMoveForward() throws Exception {
-        String jobId = job("cbforward");
+        String jobId = app.newDownloadJob("cbforward");
         app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.5));
         app.postSigned("/callbacks/container", cb(jobId, "running", "downloading", 0.3));
         assertEquals(0.5, ((Number) doc(jobId).get("progress")).doubleValue());
@@ -236,7 +230,7 @@ class RunnerCallbacksTest {
 
     @Test
     void completedWaitsForTheOutputsAndAfterThatNothingChanges() throws Exception {
-        String jobId = job("cbfinal");
+        String jobId = app.newDownloadJob("cbfinal");
         Map<String, Object> done = cb(jobId, "completed", "completed", 1.0);
         done.put("metadata", Map.of("title", "T"));
         app.postSigned("/callbacks/container", done);
@@ -262,7 +256,7 @@ class RunnerCallbacksTest {
      */
     @Test
     void metadataFieldsAreCappedInTheRecordAndTheCallback() throws Exception {
-        String jobId = job("cbbigtitle");
+        String jobId = app.newDownloadJob("cbbigtitle");
         String title = "T".repeat(5 * 1024 * 1024);
         Map<String, Object> info = Map.of("title", title, "uploader", "U".repeat(100_000),
                 "thumbnail", "https://img.example/" + "x".repeat(10_000) + ".jpg");
@@ -286,7 +280,7 @@ class RunnerCallbacksTest {
 
     @Test
     void aRunnersMetadataIsCappedToo() throws Exception {
-        String jobId = job("cbbigcb");
+        String jobId = app.newDownloadJob("cbbigcb");
         Map<String, Object> uploading = cb(jobId, "uploading", "uploading", 0.9);
         uploading.put("metadata", Map.of("title", "R".repeat(200_000), "author", "A", "viewCount", 7));
         assertEquals(200, app.postSigned("/callbacks/container", uploading).statusCode());
@@ -298,7 +292,7 @@ class RunnerCallbacksTest {
 
     @Test
     void failedIsTerminalWithTheRunnersError() throws Exception {
-        String jobId = job("cbfail");
+        String jobId = app.newDownloadJob("cbfail");
         Map<String, Object> failed = cb(jobId, "failed", "failed", 0.2);
         failed.put("error", "yt-dlp: HTTP Error 404");
         app.postSigned("/callbacks/container", failed);

@@ -34,9 +34,9 @@ import static dev.mediaorchestrator.reliability.PackagedService.AS_PID_1;
 import static dev.mediaorchestrator.reliability.PackagedService.cleanUp;
 import static dev.mediaorchestrator.reliability.PackagedService.kill9;
 import static dev.mediaorchestrator.reliability.PackagedService.pid1Works;
-import static dev.mediaorchestrator.reliability.PackagedService.processesIn;
 import static dev.mediaorchestrator.reliability.PackagedService.runnerEnv;
 import static dev.mediaorchestrator.reliability.PackagedService.stop;
+import static dev.mediaorchestrator.support.TestServers.processesIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

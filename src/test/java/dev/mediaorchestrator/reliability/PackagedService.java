@@ -81,18 +81,6 @@ final class PackagedService {
         }
     }
 
-    /** Processes whose working directory is under {@code dir}. */
-    static List<ProcessHandle> processesIn(Path dir) throws IOException {
-        Path real = dir.toRealPath();
-        return ProcessHandle.allProcesses().filter(p -> {
-            try {
-                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")).startsWith(real);
-            } catch (IOException | RuntimeException e) {
-                return false;
-            }
-        }).toList();
-    }
-
     /** A runner with a stand-in ffmpeg ({@code script}) that is running a burn when this returns. */
     Process startBurning(Path dir, Path work, Map<String, String> env, StubHttpServer stub, String script) throws Exception {
         return startBurning(dir, work, env, stub, script, List.of());
@@ -130,7 +118,7 @@ final class PackagedService {
         assertEquals(202, r.statusCode(), r.body());
         Wait.until("the (slow) ffmpeg's sleep to run", Duration.ofSeconds(30), () -> {
             try {
-                return processesIn(work).stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep"));
+                return TestServers.processesIn(work).stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep"));
             } catch (IOException e) {
                 return false;
             }
@@ -141,7 +129,7 @@ final class PackagedService {
     /** Stops the runner and whatever still runs in its work dir, and removes the test's directory. */
     static void cleanUp(Process p, Path work, Path dir) throws Exception {
         stop(p);
-        for (ProcessHandle h : processesIn(work)) {
+        for (ProcessHandle h : TestServers.processesIn(work)) {
             h.destroyForcibly();
         }
         TestServers.deleteRecursively(dir);

@@ -73,7 +73,7 @@ final class RoundRobinProxy implements AutoCloseable {
     /** Per connection (the client's address and port): its backend. */
     private final Map<String, Integer> pinned = new ConcurrentHashMap<>();
     /** Requests whose body matches wait here before they reach a backend ({@link #hold}). */
-    private volatile Predicate<String> holding = body -> false;
+    private volatile Predicate<String> holding; // null: nothing held
     private final AtomicInteger held = new AtomicInteger();
 
     RoundRobinProxy(String name, List<URI> backends) throws IOException {
@@ -123,7 +123,7 @@ final class RoundRobinProxy implements AutoCloseable {
 
     /** Lets the held requests through, and the next ones pass. */
     synchronized void release() {
-        holding = body -> false;
+        holding = null;
         notifyAll();
     }
 
@@ -133,10 +133,13 @@ final class RoundRobinProxy implements AutoCloseable {
     }
 
     private synchronized void waitIfHeld(byte[] body) throws InterruptedException {
+        if (holding == null) {
+            return;
+        }
         String text = new String(body, StandardCharsets.UTF_8);
         if (holding.test(text)) {
             held.incrementAndGet();
-            while (holding.test(text)) {
+            while (holding != null && holding.test(text)) {
                 wait();
             }
         }

@@ -217,18 +217,6 @@ class SegmentedBurnJobTest {
         }
     }
 
-    /** Processes (the burners' tools) whose working directory is in a burner's work dir. */
-    private List<ProcessHandle> toolsRunning() throws IOException {
-        Path real = work.toRealPath();
-        return ProcessHandle.allProcesses().filter(p -> {
-            try {
-                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")).startsWith(real);
-            } catch (IOException | RuntimeException e) {
-                return false;
-            }
-        }).toList();
-    }
-
     private Path download(RunningApp app, String key, String name) throws IOException {
         Path file = media.resolve(name);
         try (InputStream in = bucket(app).get(key, null, null)) {
@@ -405,7 +393,7 @@ class SegmentedBurnJobTest {
         });
         Wait.until("segment 2's tool running on a burner", Duration.ofSeconds(30), () -> {
             try {
-                return !toolsRunning().isEmpty();
+                return !TestServers.processesIn(work).isEmpty();
             } catch (IOException e) {
                 return false;
             }
@@ -417,7 +405,7 @@ class SegmentedBurnJobTest {
         assertEquals("canceled", callback(jobId).get("status"));
         Wait.until("every tool of the job stopped on the burners", Duration.ofSeconds(30), () -> {
             try {
-                return toolsRunning().isEmpty();
+                return TestServers.processesIn(work).isEmpty();
             } catch (IOException e) {
                 return false;
             }

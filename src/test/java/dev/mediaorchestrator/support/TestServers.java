@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /** Small helpers for tests: free ports and temp directories that are removed afterwards. */
@@ -20,6 +21,18 @@ public final class TestServers {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Processes whose working directory is under {@code dir} (a runner's tools, from /proc). */
+    public static List<ProcessHandle> processesIn(Path dir) throws IOException {
+        Path real = dir.toRealPath();
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")).startsWith(real);
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }).toList();
     }
 
     /**
