@@ -14,7 +14,8 @@ import java.util.concurrent.ExecutorService;
  * networks): with {@code DOWNLOADER_ALLOW_PRIVATE_NETWORKS} off, a job's {@code url} is checked
  * before yt-dlp starts (a clear, early error), and yt-dlp then reaches the network only through
  * the job's {@link EgressGuard}, which checks every connection again where it is made. A proxy the
- * job names is checked the same way, before and at each connection. With it on, neither happens. The threads of every guard come from one pool, ended with the service.
+ * job names is checked the same way, before and at each connection. With it on, neither happens.
+ * The threads of every guard come from one pool, ended with the service.
  */
 public final class Egress {
     private final boolean allowPrivateNetworks;
@@ -53,20 +54,22 @@ public final class Egress {
         } catch (IllegalArgumentException e) {
             return Optional.empty(); // not a proxy this runner can use: starting it says so
         }
-        return address == null ? Optional.empty()
-                : PrivateNetworks.refusal("the job's proxy", address, resolver, policy).map(why -> why + trustHint(address));
+        return address == null ? Optional.empty() : PrivateNetworks.refusal("the job's proxy", address, resolver, policy)
+                .map(why -> why + trustHint(address.substring(address.indexOf("://") + 3)));
     }
 
     /** How an operator lets an internal proxy through: its {@code host:port} in {@code DOWNLOADER_EGRESS_ALLOW}. */
-    private static String trustHint(String proxyUrl) {
-        Urls.Parts p = Urls.split(proxyUrl);
-        String hostPort = p == null ? proxyUrl : p.hostForUrl() + (p.port() == null ? "" : ":" + p.port());
+    private static String trustHint(String hostPort) {
         return "; a proxy the operator trusts can be listed in DOWNLOADER_EGRESS_ALLOW (" + hostPort + ")";
     }
 
+    /** {@code host:port}, an IPv6 literal bracketed. */
+    private static String hostPort(String host, Object port) {
+        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    }
+
     private static String serverOf(Map<String, Object> entry) {
-        String host = String.valueOf(entry.get("server"));
-        return "http://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + entry.get("port");
+        return "http://" + hostPort(String.valueOf(entry.get("server")), entry.get("port"));
     }
 
     /**
@@ -93,9 +96,9 @@ public final class Egress {
         for (InetAddress a : addresses) {
             String kind = policy.refusedKind(a, port);
             if (kind != null) {
-                throw new EgressUpstream.Forbidden("connection refused by the egress guard: the job's proxy " + host + ":" + port
+                throw new EgressUpstream.Forbidden("connection refused by the egress guard: the job's proxy " + hostPort(host, port)
                         + (PrivateNetworks.isLiteral(name) ? " is" : " resolves to " + a.getHostAddress() + ",") + " a " + kind
-                        + " address; " + PrivateNetworks.OFF + trustHint("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port));
+                        + " address; " + PrivateNetworks.OFF + trustHint(hostPort(host, port)));
             }
         }
         if (addresses.length == 0) {
