@@ -9,6 +9,7 @@ import dev.mediaorchestrator.downloader.DownloaderSteps;
 import dev.mediaorchestrator.downloader.Egress;
 import dev.mediaorchestrator.downloader.EgressPolicy;
 import dev.mediaorchestrator.downloader.ProxySettings;
+import dev.mediaorchestrator.downloader.YtDlpPreload;
 import dev.mediaorchestrator.observability.Observability;
 import dev.mediaorchestrator.observability.RunnerMetrics;
 import dev.mediaorchestrator.runner.AdvertisedUrl;
@@ -72,6 +73,7 @@ final class RunnerBeans extends Beans {
         if (config.roles.contains("downloader")) {
             downloaderJobs();
             downloaderSteps();
+            ytDlpPreload();
         }
         routeProperties(routeProperties(config, rc));
         return this;
@@ -180,6 +182,16 @@ final class RunnerBeans extends Beans {
             stoppedWithCamel(steps::stopAll);
             return steps;
         });
+    }
+
+    /** {@code YTDLP_PRELOAD}: a Python yt-dlp is forked from a loaded copy ({@link YtDlpPreload}), any other started with exec. */
+    private void ytDlpPreload() {
+        if (rc.ytDlpPreload) {
+            YtDlpPreload.of(rc.ytDlpBin).ifPresent(preload -> {
+                jobProcessExecutor().launchWith(rc.ytDlpBin, preload);
+                stoppedWithCamel(preload::close);
+            });
+        }
     }
 
     /** An engine's jobs: admission, phases, callbacks; its gauges and readiness ({@code tools} on PATH). */

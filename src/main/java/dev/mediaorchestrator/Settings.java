@@ -98,6 +98,8 @@ public final class Settings {
     public static final Setting FFMPEG_BIN = Setting.of("FFMPEG_BIN", "ffmpeg", "on `PATH`");
     public static final Setting FFPROBE_BIN = Setting.of("FFPROBE_BIN", "ffprobe", "on `PATH`");
     public static final Setting YTDLP_BIN = Setting.of("YTDLP_BIN", "yt-dlp", "on `PATH`");
+    /** A Python yt-dlp is loaded once and forked for each download (downloader/YtDlpPreload); false: exec each time. */
+    public static final Setting YTDLP_PRELOAD = Setting.of("YTDLP_PRELOAD", "true");
     public static final Setting MIHOMO_BIN = Setting.of("MIHOMO_BIN", "mihomo", "on `PATH`");
     public static final Setting CLASH_SUBSCRIPTION_URL = Setting.none("CLASH_SUBSCRIPTION_URL");
     public static final Setting CLASH_RAW_CONFIG = Setting.none("CLASH_RAW_CONFIG");

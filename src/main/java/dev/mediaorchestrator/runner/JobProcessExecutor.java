@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -24,12 +25,19 @@ import java.util.concurrent.TimeUnit;
  * stdout and stderr to files in the working directory ({@code <tool>.stdout}, {@code <tool>.stderr})
  * as they are written, so that progress can be read while the tool runs; the result carries the
  * last {@value #TAIL_BYTES} bytes of each. Running processes are registered by working directory,
- * so a job's processes can be stopped (timeout, cancel), always with their child processes.
+ * so a job's processes can be stopped (timeout, cancel), always with their child processes. A
+ * tool with a {@link ToolLauncher} ({@link #launchWith}) is started by it when it can.
  */
 public final class JobProcessExecutor implements ExecCommandExecutor {
     public static final int TAIL_BYTES = 64 * 1024;
 
-    private final Map<String, Process> running = new ConcurrentHashMap<>();
+    private final Map<String, StartedTool> running = new ConcurrentHashMap<>();
+    private final Map<String, ToolLauncher> launchers = new ConcurrentHashMap<>();
+
+    /** {@code executable} (as the routes name it) is started by {@code launcher} when it can, else with exec. */
+    public void launchWith(String executable, ToolLauncher launcher) {
+        launchers.put(executable, launcher);
+    }
 
     @Override
     public ExecResult execute(ExecCommand command) throws IOException {
@@ -40,15 +48,12 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         String tool = Path.of(command.getExecutable()).getFileName().toString();
         Path out = stdoutFile(dir.toPath(), command.getExecutable());
         Path err = dir.toPath().resolve(tool + ".stderr");
-        ProcessBuilder pb = new ProcessBuilder(ParentDeath.guarded(cmd)).directory(dir)
-                .redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p;
+        StartedTool p;
         try {
             if (!ParentDeath.resolvable(command.getExecutable())) {
                 throw new IOException("not found");
             }
-            p = pb.start();
+            p = start(cmd, dir, out, err);
         } catch (IOException e) {
             throw new ExecException(tool + " could not be started (" + command.getExecutable() + " not found or not executable)",
                     null, null, -1, e);
@@ -57,8 +62,7 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         running.put(key, p);
         try {
             long timeout = command.getTimeout();
-            boolean finished = timeout > 0 ? p.waitFor(timeout, TimeUnit.MILLISECONDS) : waitFor(p);
-            if (!finished) {
+            if (!p.waitFor(timeout, TimeUnit.MILLISECONDS)) {
                 kill(p);
                 throw new ExecException(tool + " timed out after " + timeout / 1000 + " s", null, null, -1);
             }
@@ -84,14 +88,21 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         return workDir.resolve(Path.of(executable).getFileName() + ".stdout");
     }
 
-    private static boolean waitFor(Process p) throws InterruptedException {
-        p.waitFor();
-        return true;
+    /** By the executable's launcher when it has one that can, else with exec (killed with the JVM: {@link ParentDeath}). */
+    private StartedTool start(List<String> cmd, File dir, Path out, Path err) throws IOException {
+        ToolLauncher launcher = launchers.get(cmd.get(0));
+        Optional<StartedTool> launched = launcher == null ? Optional.empty() : launcher.start(cmd, dir.toPath(), out, err);
+        if (launched.isPresent()) {
+            return launched.get();
+        }
+        return StartedTool.of(new ProcessBuilder(ParentDeath.guarded(cmd)).directory(dir)
+                .redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
     }
 
     /** Stops the process running in {@code workDir}, if any, with its children. */
     public boolean stop(Path workDir) {
-        Process p = running.get(workDir.toFile().getAbsolutePath());
+        StartedTool p = running.get(workDir.toFile().getAbsolutePath());
         if (p == null) {
             return false;
         }
@@ -99,9 +110,8 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         return true;
     }
 
-    private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
+    private static void kill(StartedTool p) {
+        p.kill();
         try {
             p.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

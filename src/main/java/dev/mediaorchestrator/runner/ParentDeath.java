@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Tools die with the JVM: a command is run through util-linux {@code setpriv --pdeathsig KILL}, so
@@ -52,19 +53,24 @@ public final class ParentDeath {
      * caller checks first to keep the error "not found".
      */
     public static boolean resolvable(String executable) {
+        return which(executable).isPresent();
+    }
+
+    /** The executable file {@code executable} names: itself when it is a path, else the first one on {@code PATH}. */
+    public static Optional<Path> which(String executable) {
         if (executable.contains("/")) {
-            return Files.isExecutable(Path.of(executable));
+            return Optional.of(Path.of(executable)).filter(Files::isExecutable);
         }
         String path = System.getenv("PATH");
         if (path == null) {
-            return false;
+            return Optional.empty();
         }
         for (String dir : path.split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, executable))) {
-                return true;
+                return Optional.of(Path.of(dir, executable));
             }
         }
-        return false;
+        return Optional.empty();
     }
 
     /** Whether commands are guarded on this machine. */

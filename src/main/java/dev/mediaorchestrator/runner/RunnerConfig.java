@@ -16,6 +16,8 @@ public final class RunnerConfig {
     public final String ffmpegBin;
     public final String ffprobeBin;
     public final String ytDlpBin;
+    /** {@code YTDLP_PRELOAD}: a Python yt-dlp is forked from a loaded copy instead of started. */
+    public final boolean ytDlpPreload;
     public final String mihomoBin;
     public final int mihomoPort;
     public final int mihomoSocksPort;
@@ -61,6 +63,7 @@ public final class RunnerConfig {
         ffmpegBin = Env.str(env, Settings.FFMPEG_BIN);
         ffprobeBin = Env.str(env, Settings.FFPROBE_BIN);
         ytDlpBin = Env.str(env, Settings.YTDLP_BIN);
+        ytDlpPreload = Env.bool(env, Settings.YTDLP_PRELOAD);
         mihomoBin = Env.str(env, Settings.MIHOMO_BIN);
         mihomoPort = Env.port(env, Settings.MIHOMO_PORT);
         mihomoSocksPort = Env.port(env, Settings.MIHOMO_SOCKS_PORT);
