@@ -63,6 +63,22 @@ class StoreRetryTest {
     }
 
     @Test
+    void aRequestSentIntoAConnectionTheStoreHadClosedIsSentAgainAtOnce() {
+        AtomicInteger calls = new AtomicInteger();
+        RuntimeException stale = SdkClientException.create("Unable to execute HTTP request: Broken pipe",
+                new java.net.SocketException("Broken pipe"));
+        assertEquals("ok", retry(8000).run(failing(calls, stale)));
+        assertEquals(List.of(0L), waits, "no backoff for a connection that was dead before the request");
+
+        waits.clear();
+        calls.set(0);
+        RuntimeException reset = SdkClientException.create("Unable to execute HTTP request",
+                new java.net.SocketException("Connection reset"));
+        assertEquals("ok", retry(8000).run(failing(calls, reset, reset)));
+        assertEquals(List.of(0L, 375L), waits, "the second failure is the store's: the second backoff (500 ms, jittered)");
+    }
+
+    @Test
     void theStoresRetryAfterIsWaitedFor() {
         AtomicInteger calls = new AtomicInteger();
         assertEquals("ok", retry(8000).run(failing(calls, s3(503, "ServiceUnavailable", "busy", "3"))));
