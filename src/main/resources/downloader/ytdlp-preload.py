@@ -73,7 +73,7 @@ def run_child(request):
         stderr = os.open(request["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         os.dup2(stdout, 1)
         os.dup2(stderr, 2)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1024)
+        close_inherited()
         sys.argv = [EXECUTABLE] + list(request["args"])
         code = yt_dlp.main(list(request["args"]))
     except SystemExit as e:
@@ -95,6 +95,20 @@ def run_child(request):
             except Exception:
                 pass
         os._exit(code & 0xFF)
+
+
+def close_inherited():
+    """Every descriptor above stderr (the protocol's, the selector's): the child keeps none of them."""
+    try:
+        descriptors = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        descriptors = range(3, 1024)
+    for fd in descriptors:
+        if fd > 2:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def exit_value(status):
