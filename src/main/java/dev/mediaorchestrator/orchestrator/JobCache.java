@@ -91,7 +91,16 @@ final class JobCache {
     void learn(Job job) {
         learned.incrementAndGet();
         unknown.invalidate(job.jobId);
-        jobs.put(job.jobId, job);
+        jobs.asMap().merge(job.jobId, job, JobCache::later);
+    }
+
+    /**
+     * Of two versions of a job, the later one: each version's {@code ts} is above the one it
+     * replaced (JobStore). Two threads that wrote one version each may tell them here in either
+     * order, and a poll must not go back to the older (its progress, even its status, went back).
+     */
+    static Job later(Job cached, Job learned) {
+        return learned.ts < cached.ts ? cached : learned;
     }
 
     /** A job that is gone from the bucket. */

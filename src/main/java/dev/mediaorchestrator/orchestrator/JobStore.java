@@ -290,7 +290,7 @@ public final class JobStore implements AutoCloseable {
     /** Writes {@code next} over {@code current}'s version: the job as stored, or empty when the record is another version now. */
     private Optional<Job> write(Job current, Job next) {
         Job.Draft d = next.draft();
-        d.ts = Math.max(clock.millis(), current.ts);
+        d.ts = Math.max(clock.millis(), current.ts + 1); // each version's ts above the last: the versions' order (JobCache)
         if (!Objects.equals(next.phase, current.phase)) {
             d.began(next.phase == null ? next.status : next.phase, d.ts);
         }
