@@ -65,6 +65,8 @@ class KillMidDownloadIT {
             Wait.until("the yt-dlp preloader to be ready", Duration.ofSeconds(60), () -> read(log).contains("preloaded"));
             Wait.until("the first job to end", Duration.ofSeconds(30), () -> stub.requests("/cb").stream()
                     .anyMatch(r -> r.bodyText().contains("\"failed\"")));
+            // its slot is free after its callback has gone out: a render before that is 429 busy
+            Wait.until("the runner to be idle", Duration.ofSeconds(30), () -> answer(base + "/healthz").contains("\"active\":0"));
             render(base, stub, "/stall.mp4");
             Wait.until("yt-dlp to download", Duration.ofSeconds(30), () -> !stub.requests("/stall.mp4").isEmpty());
             List<ProcessHandle> tools = TestServers.processesIn(work);
@@ -81,6 +83,17 @@ class KillMidDownloadIT {
                     () -> !ytDlp.isAlive() && !preloader.isAlive());
         } finally {
             PackagedService.cleanUp(p, work, dir);
+        }
+    }
+
+    private String answer(String url) {
+        try {
+            return service.http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
         }
     }
 
