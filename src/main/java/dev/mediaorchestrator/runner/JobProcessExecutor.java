@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -33,6 +34,8 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
 
     private final Map<String, StartedTool> running = new ConcurrentHashMap<>();
     private final Map<String, ToolLauncher> launchers = new ConcurrentHashMap<>();
+    /** Work dirs whose job was stopped: no tool starts there again (see {@link #stop}). */
+    private final Set<String> stopped = ConcurrentHashMap.newKeySet();
 
     /** {@code executable} (as the routes name it) is started by {@code launcher} when it can, else with exec. */
     public void launchWith(String executable, ToolLauncher launcher) {
@@ -48,6 +51,10 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
         String tool = Path.of(command.getExecutable()).getFileName().toString();
         Path out = stdoutFile(dir.toPath(), command.getExecutable());
         Path err = dir.toPath().resolve(tool + ".stderr");
+        String key = dir.getAbsolutePath();
+        if (stopped.contains(key)) {
+            throw new ExecException(tool + " not started: its job was stopped", null, null, -1);
+        }
         StartedTool p;
         try {
             if (!ParentDeath.resolvable(command.getExecutable())) {
@@ -58,8 +65,10 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
             throw new ExecException(tool + " could not be started (" + command.getExecutable() + " not found or not executable)",
                     null, null, -1, e);
         }
-        String key = dir.getAbsolutePath();
         running.put(key, p);
+        if (stopped.contains(key)) {
+            kill(p); // stopped while it started: stop() found nothing to kill yet
+        }
         try {
             long timeout = command.getTimeout();
             if (!p.waitFor(timeout, TimeUnit.MILLISECONDS)) {
@@ -100,14 +109,25 @@ public final class JobProcessExecutor implements ExecCommandExecutor {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start());
     }
 
-    /** Stops the process running in {@code workDir}, if any, with its children. */
+    /**
+     * Stops the process running in {@code workDir}, if any, with its children, and every one that
+     * would start there later (a cancel that came between a job's last check and its next tool's
+     * start), until {@link #release}. Returns whether one was running.
+     */
     public boolean stop(Path workDir) {
-        StartedTool p = running.get(workDir.toFile().getAbsolutePath());
+        String key = workDir.toFile().getAbsolutePath();
+        stopped.add(key);
+        StartedTool p = running.get(key);
         if (p == null) {
             return false;
         }
         kill(p);
         return true;
+    }
+
+    /** The job of {@code workDir} has ended: its mark of {@link #stop} is dropped. */
+    public void release(Path workDir) {
+        stopped.remove(workDir.toFile().getAbsolutePath());
     }
 
     private static void kill(StartedTool p) {

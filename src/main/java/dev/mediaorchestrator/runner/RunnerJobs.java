@@ -351,6 +351,7 @@ public final class RunnerJobs {
             processes.stop(job.workDir);
             deleteRecursively(job.workDir);
             WorkDirSweeper.release(job.workDir);
+            processes.release(job.workDir);
         }
         table.finished(job);
     }
