@@ -84,6 +84,13 @@ class YtDlpPreloadTest {
                 false, null));
     }
 
+    /** The same download forked (into {@code forked}) and started with exec (into {@code started}). */
+    private record Both(ExecResult forked, ExecResult started) {
+        static Both run(String url, Path forked, Path started) throws IOException {
+            return new Both(YtDlpPreloadTest.run(forking, forked, url), YtDlpPreloadTest.run(new JobProcessExecutor(), started, url));
+        }
+    }
+
     private static String text(java.io.InputStream in) throws IOException {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
@@ -92,8 +99,9 @@ class YtDlpPreloadTest {
     void aForkedYtDlpWritesWhatAStartedOneWrites(@TempDir Path forked, @TempDir Path started) throws Exception {
         try (TestMedia.FileServer server = new TestMedia.FileServer(media)) {
             String url = server.url("clip.mp4");
-            ExecResult f = run(forking, forked, url);
-            ExecResult s = run(new JobProcessExecutor(), started, url);
+            Both both = Both.run(url, forked, started);
+            ExecResult f = both.forked();
+            ExecResult s = both.started();
 
             assertEquals(0, s.getExitValue());
             assertEquals(0, f.getExitValue(), "forked yt-dlp's exit value");
@@ -116,9 +124,9 @@ class YtDlpPreloadTest {
     @Test
     void aFailedDownloadEndsAsAStartedOneDoes(@TempDir Path forked, @TempDir Path started) throws Exception {
         try (TestMedia.FileServer server = new TestMedia.FileServer(media)) {
-            String url = server.url("missing.mp4");
-            ExecResult f = run(forking, forked, url);
-            ExecResult s = run(new JobProcessExecutor(), started, url);
+            Both both = Both.run(server.url("missing.mp4"), forked, started);
+            ExecResult f = both.forked();
+            ExecResult s = both.started();
 
             assertEquals(1, s.getExitValue());
             assertEquals(1, f.getExitValue(), "forked yt-dlp's exit value");

@@ -1,6 +1,5 @@
 package dev.mediaorchestrator.reliability;
 
-import dev.mediaorchestrator.common.Json;
 import dev.mediaorchestrator.support.IntegrationTest;
 import dev.mediaorchestrator.support.StubHttpServer;
 import dev.mediaorchestrator.support.TestServers;
@@ -119,10 +118,6 @@ class KillMidDownloadIT {
         }
         body.put("ts", System.currentTimeMillis());
         body.put("nonce", UUID.randomUUID().toString());
-        byte[] raw = Json.writeBytes(body);
-        HttpResponse<String> r = service.http.send(HttpRequest.newBuilder(URI.create(base + "/render"))
-                .header("content-type", "application/json").header("x-signature", service.hmac.sign(raw))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, r.statusCode(), r.body());
+        service.render(base, body);
     }
 }

@@ -111,11 +111,7 @@ final class PackagedService {
         body.put("outputVideoKey", "outputs/by-media/k1/job_killburnaaaaaaaaaaaaaaaaaa/video.mp4");
         body.put("ts", System.currentTimeMillis());
         body.put("nonce", "n1");
-        byte[] raw = Json.writeBytes(body);
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/render"))
-                .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, r.statusCode(), r.body());
+        render("http://127.0.0.1:" + port, body);
         Wait.until("the (slow) ffmpeg's sleep to run", Duration.ofSeconds(30), () -> {
             try {
                 return TestServers.processesIn(work).stream().anyMatch(h -> h.info().command().orElse("").endsWith("sleep"));
@@ -124,6 +120,15 @@ final class PackagedService {
             }
         });
         return p;
+    }
+
+    /** A signed {@code POST {base}/render} of {@code body}; asserts the 202. */
+    void render(String base, Map<String, Object> body) throws IOException, InterruptedException {
+        byte[] raw = Json.writeBytes(body);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/render"))
+                .header("content-type", "application/json").header("x-signature", hmac.sign(raw))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(raw)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, r.statusCode(), r.body());
     }
 
     /** Stops the runner and whatever still runs in its work dir, and removes the test's directory. */
