@@ -61,9 +61,34 @@ wait_http() { # URL [tries×0.05s]
 SECRET=$(openssl rand -hex 32)
 sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'; }
 
+# start_store — the same S3 server the service embeds, alone in its own JVM (bench/lib/Store.java),
+# as R2 or MinIO is in production. Sets STORE_PID STORE_ENV (the service's settings to reach it) and
+# BUCKET_DIR (where its objects are files).
+start_store() {
+  local port ak sk i
+  port=$(free_port); ak=bench-$(openssl rand -hex 4); sk=$(openssl rand -hex 16)
+  BUCKET_DIR=$WORK/store/vidgen-render
+  java ${STORE_JAVA_OPTS:-} -cp "$JAR" "$BENCH_DIR/lib/Store.java" "$WORK/store" "$port" "$ak" "$sk" vidgen-render \
+    >"$WORK/store.log" 2>&1 &
+  STORE_PID=$!
+  STARTED_PIDS+=("$STORE_PID")
+  for i in $(seq 600); do
+    grep -q 'store listening on' "$WORK/store.log" 2>/dev/null && break
+    kill -0 "$STORE_PID" 2>/dev/null || { cat "$WORK/store.log" >&2; log "the store did not start"; exit 1; }
+    sleep 0.05
+  done
+  STORE_ENV=(R2_S3_ENDPOINT="http://127.0.0.1:$port" R2_ACCESS_KEY_ID="$ak" R2_SECRET_ACCESS_KEY="$sk" R2_BUCKET_NAME=vidgen-render)
+}
+
+# store_cpu_ms — the CPU time of the STORE=process store so far (0 with the embedded store, whose
+# threads are the service's: S3Proxy-Jetty in the per-thread lines).
+store_cpu_ms() { if [ -n "${STORE_PID:-}" ]; then proc_own_cpu_ms "$STORE_PID"; else echo 0; fi; }
+
 # start_service [VAR=value ...] — the all-in-one jar on a free port, with $SVC_JAVA_OPTS (set by the
 # script) and $BENCH_JAVA_OPTS (yours, e.g. a JFR recording to profile a run: see bench/README.md).
-# Sets SVC_PID SVC_PORT SVC_URL SVC_DATA SVC_MEDIA SVC_LOG CALLBACKS.
+# STORE=process puts the store in its own process (start_store; the service is then in direct mode,
+# as with R2) instead of the service's embedded one, so that the service's CPU is its own.
+# Sets SVC_PID SVC_PORT SVC_URL SVC_DATA SVC_MEDIA SVC_LOG CALLBACKS BUCKET_DIR.
 start_service() {
   SVC_PORT=$(free_port)
   SVC_URL=http://127.0.0.1:$SVC_PORT
@@ -71,13 +96,16 @@ start_service() {
   SVC_MEDIA=$WORK/media
   SVC_LOG=$WORK/service.log
   CALLBACKS=$SVC_DATA/callbacks.jsonl
+  BUCKET_DIR=$SVC_DATA/bucket/vidgen-render
+  STORE_ENV=()
   mkdir -p "$SVC_DATA" "$SVC_MEDIA" "$WORK/jobs"
+  [ "${STORE:-embedded}" = "process" ] && start_store
   # shellcheck disable=SC2086
   env -u NEXT_BASE_URL -u R2_S3_ENDPOINT -u R2_ACCESS_KEY_ID -u R2_SECRET_ACCESS_KEY -u TRANSFER_MODE \
     -u CONTAINER_BASE_URL -u CONTAINER_BASE_URL_DOWNLOADER -u CONTAINER_BASE_URL_REMOTION -u ROLES \
     -u ORCHESTRATOR_BASE_URL_CONTAINER -u ORCHESTRATOR_BASE_URL_NEXT -u MIRROR_INPUTS -u S3_EMBEDDED_DIR \
     PORT="$SVC_PORT" HOST=127.0.0.1 JOB_CALLBACK_HMAC_SECRET="$SECRET" DATA_DIR="$SVC_DATA" MEDIA_DIR="$SVC_MEDIA" \
-    RUNNER_WORK_DIR="$WORK/jobs" BURNER_X264_PRESET="${BURNER_X264_PRESET:-medium}" "$@" \
+    RUNNER_WORK_DIR="$WORK/jobs" BURNER_X264_PRESET="${BURNER_X264_PRESET:-medium}" ${STORE_ENV[@]+"${STORE_ENV[@]}"} "$@" \
     java ${SVC_JAVA_OPTS:-} ${BENCH_JAVA_OPTS:-} -jar "$JAR" >"$SVC_LOG" 2>&1 &
   SVC_PID=$!
   STARTED_PIDS+=("$SVC_PID")
@@ -159,10 +187,11 @@ PY
 # curl_get URL [curl args...] → "http_code bytes seconds" of a GET to /dev/null
 curl_get() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' "$@" "$u"; }
 
-# proc_cpu_ms PID — CPU time (user+system) of PID and of its children it has waited for, in ms
-# (/proc/PID/stat utime+stime+cutime+cstime): the service's own work plus its ffmpeg/yt-dlp runs.
+# proc_cpu_ms PID — CPU time (user+system) in ms of PID and of every process below it, each with the
+# children it has waited for (bench/lib/tree_cpu.py): the service's own work plus its ffmpeg/yt-dlp
+# runs, including the yt-dlp runs forked by the downloader's preloader (a child that lives on).
 CLK_TCK=$(getconf CLK_TCK)
-proc_cpu_ms() { awk -v hz="$CLK_TCK" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13 + $14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
+proc_cpu_ms() { python3 "$BENCH_DIR/lib/tree_cpu.py" "$1"; }
 # proc_own_cpu_ms PID — the CPU time of PID's own threads only (utime+stime): the service without its tools.
 proc_own_cpu_ms() { awk -v hz="$CLK_TCK" '{sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz}' "/proc/$1/stat"; }
 
