@@ -62,13 +62,15 @@ SECRET=$(openssl rand -hex 32)
 sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //'; }
 
 # start_store — the same S3 server the service embeds, alone in its own JVM (bench/lib/Store.java),
-# as R2 or MinIO is in production. Sets STORE_PID STORE_ENV (the service's settings to reach it) and
-# BUCKET_DIR (where its objects are files).
+# as R2 or MinIO is in production, at nice STORE_NICE (default 19: R2 runs on other machines, and on
+# this one the store should take what the tools leave, not compete with them; STORE_NICE=0 to have it
+# compete). Sets STORE_PID STORE_ENV (the service's settings to reach it) and BUCKET_DIR (where its
+# objects are files).
 start_store() {
   local port ak sk i
   port=$(free_port); ak=bench-$(openssl rand -hex 4); sk=$(openssl rand -hex 16)
   BUCKET_DIR=$WORK/store/vidgen-render
-  java ${STORE_JAVA_OPTS:-} -cp "$JAR" "$BENCH_DIR/lib/Store.java" "$WORK/store" "$port" "$ak" "$sk" vidgen-render \
+  nice -n "${STORE_NICE:-19}" java ${STORE_JAVA_OPTS:-} -cp "$JAR" "$BENCH_DIR/lib/Store.java" "$WORK/store" "$port" "$ak" "$sk" vidgen-render \
     >"$WORK/store.log" 2>&1 &
   STORE_PID=$!
   STARTED_PIDS+=("$STORE_PID")
