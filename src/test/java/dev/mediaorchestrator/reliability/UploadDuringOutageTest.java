@@ -21,6 +21,7 @@ import java.util.Map;
 
 import static dev.mediaorchestrator.support.RunningApp.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Issue 28, item 6: a short outage of the store in the middle of a runner's upload does not fail
@@ -61,8 +62,11 @@ class UploadDuringOutageTest {
             assertEquals(202, r.statusCode(), r.body());
             String jobId = (String) json(r).get("jobId");
 
-            Wait.until("the runner's upload in flight", Duration.ofSeconds(90),
-                    () -> front.writing.stream().anyMatch(k -> k.startsWith("outputs/")));
+            if (!Wait.atMost(Duration.ofSeconds(90), () -> front.writing.stream().anyMatch(k -> k.startsWith("outputs/")))) {
+                // seen once in a full run (2026-12-08), not alone: say where the job was
+                fail("the runner's upload was not in flight within 90 s; the job: " + app.get("/jobs/" + jobId).body()
+                        + "; the runner: " + app.get("/runners/burner-ffmpeg/status/" + jobId).body());
+            }
             front.down(); // the store stops: the upload in flight is cut off, new connections are refused
             Thread.sleep(10_000); // the outage itself, not a wait for an event
             front.up();
