@@ -140,6 +140,15 @@ post_job() {
 # terminal callback.
 wait_callback() { python3 "$BENCH_DIR/lib/wait_callback.py" "$2" "$1" "${3:-600}"; }
 
+# untimed_job JSON-without-ts-and-closing-brace — a warm-up job: posted (post_job), waited for in
+# $CALLBACKS, and the script stopped (with the service log's tail) unless it completed.
+untimed_job() {
+  local id status
+  read -r id _ < <(post_job "$1")
+  read -r status _ < <(wait_callback "$id" "$CALLBACKS")
+  [ "$status" = "completed" ] || { tail -30 "$SVC_LOG" >&2; log "warm-up job $id $status"; exit 1; }
+}
+
 # start_fake_app — bench/lib/fake_app.py on a free port: the app's media and callback endpoints and a
 # runner that accepts jobs and does nothing (they never finish: give the service a large
 # MAX_ACTIVE_JOBS, or it holds further jobs queued). Sets FAKE_URL FAKE_MEDIA FAKE_RECORD.
